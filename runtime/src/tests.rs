@@ -1,0 +1,223 @@
+//! Runtime-level checks: pallet integrity, genesis presets, block limits, and a real block.
+
+use super::*;
+use crate::{configs::*, genesis_config_presets::*};
+use codec::Encode;
+use frame_support::{
+	dispatch::{DispatchClass, GetDispatchInfo},
+	traits::{fungibles, IntegrityTest},
+};
+use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+	generic::{Digest, DigestItem, Era},
+	traits::Header as HeaderT,
+};
+
+/// Deep-merges `patch` into `base`, as the node does when it applies a preset to the defaults.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+fn preset_config(name: &str) -> RuntimeGenesisConfig {
+	let patch_bytes = get_preset(&name.into()).expect("preset exists");
+	let patch: serde_json::Value = serde_json::from_slice(&patch_bytes).expect("valid json");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
+	merge(&mut config, patch);
+	serde_json::from_value(config).expect("the preset fits RuntimeGenesisConfig")
+}
+
+fn preset_ext(name: &str) -> sp_io::TestExternalities {
+	let storage = preset_config(name).build_storage().expect("genesis builds");
+	sp_io::TestExternalities::new(storage)
+}
+
+#[test]
+fn pallets_pass_their_integrity_tests() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.execute_with(AllPalletsWithSystem::integrity_test);
+}
+
+#[test]
+fn presets_are_listed_and_unknown_ones_refused() {
+	assert_eq!(preset_names(), vec!["development".to_string(), "local_testnet".to_string()]);
+	assert!(get_preset(&"staging-does-not-exist".into()).is_none());
+}
+
+#[test]
+fn development_preset_builds_a_one_validator_chain() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice: AuraId = Sr25519Keyring::Alice.public().into();
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), vec![alice]);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		// 12 well-known dev accounts, 1M BWK each.
+		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 12 * DEV_ENDOWMENT);
+		assert_eq!(Balances::free_balance(Sr25519Keyring::Ferdie.to_account_id()), DEV_ENDOWMENT);
+		// USDB: 6 decimals, 1M each, one-cent minimum.
+		assert_eq!(
+			<Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID),
+			12 * DEV_USDB_ENDOWMENT
+		);
+		assert_eq!(
+			<Assets as fungibles::Inspect<AccountId>>::minimum_balance(USDB_ASSET_ID),
+			10_000
+		);
+		assert_eq!(
+			<Assets as fungibles::metadata::Inspect<AccountId>>::decimals(USDB_ASSET_ID),
+			USDB_DECIMALS
+		);
+		assert_eq!(
+			<Assets as fungibles::metadata::Inspect<AccountId>>::symbol(USDB_ASSET_ID),
+			b"USDB".to_vec()
+		);
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_alice_and_bob_as_validators() {
+	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let expected: Vec<AuraId> =
+			vec![Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()];
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), expected);
+		let grandpa: Vec<GrandpaId> =
+			Grandpa::grandpa_authorities().into_iter().map(|(id, _)| id).collect();
+		assert_eq!(
+			grandpa,
+			vec![
+				sp_keyring::Ed25519Keyring::Alice.public().into(),
+				sp_keyring::Ed25519Keyring::Bob.public().into()
+			]
+		);
+	});
+}
+
+#[test]
+fn normal_transactions_get_at_most_three_quarters_of_a_block() {
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal).max_total.expect("normal is capped");
+	assert_eq!(weights.max_block.ref_time(), 2 * WEIGHT_REF_TIME_PER_SECOND_FOR_TESTS);
+	assert_eq!(normal.ref_time(), weights.max_block.ref_time() / 4 * 3);
+	let operational = weights.get(DispatchClass::Operational).max_total.expect("capped");
+	assert_eq!(operational.ref_time(), weights.max_block.ref_time());
+
+	let length = RuntimeBlockLength::get();
+	assert_eq!(*length.max.get(DispatchClass::Normal), MAX_BLOCK_LENGTH / 4 * 3);
+	assert_eq!(*length.max.get(DispatchClass::Operational), MAX_BLOCK_LENGTH);
+	assert_eq!(Aura::slot_duration(), 6_000);
+}
+
+const WEIGHT_REF_TIME_PER_SECOND_FOR_TESTS: u64 = 1_000_000_000_000;
+
+#[test]
+fn metadata_v15_and_v16_are_served() {
+	let versions = Runtime::metadata_versions();
+	assert!(versions.contains(&15), "{versions:?}");
+	assert!(versions.contains(&16), "{versions:?}");
+	assert!(Runtime::metadata_at_version(15).is_some());
+	assert_eq!(VERSION.spec_name, "bulwark");
+}
+
+fn tx_extension(nonce: Nonce) -> TxExtension {
+	(
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+fn signed_by(signer: Sr25519Keyring, call: RuntimeCall, nonce: Nonce) -> UncheckedExtrinsic {
+	let extension = tx_extension(nonce);
+	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("implicit data");
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		MultiAddress::Id(signer.to_account_id()),
+		signature.into(),
+		extension,
+	)
+}
+
+/// The header of block 1 in slot `slot`, with the Aura pre-runtime digest authoring needs.
+fn header_in_slot(slot: u64) -> Header {
+	let digest =
+		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
+	Header::new(1, Default::default(), Default::default(), Default::default(), digest)
+}
+
+#[test]
+fn a_block_with_a_transfer_is_built_and_then_imported() {
+	let amount = 42 * BWK;
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let bob = Sr25519Keyring::Bob.to_account_id();
+	let slot = 1_000_000u64;
+
+	// Author the block the way the node does: initialize, inherents, a transaction, finalize.
+	let (block, fee) = preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		Executive::initialize_block(&header_in_slot(slot));
+		let timestamp = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
+			pallet_timestamp::Call::set { now: slot * SLOT_DURATION },
+		));
+		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: MultiAddress::Id(bob.clone()),
+			value: amount,
+		});
+		let info = transfer.get_dispatch_info();
+		let xt = signed_by(Sr25519Keyring::Alice, transfer, 0);
+		let len = xt.encoded_size() as u32;
+
+		assert_eq!(Executive::apply_extrinsic(timestamp.clone()), Ok(Ok(())));
+		assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
+		let header = Executive::finalize_block();
+
+		// The fee charged is exactly what the fee formula says for this length and weight,
+		// less nothing: the transfer's actual weight equals its declared weight.
+		let fee = TransactionPayment::compute_fee(len, &info, 0);
+		assert!(fee > 0);
+		assert_eq!(Balances::free_balance(&bob), DEV_ENDOWMENT + amount);
+		assert_eq!(Balances::free_balance(&alice), DEV_ENDOWMENT - amount - fee);
+		assert_eq!(System::account_nonce(&alice), 1);
+		(Block::new(header, vec![timestamp, xt]), fee)
+	});
+
+	// Import it on a fresh copy of genesis: execute_block checks the state and extrinsics roots.
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		Executive::execute_block(block.into());
+		assert_eq!(Balances::free_balance(&bob), DEV_ENDOWMENT + amount);
+		assert_eq!(Balances::free_balance(&alice), DEV_ENDOWMENT - amount - fee);
+		assert_eq!(System::block_number(), 1);
+		// Aura saw the slot; the block-level hooks ran.
+		assert_eq!(pallet_aura::CurrentSlot::<Runtime>::get(), Slot::from(slot));
+	});
+}
+
+#[test]
+fn a_transfer_from_an_unfunded_account_is_refused_by_the_pool() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: MultiAddress::Id(Sr25519Keyring::Bob.to_account_id()),
+			value: BWK,
+		});
+		// `One` is not endowed in genesis: it cannot pay the fee.
+		let pair = sp_keyring::Sr25519Keyring::One;
+		let xt = signed_by(pair, call, 0);
+		let validity = Executive::validate_transaction(
+			TransactionSource::External,
+			xt,
+			System::block_hash(0),
+		);
+		assert!(validity.is_err(), "{validity:?}");
+	});
+}

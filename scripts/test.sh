@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs the whole test suite: formatting, every crate's unit and
+# integration tests (runtime, pallets, the node binary's CLI tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/setup.sh
+
+start=$(date +%s)
+cargo fmt --all -- --check
+# Build first, with the same profile and features the tests use, so nothing compiles twice.
+cargo build --profile "$BULWARK_PROFILE" --locked --workspace
+cargo test --profile "$BULWARK_PROFILE" --locked --workspace
+echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"
