@@ -1,12 +1,12 @@
 //! bulwark-node: the Bulwark validator and full node.
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
 mod rpc;
 mod service;
-#[cfg(feature = "runtime-benchmarks")]
-mod benchmarking;
 
 fn main() {
 	if let Err(error) = command::run() {

@@ -67,6 +67,7 @@ fn without_raw_code(mut spec: Value) -> Value {
 }
 
 /// Asserts the failure an operator should see: a non-zero exit, one `Error:` line, no panic.
+/// (Log lines may come after it: the logger writes from its own thread.)
 fn assert_clean_failure(output: &Output, expected_fragment: &str) {
 	let stderr = String::from_utf8_lossy(&output.stderr);
 	assert!(!output.status.success(), "expected failure, got success; stderr:\n{stderr}");
@@ -74,7 +75,6 @@ fn assert_clean_failure(output: &Output, expected_fragment: &str) {
 	assert!(!stderr.contains("backtrace"), "backtrace:\n{stderr}");
 	let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("Error:")).collect();
 	assert_eq!(errors.len(), 1, "exactly one error line expected:\n{stderr}");
-	assert_eq!(stderr.lines().last(), Some(errors[0]), "the error is the last line:\n{stderr}");
 	assert!(
 		errors[0].contains(expected_fragment),
 		"error line {:?} should mention {expected_fragment:?}",
@@ -174,12 +174,11 @@ fn raw_spec_with_garbage_runtime_code_is_refused() {
 		Duration::from_secs(60),
 	)
 	.expect("the node refuses to start instead of running");
-	assert_clean_failure(&output, "");
+	assert_clean_failure(&output, "cannot deserialize module");
 }
 
 fn tempdir(name: &str) -> PathBuf {
-	let dir = std::env::temp_dir()
-		.join(format!("bulwark-node-test-{}-{name}", std::process::id()));
+	let dir = std::env::temp_dir().join(format!("bulwark-node-test-{}-{name}", std::process::id()));
 	let _ = std::fs::remove_dir_all(&dir);
 	std::fs::create_dir_all(&dir).expect("temp dir");
 	dir

@@ -1,7 +1,12 @@
 //! Runtime-level checks: pallet integrity, genesis presets, block limits, and a real block.
 
 use super::*;
-use crate::{configs::*, genesis_config_presets::*};
+use crate::{
+	configs::*,
+	genesis_config_presets::{
+		get_preset as preset_patch, preset_names, DEV_ENDOWMENT, DEV_USDB_ENDOWMENT,
+	},
+};
 use codec::Encode;
 use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
@@ -17,16 +22,17 @@ use sp_runtime::{
 /// Deep-merges `patch` into `base`, as the node does when it applies a preset to the defaults.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
 
 fn preset_config(name: &str) -> RuntimeGenesisConfig {
-	let patch_bytes = get_preset(&name.into()).expect("preset exists");
+	let patch_bytes = preset_patch(&name.into()).expect("preset exists");
 	let patch: serde_json::Value = serde_json::from_slice(&patch_bytes).expect("valid json");
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
 	merge(&mut config, patch);
@@ -47,7 +53,7 @@ fn pallets_pass_their_integrity_tests() {
 #[test]
 fn presets_are_listed_and_unknown_ones_refused() {
 	assert_eq!(preset_names(), vec!["development".to_string(), "local_testnet".to_string()]);
-	assert!(get_preset(&"staging-does-not-exist".into()).is_none());
+	assert!(preset_patch(&"staging-does-not-exist".into()).is_none());
 }
 
 #[test]
@@ -167,25 +173,34 @@ fn a_block_with_a_transfer_is_built_and_then_imported() {
 	// Author the block the way the node does: initialize, inherents, a transaction, finalize.
 	let (block, fee) = preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		Executive::initialize_block(&header_in_slot(slot));
-		let timestamp = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-			pallet_timestamp::Call::set { now: slot * SLOT_DURATION },
-		));
+		let timestamp =
+			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+				now: slot * SLOT_DURATION,
+			}));
 		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 			dest: MultiAddress::Id(bob.clone()),
 			value: amount,
 		});
-		let info = transfer.get_dispatch_info();
 		let xt = signed_by(Sr25519Keyring::Alice, transfer, 0);
+		// Includes the weight of the transaction extensions, which the fee pays for too.
+		let info = xt.get_dispatch_info();
 		let len = xt.encoded_size() as u32;
 
 		assert_eq!(Executive::apply_extrinsic(timestamp.clone()), Ok(Ok(())));
-		assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
-		let header = Executive::finalize_block();
-
-		// The fee charged is exactly what the fee formula says for this length and weight,
-		// less nothing: the transfer's actual weight equals its declared weight.
+		// The fee formula as it stands while the block is built; `finalize_block` then moves the
+		// congestion multiplier for the next block.
 		let fee = TransactionPayment::compute_fee(len, &info, 0);
+		assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
+		// The transfer's actual weight equals its declared weight, so nothing is refunded.
 		assert!(fee > 0);
+		System::assert_has_event(RuntimeEvent::TransactionPayment(
+			pallet_transaction_payment::Event::TransactionFeePaid {
+				who: alice.clone(),
+				actual_fee: fee,
+				tip: 0,
+			},
+		));
+		let header = Executive::finalize_block();
 		assert_eq!(Balances::free_balance(&bob), DEV_ENDOWMENT + amount);
 		assert_eq!(Balances::free_balance(&alice), DEV_ENDOWMENT - amount - fee);
 		assert_eq!(System::account_nonce(&alice), 1);
@@ -213,11 +228,8 @@ fn a_transfer_from_an_unfunded_account_is_refused_by_the_pool() {
 		// `One` is not endowed in genesis: it cannot pay the fee.
 		let pair = sp_keyring::Sr25519Keyring::One;
 		let xt = signed_by(pair, call, 0);
-		let validity = Executive::validate_transaction(
-			TransactionSource::External,
-			xt,
-			System::block_hash(0),
-		);
+		let validity =
+			Executive::validate_transaction(TransactionSource::External, xt, System::block_hash(0));
 		assert!(validity.is_err(), "{validity:?}");
 	});
 }
