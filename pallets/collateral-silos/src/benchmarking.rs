@@ -1,0 +1,175 @@
+//! Benchmarks of every call and of the per-block payout, for `benchmark pallet`.
+
+use super::*;
+use crate::Pallet as SilosPallet;
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+use sp_runtime::Permill;
+
+/// The asset, the account that funds benchmarks, and hooks a runtime provides.
+pub trait BenchmarkHelper<AssetId, AccountId> {
+	/// An existing collateral asset whose minimum balance is at most 1_000.
+	fn asset() -> AssetId;
+	/// Gives `who` `amount` of the asset.
+	fn fund(asset: AssetId, who: &AccountId, amount: Balance);
+	/// Makes the silo's withdrawals rate-limited (the breakers' job in a runtime).
+	fn rate_limit(silo: SiloId);
+}
+
+fn params<T: Config>() -> SiloParams<BlockNumberFor<T>> {
+	SiloParams {
+		max_total_deposits: u128::MAX / 4,
+		max_account_deposit: u128::MAX / 4,
+		min_amount: 1_000,
+		insurance_target: 1_000_000,
+		insurance_fee_share: Permill::from_percent(30),
+		withdrawal_limit: Permill::from_percent(10),
+		withdrawal_window: 10u32.into(),
+	}
+}
+
+fn silo_with_pool<T: Config>() -> (SiloId, T::AssetId)
+where
+	T: Config<BenchHelper: BenchmarkHelper<T::AssetId, T::AccountId>>,
+{
+	let asset = T::BenchHelper::asset();
+	let silo = NextSiloId::<T>::get();
+	SilosPallet::<T>::create_silo(RawOrigin::Root.into(), asset.clone(), params::<T>())
+		.expect("benchmark silo");
+	let lp: T::AccountId = account("lp", 0, 0);
+	T::BenchHelper::fund(asset.clone(), &lp, 10_000_000_000);
+	SilosPallet::<T>::add_liquidity(
+		RawOrigin::Signed(lp).into(),
+		silo,
+		asset.clone(),
+		1_000_000_000,
+	)
+	.expect("benchmark pool");
+	(silo, asset)
+}
+
+#[benchmarks(where T: Config<BenchHelper: BenchmarkHelper<T::AssetId, T::AccountId>>)]
+mod benches {
+	use super::*;
+
+	#[benchmark]
+	fn create_silo() {
+		let asset = T::BenchHelper::asset();
+		#[extrinsic_call]
+		_(RawOrigin::Root, asset, params::<T>());
+		assert!(Silos::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn set_silo_params() {
+		let (silo, _) = silo_with_pool::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Root, silo, params::<T>());
+	}
+
+	#[benchmark]
+	fn deposit_margin() {
+		let (silo, asset) = silo_with_pool::<T>();
+		let trader: T::AccountId = whitelisted_caller();
+		T::BenchHelper::fund(asset.clone(), &trader, 1_000_000);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(trader.clone()), silo, asset, 100_000);
+		assert_eq!(Margin::<T>::get(silo, &trader).free, 100_000);
+	}
+
+	#[benchmark]
+	fn withdraw_margin() {
+		// The worst case: rate-limited, paid in part and queued in part.
+		let (silo, asset) = silo_with_pool::<T>();
+		let trader: T::AccountId = whitelisted_caller();
+		T::BenchHelper::fund(asset.clone(), &trader, 1_000_000_000);
+		SilosPallet::<T>::deposit_margin(
+			RawOrigin::Signed(trader.clone()).into(),
+			silo,
+			asset,
+			500_000_000,
+		)
+		.expect("deposit");
+		T::BenchHelper::rate_limit(silo);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(trader.clone()), silo, 200_000_000);
+		assert_eq!(WithdrawalQueue::<T>::get(silo).len(), 1);
+	}
+
+	#[benchmark]
+	fn add_liquidity() {
+		let (silo, asset) = silo_with_pool::<T>();
+		let lp: T::AccountId = whitelisted_caller();
+		T::BenchHelper::fund(asset.clone(), &lp, 1_000_000);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(lp.clone()), silo, asset, 100_000);
+		assert!(LpShares::<T>::get(silo, &lp) > 0);
+	}
+
+	#[benchmark]
+	fn remove_liquidity() {
+		let (silo, _) = silo_with_pool::<T>();
+		let lp: T::AccountId = account("lp", 0, 0);
+		T::BenchHelper::rate_limit(silo);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(lp), silo, 200_000_000);
+		assert_eq!(WithdrawalQueue::<T>::get(silo).len(), 1);
+	}
+
+	#[benchmark]
+	fn fund_insurance() {
+		let (silo, asset) = silo_with_pool::<T>();
+		let donor: T::AccountId = whitelisted_caller();
+		T::BenchHelper::fund(asset.clone(), &donor, 1_000_000);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(donor), silo, asset, 100_000);
+	}
+
+	#[benchmark]
+	fn sweep_surplus() {
+		let (silo, asset) = silo_with_pool::<T>();
+		T::BenchHelper::fund(asset, &SilosPallet::<T>::account_of(silo), 5_000);
+		#[extrinsic_call]
+		_(RawOrigin::Root, silo);
+	}
+
+	#[benchmark]
+	fn pay_queued(
+		s: Linear<1, { T::MaxSilos::get() }>,
+		p: Linear<0, { T::MaxPayoutsPerSilo::get() }>,
+	) {
+		// `s` silos with a queue of `p` entries each (and at least one), all payable now.
+		for _ in 0..s {
+			let (silo, asset) = silo_with_pool::<T>();
+			for i in 0..p.max(1).min(T::MaxQueuedWithdrawals::get()) {
+				let who: T::AccountId = account("trader", i, silo);
+				T::BenchHelper::fund(asset.clone(), &who, 10_000_000);
+				SilosPallet::<T>::deposit_margin(
+					RawOrigin::Signed(who.clone()).into(),
+					silo,
+					asset.clone(),
+					1_000_000,
+				)
+				.expect("deposit");
+				WithdrawalQueue::<T>::mutate(silo, |queue| {
+					queue.try_push(QueuedWithdrawal { who: who.clone(), amount: 1_000_000 })
+				})
+				.expect("room in the queue");
+				Margin::<T>::mutate(silo, &who, |m| m.free = 0);
+				Silos::<T>::mutate(silo, |state| {
+					if let Some(state) = state {
+						state.books.trader_free -= 1_000_000;
+						state.books.queued += 1_000_000;
+					}
+				});
+			}
+			SilosWithQueue::<T>::mutate(|silos| silos.try_push(silo)).expect("room in the index");
+		}
+		#[block]
+		{
+			SilosPallet::<T>::on_initialize(frame_system::Pallet::<T>::block_number());
+		}
+	}
+
+	impl_benchmark_test_suite!(SilosPallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,154 @@
+//! Bulwark's shared vocabulary.
+//!
+//! Pallets never depend on each other: they depend on this crate and meet through the traits
+//! below, which the runtime wires together (associated types in each pallet's `Config`).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::{DispatchError, DispatchResult};
+
+/// Amount of a collateral asset, in its smallest unit. Money is always an integer.
+pub type Balance = u128;
+/// A signed amount: profit (positive) or loss (negative) of a trader.
+pub type SignedBalance = i128;
+/// Identifier of an isolated collateral silo.
+pub type SiloId = u32;
+/// Identifier of a perpetual market.
+pub type MarketId = u32;
+
+/// What a silo lets out right now. Set by the circuit breakers.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub enum WithdrawalStatus {
+	/// Withdrawals are paid at once.
+	#[default]
+	Normal,
+	/// At most a share of the pool leaves per window; the rest waits in the silo's queue.
+	RateLimited,
+	/// Nothing leaves the silo.
+	Frozen,
+}
+
+/// What a market allows right now. Set by the circuit breakers.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub enum MarketStatus {
+	#[default]
+	Normal,
+	/// Only closing trades and liquidations.
+	ReduceOnly,
+	/// No trading; liquidations continue within the configured price age.
+	Halted,
+}
+
+/// The breakers' current posture, consulted by the margin engine and the silos.
+pub trait TradingStatus {
+	fn market_status(market: MarketId) -> MarketStatus;
+	fn withdrawal_status(silo: SiloId) -> WithdrawalStatus;
+}
+
+/// No breakers: everything is Normal. For tests and for runtimes without the breaker pallet.
+impl TradingStatus for () {
+	fn market_status(_: MarketId) -> MarketStatus {
+		MarketStatus::Normal
+	}
+	fn withdrawal_status(_: SiloId) -> WithdrawalStatus {
+		WithdrawalStatus::Normal
+	}
+}
+
+/// The traders' net unrealized PnL against a silo's pool, as the margin engine sees it at the
+/// current prices. Positive: traders are winning, the pool owes them.
+pub trait UnrealizedPnl {
+	fn net_trader_pnl(silo: SiloId) -> SignedBalance;
+}
+
+/// No open positions anywhere.
+impl UnrealizedPnl for () {
+	fn net_trader_pnl(_: SiloId) -> SignedBalance {
+		0
+	}
+}
+
+/// How a trader's loss was paid.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+pub struct LossSettlement {
+	/// Paid from the trader's locked margin.
+	pub from_margin: Balance,
+	/// Paid by the silo's insurance fund, because the margin was not enough.
+	pub from_insurance: Balance,
+	/// Absorbed by the silo's LPs: the pool never received it (socialized loss).
+	pub socialized: Balance,
+}
+
+/// How a trader's profit was paid.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+pub struct ProfitSettlement {
+	/// Paid from the silo's pool into the trader's free margin.
+	pub paid: Balance,
+	/// What the pool could not pay: the margin engine must auto-deleverage this much.
+	pub unpaid: Balance,
+}
+
+/// The margin engine's view of a silo's books. Every operation stays inside one silo: there is
+/// no way to name two silos in one call, so value cannot move between them.
+pub trait SiloLedger<AccountId> {
+	/// Free margin of a trader: deposited and not backing any position.
+	fn free_margin(silo: SiloId, who: &AccountId) -> Balance;
+	/// Margin backing the trader's open positions.
+	fn locked_margin(silo: SiloId, who: &AccountId) -> Balance;
+	/// Free -> locked. Fails with nothing changed if free margin is short.
+	fn lock_margin(silo: SiloId, who: &AccountId, amount: Balance) -> DispatchResult;
+	/// Locked -> free. Fails with nothing changed if locked margin is short.
+	fn release_margin(silo: SiloId, who: &AccountId, amount: Balance) -> DispatchResult;
+	/// Pool -> trader's free margin, as far as the pool goes.
+	fn realize_profit(
+		silo: SiloId,
+		who: &AccountId,
+		profit: Balance,
+	) -> Result<ProfitSettlement, DispatchError>;
+	/// Trader's locked margin -> pool; what the margin cannot pay goes down the waterfall:
+	/// insurance fund, then the LPs (socialized).
+	fn realize_loss(
+		silo: SiloId,
+		who: &AccountId,
+		loss: Balance,
+	) -> Result<LossSettlement, DispatchError>;
+	/// A fee from the trader's locked margin, split between pool and insurance fund by the
+	/// silo's fee split. Fails with nothing changed if locked margin is short.
+	fn charge_fee(silo: SiloId, who: &AccountId, fee: Balance) -> DispatchResult;
+	/// A liquidation's penalty (to the insurance fund) and keeper reward (to the keeper's free
+	/// margin in the same silo), from the trader's locked margin, as far as it goes.
+	/// Returns what was actually paid: (penalty, reward).
+	fn pay_liquidation(
+		silo: SiloId,
+		who: &AccountId,
+		penalty: Balance,
+		keeper: &AccountId,
+		reward: Balance,
+	) -> Result<(Balance, Balance), DispatchError>;
+}
