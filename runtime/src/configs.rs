@@ -1,9 +1,10 @@
 //! Configuration of every pallet in the runtime.
 
 use crate::{
-	AccountId, AssetId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, System, BWK, EXISTENTIAL_DEPOSIT, MICRO_BWK, SLOT_DURATION, VERSION,
+	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, BWK, EXISTENTIAL_DEPOSIT, MICRO_BWK, SLOT_DURATION,
+	VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -174,6 +175,46 @@ impl pallet_assets::Config for Runtime {
 	type WeightInfo = pallet_assets::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
+}
+
+parameter_types! {
+	pub const SilosPalletId: frame_support::PalletId = frame_support::PalletId(*b"bwk/silo");
+}
+
+/// Isolated collateral vaults. Governance is root (sudo) until the governance pallets land; the
+/// breakers and the margin engine are not wired yet, so withdrawals are always Normal and the
+/// traders' unrealized PnL is zero.
+impl pallet_collateral_silos::Config for Runtime {
+	type AssetId = AssetId;
+	type Assets = Assets;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type PalletId = SilosPalletId;
+	type MaxSilos = ConstU32<32>;
+	type MaxQueuedWithdrawals = ConstU32<256>;
+	type MaxPayoutsPerSilo = ConstU32<16>;
+	type Status = ();
+	type TraderPnl = ();
+	type WeightInfo = pallet_collateral_silos::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchHelper = SilosBenchHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct SilosBenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_collateral_silos::benchmarking::BenchmarkHelper<AssetId, AccountId>
+	for SilosBenchHelper
+{
+	fn asset() -> AssetId {
+		crate::USDB_ASSET_ID
+	}
+	fn fund(asset: AssetId, who: &AccountId, amount: Balance) {
+		use frame_support::traits::fungibles::Mutate;
+		let _ = <Assets as Mutate<AccountId>>::mint_into(asset, who, amount);
+	}
+	fn rate_limit(_silo: bulwark_primitives::SiloId) {
+		// No breakers in this runtime yet: withdrawals are always Normal.
+	}
 }
 
 impl pallet_sudo::Config for Runtime {

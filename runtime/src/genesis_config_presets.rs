@@ -5,16 +5,18 @@
 //! USDB (pallet-assets id 1, 6 decimals), and keep sudo (Alice) for convenience.
 
 use crate::{
-	AccountId, AssetsConfig, AuraConfig, BalancesConfig, GrandpaConfig, RuntimeGenesisConfig,
-	SudoConfig, BWK, USDB, USDB_ASSET_ID, USDB_DECIMALS,
+	AccountId, AssetsConfig, AuraConfig, BalancesConfig, CollateralSilosConfig, GrandpaConfig,
+	RuntimeGenesisConfig, SudoConfig, BWK, MINUTES, USDB, USDB_ASSET_ID, USDB_DECIMALS,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use pallet_collateral_silos::SiloParams;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::Permill;
 
 /// BWK given to every endowed dev account.
 pub const DEV_ENDOWMENT: u128 = 1_000_000 * BWK;
@@ -22,6 +24,21 @@ pub const DEV_ENDOWMENT: u128 = 1_000_000 * BWK;
 pub const DEV_USDB_ENDOWMENT: u128 = 1_000_000 * USDB;
 /// Smallest USDB balance an account may hold: one cent.
 pub const USDB_MIN_BALANCE: u128 = USDB / 100;
+
+/// Silo 0 of the dev and local chains: USDB collateral.
+pub fn usdb_silo_params() -> SiloParams<crate::BlockNumber> {
+	SiloParams {
+		max_total_deposits: 100_000_000 * USDB,
+		max_account_deposit: 1_000_000 * USDB,
+		// One dollar: below it a deposit or withdrawal is dust.
+		min_amount: USDB,
+		insurance_target: 1_000_000 * USDB,
+		insurance_fee_share: Permill::from_percent(30),
+		// While rate-limited: 10% of the pool per hour.
+		withdrawal_limit: Permill::from_percent(10),
+		withdrawal_window: 60 * MINUTES,
+	}
+}
 
 fn genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
@@ -52,6 +69,9 @@ fn genesis(
 				.cloned()
 				.map(|account| (USDB_ASSET_ID, account, DEV_USDB_ENDOWMENT))
 				.collect(),
+		},
+		collateral_silos: CollateralSilosConfig {
+			silos: vec![(USDB_ASSET_ID, usdb_silo_params())]
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})

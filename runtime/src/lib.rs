@@ -142,6 +142,10 @@ mod runtime {
 	/// Only until on-chain governance replaces it outside dev chains.
 	#[runtime::pallet_index(7)]
 	pub type Sudo = pallet_sudo;
+
+	// Bulwark's own pallets start at 20.
+	#[runtime::pallet_index(20)]
+	pub type CollateralSilos = pallet_collateral_silos;
 }
 
 /// The address format: an account id or an index.
@@ -185,6 +189,7 @@ mod benches {
 		[pallet_assets, Assets]
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
+		[pallet_collateral_silos, CollateralSilos]
 	);
 }
 

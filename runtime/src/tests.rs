@@ -233,3 +233,39 @@ fn a_transfer_from_an_unfunded_account_is_refused_by_the_pool() {
 		assert!(validity.is_err(), "{validity:?}");
 	});
 }
+
+#[test]
+fn the_usdb_silo_takes_and_returns_margin_in_the_real_runtime() {
+	use frame_support::{assert_noop, assert_ok};
+	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		let silo = pallet_collateral_silos::Silos::<Runtime>::get(0).expect("genesis silo");
+		assert_eq!(silo.asset, USDB_ASSET_ID);
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let origin = || RuntimeOrigin::signed(alice.clone());
+
+		assert_ok!(CollateralSilos::deposit_margin(origin(), 0, USDB_ASSET_ID, 1_000 * USDB));
+		assert_eq!(
+			<Assets as fungibles::Inspect<AccountId>>::balance(
+				USDB_ASSET_ID,
+				&CollateralSilos::account_of(0)
+			),
+			1_000 * USDB
+		);
+		// Below one dollar is dust; BWK (the native token) is not the silo's asset.
+		assert_noop!(
+			CollateralSilos::deposit_margin(origin(), 0, USDB_ASSET_ID, USDB - 1),
+			pallet_collateral_silos::Error::<Runtime>::AmountBelowMinimum
+		);
+		assert_noop!(
+			CollateralSilos::deposit_margin(origin(), 0, 7, 1_000 * USDB),
+			pallet_collateral_silos::Error::<Runtime>::WrongAsset
+		);
+		assert_ok!(CollateralSilos::withdraw_margin(origin(), 0, 400 * USDB));
+		assert_eq!(
+			<Assets as fungibles::Inspect<AccountId>>::balance(USDB_ASSET_ID, &alice),
+			DEV_USDB_ENDOWMENT - 600 * USDB
+		);
+		CollateralSilos::do_try_state().expect("silo books match");
+	});
+}

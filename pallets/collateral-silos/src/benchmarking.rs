@@ -93,7 +93,7 @@ mod benches {
 		T::BenchHelper::rate_limit(silo);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(trader.clone()), silo, 200_000_000);
-		assert_eq!(WithdrawalQueue::<T>::get(silo).len(), 1);
+		assert_eq!(Margin::<T>::get(silo, &trader).free, 300_000_000);
 	}
 
 	#[benchmark]
@@ -112,8 +112,8 @@ mod benches {
 		let lp: T::AccountId = account("lp", 0, 0);
 		T::BenchHelper::rate_limit(silo);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(lp), silo, 200_000_000);
-		assert_eq!(WithdrawalQueue::<T>::get(silo).len(), 1);
+		_(RawOrigin::Signed(lp.clone()), silo, 200_000_000);
+		assert_eq!(LpShares::<T>::get(silo, &lp), 800_000_000);
 	}
 
 	#[benchmark]

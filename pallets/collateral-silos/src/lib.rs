@@ -66,7 +66,7 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// Identifier of a collateral asset.
-		type AssetId: Parameter + Member + Copy + MaxEncodedLen;
+		type AssetId: Parameter + Member + Copy + MaxEncodedLen + MaybeSerializeDeserialize;
 		/// The collateral assets.
 		type Assets: Mutate<Self::AccountId, AssetId = Self::AssetId, Balance = Balance>;
 		/// Creates silos and sets their parameters (governance).
@@ -146,6 +146,37 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RateWindows<T: Config> =
 		StorageMap<_, Twox64Concat, SiloId, RateWindow<BlockNumberFor<T>>, ValueQuery>;
+
+	/// Silos that exist from genesis: (collateral asset, parameters), ids from 0 in order.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		pub silos: alloc::vec::Vec<(T::AssetId, SiloParams<BlockNumberFor<T>>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (asset, params) in &self.silos {
+				assert!(T::Assets::asset_exists(asset.clone()), "genesis silo asset must exist");
+				assert!(
+					Pallet::<T>::ensure_valid_params(asset.clone(), params).is_ok(),
+					"genesis silo parameters must be valid"
+				);
+				let silo = NextSiloId::<T>::get();
+				assert!(silo < T::MaxSilos::get(), "more genesis silos than MaxSilos");
+				Silos::<T>::insert(
+					silo,
+					Silo {
+						asset: asset.clone(),
+						params: params.clone(),
+						books: Default::default(),
+					},
+				);
+				NextSiloId::<T>::put(silo.saturating_add(1));
+			}
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

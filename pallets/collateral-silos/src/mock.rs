@@ -119,6 +119,24 @@ impl pallet_collateral_silos::Config for Test {
 	type Status = MockStatus;
 	type TraderPnl = MockPnl;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchHelper = MockBenchHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<u32, AccountId> for MockBenchHelper {
+	fn asset() -> u32 {
+		USD
+	}
+	fn fund(asset: u32, who: &AccountId, amount: u128) {
+		use frame_support::traits::fungibles::Mutate;
+		Assets::mint_into(asset, who, amount).expect("mint");
+	}
+	fn rate_limit(silo: SiloId) {
+		MockStatus::set(silo, WithdrawalStatus::RateLimited);
+	}
 }
 
 /// Collateral assets of the tests: both sufficient, minimum balance 1.

@@ -7,8 +7,19 @@ use sp_runtime::Permill;
 
 /// Governance-set parameters of a silo.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SiloParams<BlockNumber> {
 	/// Cap on everything deposited: trader margin plus the LP pool.
 	pub max_total_deposits: Balance,
