@@ -68,7 +68,7 @@ pub struct SiloBooks {
 }
 
 impl SiloBooks {
-	/// Everything the silo's account must hold.
+	/// Everything the silo's account must hold (free + locked + pool + insurance + queued).
 	pub fn held(&self) -> Balance {
 		self.trader_free
 			.saturating_add(self.trader_locked)
