@@ -158,20 +158,16 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for (asset, params) in &self.silos {
-				assert!(T::Assets::asset_exists(asset.clone()), "genesis silo asset must exist");
+				assert!(T::Assets::asset_exists(*asset), "genesis silo asset must exist");
 				assert!(
-					Pallet::<T>::ensure_valid_params(asset.clone(), params).is_ok(),
+					Pallet::<T>::ensure_valid_params(*asset, params).is_ok(),
 					"genesis silo parameters must be valid"
 				);
 				let silo = NextSiloId::<T>::get();
 				assert!(silo < T::MaxSilos::get(), "more genesis silos than MaxSilos");
 				Silos::<T>::insert(
 					silo,
-					Silo {
-						asset: asset.clone(),
-						params: params.clone(),
-						books: Default::default(),
-					},
+					Silo { asset: *asset, params: params.clone(), books: Default::default() },
 				);
 				NextSiloId::<T>::put(silo.saturating_add(1));
 			}
@@ -370,15 +366,12 @@ pub mod pallet {
 			params: SiloParams<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(T::Assets::asset_exists(asset.clone()), Error::<T>::UnknownAsset);
-			Self::ensure_valid_params(asset.clone(), &params)?;
+			ensure!(T::Assets::asset_exists(asset), Error::<T>::UnknownAsset);
+			Self::ensure_valid_params(asset, &params)?;
 			let silo = NextSiloId::<T>::get();
 			ensure!(silo < T::MaxSilos::get(), Error::<T>::TooManySilos);
 
-			Silos::<T>::insert(
-				silo,
-				Silo { asset: asset.clone(), params, books: Default::default() },
-			);
+			Silos::<T>::insert(silo, Silo { asset, params, books: Default::default() });
 			NextSiloId::<T>::put(silo.saturating_add(1));
 			Self::deposit_event(Event::SiloCreated {
 				silo,
@@ -401,7 +394,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let mut state = Self::silo(silo)?;
-			Self::ensure_valid_params(state.asset.clone(), &params)?;
+			Self::ensure_valid_params(state.asset, &params)?;
 			state.params = params;
 			Silos::<T>::insert(silo, state);
 			Self::deposit_event(Event::SiloParamsSet { silo });
@@ -595,7 +588,7 @@ pub mod pallet {
 		pub fn sweep_surplus(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let mut state = Self::silo(silo)?;
-			let balance = T::Assets::balance(state.asset.clone(), &Self::account_of(silo));
+			let balance = T::Assets::balance(state.asset, &Self::account_of(silo));
 			let surplus = balance.saturating_sub(state.books.held());
 			ensure!(!surplus.is_zero(), Error::<T>::NoSurplus);
 			state.books.insurance = state.books.insurance.saturating_add(surplus);
@@ -690,7 +683,7 @@ impl<T: Config> Pallet<T> {
 		}
 		if !pay_now.is_zero() {
 			T::Assets::transfer(
-				state.asset.clone(),
+				state.asset,
 				&Self::account_of(silo),
 				who,
 				pay_now,
@@ -723,7 +716,7 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 			payouts = payouts.saturating_add(1);
-			let asset = state.asset.clone();
+			let asset = state.asset;
 			let who = front.who.clone();
 			let delivered = frame_support::storage::with_storage_layer(|| {
 				T::Assets::transfer(
@@ -793,7 +786,7 @@ impl<T: Config> Pallet<T> {
 	/// - the payout index lists exactly the silos with a queue.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (silo, state) in Silos::<T>::iter() {
-			let held = T::Assets::balance(state.asset.clone(), &Self::account_of(silo));
+			let held = T::Assets::balance(state.asset, &Self::account_of(silo));
 			ensure!(held == state.books.held(), "silo account balance differs from its books");
 			let (mut free, mut locked) = (0u128, 0u128);
 			for (_, account) in Margin::<T>::iter_prefix(silo) {
@@ -819,7 +812,7 @@ impl<T: Config> Pallet<T> {
 			}
 			ensure!(queued == state.books.queued, "queued withdrawals differ from books");
 			ensure!(
-				SilosWithQueue::<T>::get().contains(&silo) == !queue.is_empty(),
+				SilosWithQueue::<T>::get().contains(&silo) != queue.is_empty(),
 				"payout index out of step with the queue"
 			);
 		}

@@ -71,8 +71,8 @@ impl pallet_assets::Config for Test {
 }
 
 thread_local! {
-	static STATUS: RefCell<BTreeMap<SiloId, WithdrawalStatus>> = RefCell::new(BTreeMap::new());
-	static PNL: RefCell<BTreeMap<SiloId, i128>> = RefCell::new(BTreeMap::new());
+	static STATUS: RefCell<BTreeMap<SiloId, WithdrawalStatus>> = const { RefCell::new(BTreeMap::new()) };
+	static PNL: RefCell<BTreeMap<SiloId, i128>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The breakers, as the test sets them.

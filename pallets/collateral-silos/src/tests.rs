@@ -508,7 +508,7 @@ fn a_direct_transfer_into_a_silo_is_swept_into_its_insurance_fund() {
 			Error::<Test>::NoSurplus
 		);
 		let account = crate::Pallet::<Test>::account_of(SILO);
-		assert_ok!(Assets::transfer(RuntimeOrigin::signed(DONOR), USD.into(), account, 777));
+		assert_ok!(Assets::transfer(RuntimeOrigin::signed(DONOR), USD, account, 777));
 		assert!(CollateralSilos::do_try_state().is_err(), "books no longer match the account");
 		assert_noop!(
 			CollateralSilos::sweep_surplus(RuntimeOrigin::signed(DONOR), SILO),
