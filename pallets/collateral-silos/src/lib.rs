@@ -416,29 +416,19 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo(silo)?;
-			ensure!(state.asset == asset, Error::<T>::WrongAsset);
-			ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
+			let mut state = Self::silo_for_deposit(silo, asset, amount)?;
 			let mut account = Margin::<T>::get(silo, &who);
 			let account_total = account.total().checked_add(amount).ok_or(Error::<T>::Overflow)?;
 			ensure!(
 				account_total <= state.params.max_account_deposit,
 				Error::<T>::AccountCapExceeded
 			);
-			let silo_total =
-				state.books.deposits().checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			ensure!(silo_total <= state.params.max_total_deposits, Error::<T>::TotalCapExceeded);
+			Self::ensure_total_cap(&state, amount)?;
 			account.free = account.free.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 			state.books.trader_free =
 				state.books.trader_free.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 
-			T::Assets::transfer(
-				asset,
-				&who,
-				&Self::account_of(silo),
-				amount,
-				Preservation::Expendable,
-			)?;
+			Self::pull_in(asset, &who, silo, amount)?;
 			Margin::<T>::insert(silo, &who, account);
 			Silos::<T>::insert(silo, state);
 			Self::deposit_event(Event::MarginDeposited { silo, who, amount });
@@ -485,12 +475,8 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo(silo)?;
-			ensure!(state.asset == asset, Error::<T>::WrongAsset);
-			ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
-			let silo_total =
-				state.books.deposits().checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			ensure!(silo_total <= state.params.max_total_deposits, Error::<T>::TotalCapExceeded);
+			let mut state = Self::silo_for_deposit(silo, asset, amount)?;
+			Self::ensure_total_cap(&state, amount)?;
 			let value =
 				math::pool_value_for_deposit(state.books.pool, T::TraderPnl::net_trader_pnl(silo));
 			let shares = math::shares_for_deposit(amount, state.books.total_shares, value)
@@ -502,13 +488,7 @@ pub mod pallet {
 			let held =
 				LpShares::<T>::get(silo, &who).checked_add(shares).ok_or(Error::<T>::Overflow)?;
 
-			T::Assets::transfer(
-				asset,
-				&who,
-				&Self::account_of(silo),
-				amount,
-				Preservation::Expendable,
-			)?;
+			Self::pull_in(asset, &who, silo, amount)?;
 			LpShares::<T>::insert(silo, &who, held);
 			Silos::<T>::insert(silo, state);
 			Self::deposit_event(Event::LiquidityAdded { silo, who, amount, shares });
@@ -562,18 +542,10 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo(silo)?;
-			ensure!(state.asset == asset, Error::<T>::WrongAsset);
-			ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
+			let mut state = Self::silo_for_deposit(silo, asset, amount)?;
 			state.books.insurance =
 				state.books.insurance.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			T::Assets::transfer(
-				asset,
-				&who,
-				&Self::account_of(silo),
-				amount,
-				Preservation::Expendable,
-			)?;
+			Self::pull_in(asset, &who, silo, amount)?;
 			Silos::<T>::insert(silo, state);
 			Self::deposit_event(Event::InsuranceFunded { silo, who, amount });
 			Ok(())
@@ -607,6 +579,40 @@ impl<T: Config> Pallet<T> {
 
 	fn silo(silo: SiloId) -> Result<Silo<T::AssetId, BlockNumberFor<T>>, DispatchError> {
 		Silos::<T>::get(silo).ok_or_else(|| Error::<T>::UnknownSilo.into())
+	}
+
+	/// A silo about to receive `amount` of `asset`: it must exist, hold that asset, and the
+	/// amount must not be dust.
+	fn silo_for_deposit(
+		silo: SiloId,
+		asset: T::AssetId,
+		amount: Balance,
+	) -> Result<Silo<T::AssetId, BlockNumberFor<T>>, DispatchError> {
+		let state = Self::silo(silo)?;
+		ensure!(state.asset == asset, Error::<T>::WrongAsset);
+		ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
+		Ok(state)
+	}
+
+	/// The silo's deposit cap (trader margin plus pool) leaves room for `amount` more.
+	fn ensure_total_cap(
+		state: &Silo<T::AssetId, BlockNumberFor<T>>,
+		amount: Balance,
+	) -> DispatchResult {
+		let total = state.books.deposits().checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		ensure!(total <= state.params.max_total_deposits, Error::<T>::TotalCapExceeded);
+		Ok(())
+	}
+
+	/// Moves `amount` of `asset` from `who` into the silo's account.
+	fn pull_in(
+		asset: T::AssetId,
+		who: &T::AccountId,
+		silo: SiloId,
+		amount: Balance,
+	) -> DispatchResult {
+		T::Assets::transfer(asset, who, &Self::account_of(silo), amount, Preservation::Expendable)
+			.map(|_| ())
 	}
 
 	fn ensure_valid_params(
