@@ -194,7 +194,7 @@ impl pallet_collateral_silos::Config for Runtime {
 	type MaxPayoutsPerSilo = ConstU32<16>;
 	type Status = ();
 	type TraderPnl = ();
-	type WeightInfo = pallet_collateral_silos::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_collateral_silos::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = SilosBenchHelper;
 }

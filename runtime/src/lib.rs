@@ -18,6 +18,7 @@ pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
+pub mod weights;
 
 use alloc::vec::Vec;
 use frame_support::{

@@ -323,12 +323,14 @@ pub mod pallet {
 		/// `MaxSilos * MaxPayoutsPerSilo` payouts.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let silos = SilosWithQueue::<T>::get();
-			let mut payouts = 0u32;
+			// The benchmark has every one of `s` silos make `p` payouts; charging the busiest
+			// silo's count for all of them can only overestimate.
+			let mut most_payouts = 0u32;
 			for silo in silos.iter() {
 				let done = Self::pay_queue(*silo, now, T::MaxPayoutsPerSilo::get());
-				payouts = payouts.saturating_add(done);
+				most_payouts = most_payouts.max(done);
 			}
-			T::WeightInfo::pay_queued(silos.len() as u32, payouts)
+			T::WeightInfo::pay_queued(silos.len() as u32, most_payouts)
 		}
 
 		fn integrity_test() {
