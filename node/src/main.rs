@@ -1,5 +1,9 @@
 //! bulwark-node: the Bulwark validator and full node.
 
+// sc-cli's runner API returns `sc_cli::Result`, whose error type is large; that is sc-cli's
+// signature, not ours to shrink.
+#![allow(clippy::result_large_err)]
+
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
