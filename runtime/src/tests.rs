@@ -108,7 +108,10 @@ fn local_testnet_preset_has_alice_and_bob_as_validators() {
 fn normal_transactions_get_at_most_three_quarters_of_a_block() {
 	let weights = RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal).max_total.expect("normal is capped");
-	assert_eq!(weights.max_block.ref_time(), 2 * WEIGHT_REF_TIME_PER_SECOND_FOR_TESTS);
+	assert_eq!(
+		weights.max_block.ref_time(),
+		2 * frame_support::weights::constants::WEIGHT_REF_TIME_PER_SECOND
+	);
 	assert_eq!(normal.ref_time(), weights.max_block.ref_time() / 4 * 3);
 	let operational = weights.get(DispatchClass::Operational).max_total.expect("capped");
 	assert_eq!(operational.ref_time(), weights.max_block.ref_time());
@@ -118,8 +121,6 @@ fn normal_transactions_get_at_most_three_quarters_of_a_block() {
 	assert_eq!(*length.max.get(DispatchClass::Operational), MAX_BLOCK_LENGTH);
 	assert_eq!(Aura::slot_duration(), 6_000);
 }
-
-const WEIGHT_REF_TIME_PER_SECOND_FOR_TESTS: u64 = 1_000_000_000_000;
 
 #[test]
 fn metadata_v15_and_v16_are_served() {

@@ -735,8 +735,8 @@ impl<T: Config> Pallet<T> {
 					Preservation::Expendable,
 				)
 			});
-			state.books.queued.saturating_reduce(part);
 			if delivered.is_ok() {
+				state.books.queued.saturating_reduce(part);
 				front.amount.saturating_reduce(part);
 				allowance.saturating_reduce(part);
 				window.paid = window.paid.saturating_add(part);
@@ -745,7 +745,7 @@ impl<T: Config> Pallet<T> {
 				// Undeliverable: back to the owner's free margin, where they can withdraw it
 				// in a form the asset accepts.
 				let returned = front.amount;
-				state.books.queued.saturating_reduce(returned.saturating_sub(part));
+				state.books.queued.saturating_reduce(returned);
 				state.books.trader_free = state.books.trader_free.saturating_add(returned);
 				Margin::<T>::mutate(silo, &who, |account| {
 					account.free = account.free.saturating_add(returned)
