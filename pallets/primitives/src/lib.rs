@@ -7,7 +7,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::{DispatchError, DispatchResult};
+use sp_runtime::{DispatchError, DispatchResult, FixedU128, Weight};
 
 /// Amount of a collateral asset, in its smallest unit. Money is always an integer.
 pub type Balance = u128;
@@ -151,4 +151,86 @@ pub trait SiloLedger<AccountId> {
 		keeper: &AccountId,
 		reward: Balance,
 	) -> Result<(Balance, Balance), DispatchError>;
+}
+
+/// Whether a market's oracle price may be trusted now.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub enum PriceStatus {
+	/// A quorum of feeders agreed on a price recently enough.
+	#[default]
+	Fresh,
+	/// No aggregate for longer than the oracle's staleness limit: the price is the last known one
+	/// and must not be used to open risk.
+	Stale,
+}
+
+/// A market's last aggregated oracle price, as the other pallets see it.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct OraclePrice<BlockNumber> {
+	/// Price of one unit of the base asset in the quote currency.
+	pub price: FixedU128,
+	/// Block in which the aggregate was made.
+	pub updated_at: BlockNumber,
+	/// Blocks since then (0 in the block that made it).
+	pub age: BlockNumber,
+	pub status: PriceStatus,
+}
+
+/// Prices for the margin engine and the breakers. Implemented by the price oracle.
+pub trait PriceFeed<BlockNumber> {
+	/// The last aggregate of a market; `None` if the market has no feed or never had a quorum.
+	fn price(market: MarketId) -> Option<OraclePrice<BlockNumber>>;
+	/// Time-weighted average of the aggregates over the oracle's TWAP window.
+	fn twap(market: MarketId) -> Option<FixedU128>;
+	/// Estimated volatility per block: the EWMA standard deviation of the relative change between
+	/// consecutive aggregates (0.01 = 1% per block).
+	fn volatility(market: MarketId) -> Option<FixedU128>;
+}
+
+/// No oracle: no market has a price.
+impl<BlockNumber> PriceFeed<BlockNumber> for () {
+	fn price(_: MarketId) -> Option<OraclePrice<BlockNumber>> {
+		None
+	}
+	fn twap(_: MarketId) -> Option<FixedU128> {
+		None
+	}
+	fn volatility(_: MarketId) -> Option<FixedU128> {
+		None
+	}
+}
+
+/// Called by the oracle in the block that made a new aggregate, after it is stored (so
+/// `PriceFeed` already returns it). The breakers check their bands; the margin engine re-checks
+/// the accounts exposed to the market.
+pub trait OnPriceUpdate {
+	fn on_price_update(market: MarketId, price: FixedU128);
+	/// Upper bound of the weight of one `on_price_update`: the oracle charges it to the report
+	/// that completes the quorum, so it must be a bound, not an estimate.
+	fn max_weight() -> Weight;
+}
+
+/// Every member of the tuple is told, in order; the bound is the sum of their bounds.
+#[impl_trait_for_tuples::impl_for_tuples(8)]
+impl OnPriceUpdate for Tuple {
+	fn on_price_update(market: MarketId, price: FixedU128) {
+		for_tuples!( #( Tuple::on_price_update(market, price); )* );
+	}
+	fn max_weight() -> Weight {
+		let mut weight = Weight::zero();
+		for_tuples!( #( weight = weight.saturating_add(Tuple::max_weight()); )* );
+		weight
+	}
 }
