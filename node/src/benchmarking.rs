@@ -91,6 +91,7 @@ impl ExtrinsicBuilder for SignedCallBuilder {
 	fn build(&self, nonce: u32) -> Result<OpaqueExtrinsic, &'static str> {
 		let genesis = self.client.block_hash(0).ok().flatten().ok_or("no genesis block")?;
 		let extension: TxExtension = (
+			frame_system::AuthorizeCall::new(),
 			frame_system::CheckNonZeroSender::new(),
 			frame_system::CheckSpecVersion::new(),
 			frame_system::CheckTxVersion::new(),
@@ -103,6 +104,7 @@ impl ExtrinsicBuilder for SignedCallBuilder {
 		);
 		// What the extensions add to the signed payload without putting it in the extrinsic.
 		let implicit = (
+			(),
 			(),
 			VERSION.spec_version,
 			VERSION.transaction_version,

@@ -7,6 +7,52 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// Point source INDEX of MARKET's oracle feed at URL on this node only (repeatable), e.g.
+	/// `--oracle-source 0/2=http://127.0.0.1:9000/ticker`. Written into the node's offchain
+	/// storage, where it stays until replaced or cleared (an empty URL restores the feed's own).
+	#[arg(long = "oracle-source", value_name = "MARKET/INDEX=URL", value_parser = parse_oracle_source)]
+	pub oracle_sources: Vec<OracleSource>,
+}
+
+/// One `--oracle-source` override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OracleSource {
+	pub market: u32,
+	pub index: u32,
+	pub url: String,
+}
+
+fn parse_oracle_source(text: &str) -> Result<OracleSource, String> {
+	let usage = || format!("`{text}`: expected MARKET/INDEX=URL, e.g. 0/2=http://127.0.0.1:9000/x");
+	let (target, url) = text.split_once('=').ok_or_else(usage)?;
+	let (market, index) = target.split_once('/').ok_or_else(usage)?;
+	let market = market.trim().parse().map_err(|_| usage())?;
+	let index = index.trim().parse().map_err(|_| usage())?;
+	if !url.is_empty() && !url.starts_with("http://") && !url.starts_with("https://") {
+		return Err(format!("`{url}`: an oracle source URL must start with http:// or https://"));
+	}
+	Ok(OracleSource { market, index, url: url.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn oracle_source_overrides_parse_and_bad_ones_are_refused() {
+		assert_eq!(
+			parse_oracle_source("1/2=http://127.0.0.1:9000/p?x=1"),
+			Ok(OracleSource { market: 1, index: 2, url: "http://127.0.0.1:9000/p?x=1".into() })
+		);
+		assert_eq!(
+			parse_oracle_source("0/0="),
+			Ok(OracleSource { market: 0, index: 0, url: String::new() })
+		);
+		for bad in ["", "0/1", "x/1=http://a", "0/y=http://a", "01=http://a", "0/1=ftp://a"] {
+			assert!(parse_oracle_source(bad).is_err(), "{bad}");
+		}
+	}
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -143,6 +143,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	oracle_sources: &[crate::cli::OracleSource],
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -154,6 +155,8 @@ pub fn new_full<
 		transaction_pool,
 		other: (block_import, grandpa_link, mut telemetry),
 	} = new_partial(&config)?;
+
+	store_oracle_sources(&backend, oracle_sources)?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
 		Block,
@@ -322,4 +325,31 @@ pub fn new_full<
 	}
 
 	Ok(task_manager)
+}
+
+/// Writes `--oracle-source` overrides where the oracle's offchain worker reads them: this node's
+/// persistent offchain storage (the same place `offchain_localStorageSet` writes).
+fn store_oracle_sources(
+	backend: &FullBackend,
+	sources: &[crate::cli::OracleSource],
+) -> Result<(), ServiceError> {
+	use sc_client_api::Backend as _;
+	use sp_core::offchain::OffchainStorage as _;
+	if sources.is_empty() {
+		return Ok(());
+	}
+	let mut storage = backend
+		.offchain_storage()
+		.ok_or_else(|| ServiceError::Other("this node has no offchain storage".into()))?;
+	for source in sources {
+		let key = pallet_price_oracle::source_override_key(source.market, source.index);
+		storage.set(sp_core::offchain::STORAGE_PREFIX, &key, source.url.as_bytes());
+		log::info!(
+			"oracle source {}/{} on this node: {}",
+			source.market,
+			source.index,
+			if source.url.is_empty() { "the feed's own" } else { &source.url }
+		);
+	}
+	Ok(())
 }

@@ -3,8 +3,8 @@
 use crate::{
 	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, BWK, EXISTENTIAL_DEPOSIT, MICRO_BWK, SLOT_DURATION,
-	VERSION,
+	RuntimeOrigin, RuntimeTask, System, Timestamp, TxExtension, UncheckedExtrinsic, BWK,
+	EXISTENTIAL_DEPOSIT, MICRO_BWK, SLOT_DURATION, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -24,7 +24,10 @@ use frame_system::{
 };
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::Bounded, FixedPointNumber, Perbill, Perquintill};
+use sp_runtime::{
+	traits::Bounded, transaction_validity::TransactionPriority, FixedPointNumber, Perbill,
+	Perquintill,
+};
 use sp_version::RuntimeVersion;
 
 /// Normal (user) transactions may use at most this share of a block's weight and length. The
@@ -221,4 +224,69 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+/// Pool priority of liquidations (the issue that adds them uses this): above everything.
+pub const LIQUIDATION_PRIORITY: TransactionPriority = TransactionPriority::MAX;
+/// Pool priority of oracle reports: just below liquidations, above any user transaction.
+pub const ORACLE_REPORT_PRIORITY: TransactionPriority = TransactionPriority::MAX - 1;
+
+parameter_types! {
+	pub const OracleReportPriority: TransactionPriority = ORACLE_REPORT_PRIORITY;
+}
+
+impl pallet_price_oracle::Config for Runtime {
+	type AuthorityId = pallet_price_oracle::crypto::Public;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type FeederOrigin = EnsureRoot<AccountId>;
+	type UnixTime = Timestamp;
+	// The breakers and the margin engine subscribe here when they land.
+	type OnPriceUpdate = ();
+	type ReportPriority = OracleReportPriority;
+	type MaxFeeders = ConstU32<32>;
+	type MaxMarkets = ConstU32<16>;
+	type MaxSources = ConstU32<8>;
+	type MaxUrlLen = ConstU32<256>;
+	type MaxPathLen = ConstU32<64>;
+	type WeightInfo = crate::weights::pallet_price_oracle::WeightInfo<Runtime>;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extension = TxExtension;
+	fn create_transaction(call: RuntimeCall, extension: TxExtension) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+/// What an offchain worker's authorized transaction (an oracle report) carries: immortal, no
+/// nonce, no tip. The checks that need a signer skip it; `AuthorizeCall` validates it.
+impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_extension() -> TxExtension {
+		(
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(0),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		)
+	}
 }

@@ -6,17 +6,20 @@
 
 use crate::{
 	AccountId, AssetsConfig, AuraConfig, BalancesConfig, CollateralSilosConfig, GrandpaConfig,
-	RuntimeGenesisConfig, SudoConfig, BWK, MINUTES, USDB, USDB_ASSET_ID, USDB_DECIMALS,
+	PriceOracleConfig, Runtime, RuntimeGenesisConfig, SudoConfig, BWK, MINUTES, USDB,
+	USDB_ASSET_ID, USDB_DECIMALS,
 };
 use alloc::{vec, vec::Vec};
+use bulwark_primitives::MarketId;
 use frame_support::build_struct_json_patch;
 use pallet_collateral_silos::SiloParams;
+use pallet_price_oracle::{crypto::Public as OracleId, FeedConfig, FeedOf, Source};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
-use sp_runtime::Permill;
+use sp_runtime::{FixedPointNumber, FixedU128, Perbill, Permill};
 
 /// BWK given to every endowed dev account.
 pub const DEV_ENDOWMENT: u128 = 1_000_000 * BWK;
@@ -40,8 +43,106 @@ pub fn usdb_silo_params() -> SiloParams<crate::BlockNumber> {
 	}
 }
 
+/// The markets of the dev and local chains.
+pub const BTC_USD: MarketId = 0;
+pub const ETH_USD: MarketId = 1;
+pub const DOT_USD: MarketId = 2;
+
+/// Loopback ports of the three price-feed servers the dev and local chains read
+/// (`bulwark-price-feed`, see `zombienet/README.md`): each answers like one real exchange API.
+pub const PRICE_FEED_PORTS: [u16; 3] = [8101, 8102, 8103];
+
+/// A feed read from the three loopback servers, each in its exchange's JSON shape: Binance's
+/// ticker (`price`), Coinbase's spot price (`data.amount`) and Kraken's ticker (last trade,
+/// `result.<pair>.c.0`). Two of three must answer within 5% of their median. On a real network
+/// governance points these at the exchanges; an operator can override any URL for their node.
+fn loopback_feed(
+	symbol: &str,
+	binance_symbol: &str,
+	kraken_pair: &str,
+	kraken_key: &str,
+	band: (FixedU128, FixedU128),
+) -> FeedOf<Runtime> {
+	let [binance, coinbase, kraken] = PRICE_FEED_PORTS;
+	let sources = vec![
+		(
+			alloc::format!(
+				"http://127.0.0.1:{binance}/api/v3/ticker/price?symbol={binance_symbol}"
+			),
+			alloc::string::String::from("price"),
+		),
+		(
+			alloc::format!("http://127.0.0.1:{coinbase}/v2/prices/{symbol}/spot"),
+			alloc::string::String::from("data.amount"),
+		),
+		(
+			alloc::format!("http://127.0.0.1:{kraken}/0/public/Ticker?pair={kraken_pair}"),
+			alloc::format!("result.{kraken_key}.c.0"),
+		),
+	];
+	FeedConfig {
+		symbol: bounded(symbol.as_bytes()),
+		sources: sources
+			.into_iter()
+			.map(|(url, path)| Source {
+				url: bounded(url.as_bytes()),
+				price_path: bounded(path.as_bytes()),
+			})
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap_or_default(),
+		min_sources: 2,
+		max_source_deviation: Perbill::from_percent(5),
+		min_price: band.0,
+		max_price: band.1,
+	}
+}
+
+/// Preset strings are short constants; an over-long one would show as an empty field that the
+/// genesis build refuses, never as a truncated URL.
+fn bounded<S: frame_support::traits::Get<u32>>(bytes: &[u8]) -> frame_support::BoundedVec<u8, S> {
+	bytes.to_vec().try_into().unwrap_or_default()
+}
+
+/// BTC-USD, ETH-USD and DOT-USD with sanity bands far outside any real price.
+pub fn dev_feeds() -> Vec<(MarketId, FeedOf<Runtime>)> {
+	let units = FixedU128::saturating_from_integer::<u64>;
+	vec![
+		(
+			BTC_USD,
+			loopback_feed(
+				"BTC-USD",
+				"BTCUSDT",
+				"XBTUSD",
+				"XXBTZUSD",
+				(units(1), units(10_000_000)),
+			),
+		),
+		(
+			ETH_USD,
+			loopback_feed(
+				"ETH-USD",
+				"ETHUSDT",
+				"ETHUSD",
+				"XETHZUSD",
+				(FixedU128::from_rational(1, 100), units(1_000_000)),
+			),
+		),
+		(
+			DOT_USD,
+			loopback_feed(
+				"DOT-USD",
+				"DOTUSDT",
+				"DOTUSD",
+				"DOTUSD",
+				(FixedU128::from_rational(1, 10_000), units(100_000)),
+			),
+		),
+	]
+}
+
 fn genesis(
-	authorities: Vec<(AuraId, GrandpaId)>,
+	authorities: Vec<(AuraId, GrandpaId, OracleId)>,
 	root: AccountId,
 	endowed: Vec<AccountId>,
 ) -> Value {
@@ -50,10 +151,10 @@ fn genesis(
 			balances: endowed.iter().cloned().map(|account| (account, DEV_ENDOWMENT)).collect(),
 		},
 		aura: AuraConfig {
-			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect(),
+			authorities: authorities.iter().map(|(aura, ..)| aura.clone()).collect(),
 		},
 		grandpa: GrandpaConfig {
-			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect(),
+			authorities: authorities.iter().map(|(_, grandpa, _)| (grandpa.clone(), 1)).collect(),
 		},
 		assets: AssetsConfig {
 			// Sufficient: a trader needs no BWK to hold USDB.
@@ -73,12 +174,19 @@ fn genesis(
 		collateral_silos: CollateralSilosConfig {
 			silos: vec![(USDB_ASSET_ID, usdb_silo_params())]
 		},
+		price_oracle: PriceOracleConfig {
+			// The initial validators feed prices.
+			feeders: authorities.iter().map(|(.., oracle)| oracle.clone()).collect(),
+			feeds: dev_feeds(),
+		},
 		sudo: SudoConfig { key: Some(root) },
 	})
 }
 
-fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(aura.public().into(), grandpa.public().into())
+/// A dev validator's keys: Aura and the oracle key from its sr25519 seed, GRANDPA from ed25519
+/// (what `--alice` and friends put in the keystore).
+fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId, OracleId) {
+	(aura.public().into(), grandpa.public().into(), aura.public().into())
 }
 
 fn dev_accounts() -> Vec<AccountId> {

@@ -91,6 +91,8 @@ pub mod opaque {
 		pub struct SessionKeys {
 			pub aura: Aura,
 			pub grandpa: Grandpa,
+			/// The price oracle's feeder key (key type `orcl`).
+			pub oracle: PriceOracle,
 		}
 	}
 }
@@ -105,7 +107,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes.
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -147,6 +149,8 @@ mod runtime {
 	// Bulwark's own pallets start at 20.
 	#[runtime::pallet_index(20)]
 	pub type CollateralSilos = pallet_collateral_silos;
+	#[runtime::pallet_index(21)]
+	pub type PriceOracle = pallet_price_oracle;
 }
 
 /// The address format: an account id or an index.
@@ -155,6 +159,9 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The checks every signed transaction goes through, in order.
 pub type TxExtension = (
+	// First: a call with its own authorization (an oracle report signed by a feeder key) is
+	// validated by that call, and the checks below that need a signer let it through.
+	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
@@ -191,6 +198,7 @@ mod benches {
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
 		[pallet_collateral_silos, CollateralSilos]
+		[pallet_price_oracle, PriceOracle]
 	);
 }
 

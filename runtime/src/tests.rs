@@ -133,6 +133,7 @@ fn metadata_v15_and_v16_are_served() {
 
 fn tx_extension(nonce: Nonce) -> TxExtension {
 	(
+		frame_system::AuthorizeCall::<Runtime>::new(),
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),
 		frame_system::CheckTxVersion::<Runtime>::new(),
@@ -268,5 +269,104 @@ fn the_usdb_silo_takes_and_returns_margin_in_the_real_runtime() {
 			DEV_USDB_ENDOWMENT - 600 * USDB
 		);
 		CollateralSilos::do_try_state().expect("silo books match");
+	});
+}
+
+/// An oracle report of `feeder` signed by `signer`, as the offchain worker builds it.
+fn oracle_report(
+	feeder: Sr25519Keyring,
+	signer: Sr25519Keyring,
+	round: u32,
+	units: u64,
+) -> UncheckedExtrinsic {
+	use pallet_price_oracle::{PriceReport, REPORT_CONTEXT};
+	use sp_runtime::{FixedPointNumber, FixedU128};
+	let report = PriceReport {
+		market: genesis_config_presets::BTC_USD,
+		round,
+		price: FixedU128::saturating_from_integer(units),
+		feeder: feeder.public().into(),
+	};
+	let signature = signer.sign(&(REPORT_CONTEXT, &report).encode()).into();
+	let call =
+		RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report { report, signature });
+	<Runtime as frame_system::offchain::CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
+}
+
+#[test]
+fn presets_make_the_validators_feeders_of_three_markets() {
+	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let feeders: Vec<pallet_price_oracle::crypto::Public> =
+			pallet_price_oracle::Feeders::<Runtime>::get().into_inner();
+		let mut expected: Vec<pallet_price_oracle::crypto::Public> =
+			vec![Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()];
+		expected.sort();
+		assert_eq!(feeders, expected);
+		let symbols: Vec<Vec<u8>> = (0..3)
+			.map(|market| {
+				pallet_price_oracle::Feeds::<Runtime>::get(market).unwrap().symbol.to_vec()
+			})
+			.collect();
+		assert_eq!(symbols, vec![b"BTC-USD".to_vec(), b"ETH-USD".to_vec(), b"DOT-USD".to_vec()]);
+		let btc = pallet_price_oracle::Feeds::<Runtime>::get(0).unwrap();
+		assert_eq!(
+			btc.sources[2].url.to_vec(),
+			b"http://127.0.0.1:8103/0/public/Ticker?pair=XBTUSD".to_vec()
+		);
+		assert_eq!(btc.sources[2].price_path.to_vec(), b"result.XXBTZUSD.c.0".to_vec());
+		// The session keys carry the oracle key (what `author_rotateKeys` generates).
+		use sp_runtime::traits::OpaqueKeys;
+		assert!(opaque::SessionKeys::key_ids().contains(&pallet_price_oracle::KEY_TYPE));
+	});
+}
+
+#[test]
+fn an_oracle_report_passes_the_real_pool_and_block_and_junk_does_not() {
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let genesis = System::block_hash(0);
+		let validate = |xt: UncheckedExtrinsic| {
+			Executive::validate_transaction(TransactionSource::External, xt, genesis)
+		};
+		// The dev chain's only feeder is Alice: one report is a quorum.
+		let report = oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 1, 67_000);
+		let valid = validate(report.clone()).expect("a valid report");
+		assert_eq!(valid.priority, ORACLE_REPORT_PRIORITY);
+		assert!(valid.priority > 0 && valid.priority < LIQUIDATION_PRIORITY);
+		assert_eq!(report.get_dispatch_info().class, DispatchClass::Operational);
+
+		// Bob is no feeder on the dev chain; Eve forging Alice's report; a future round.
+		let custom =
+			|code| Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(code)));
+		assert_eq!(
+			validate(oracle_report(Sr25519Keyring::Bob, Sr25519Keyring::Bob, 1, 67_000)),
+			custom(2)
+		);
+		assert_eq!(
+			validate(oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Eve, 1, 67_000)),
+			Err(InvalidTransaction::BadProof.into())
+		);
+		assert_eq!(
+			validate(oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 2, 67_000)),
+			custom(3)
+		);
+	});
+
+	// In a block (on a fresh genesis: validation above advanced the block number): the aggregate
+	// is stored, no fee is charged, Alice's nonce is untouched.
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let report = oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 1, 67_000);
+		Executive::initialize_block(&header_in_slot(1_000_000));
+		let alice_balance = Balances::free_balance(Sr25519Keyring::Alice.to_account_id());
+		assert_eq!(Executive::apply_extrinsic(report.clone()), Ok(Ok(())));
+		let price = pallet_price_oracle::Prices::<Runtime>::get(0).expect("aggregated");
+		assert_eq!(price.price, sp_runtime::FixedU128::from_u32(67_000));
+		assert_eq!(Balances::free_balance(Sr25519Keyring::Alice.to_account_id()), alice_balance);
+		assert_eq!(System::account_nonce(Sr25519Keyring::Alice.to_account_id()), 0);
+		// Replayed in the same block: round 1 is closed, the block builder drops it.
+		assert_eq!(
+			Executive::apply_extrinsic(report),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(3)))
+		);
 	});
 }

@@ -293,7 +293,10 @@ mod tests {
 		assert_eq!(price("67012.5"), FixedU128::from_inner(67_012_500_000_000_000_000_000));
 		assert_eq!(price("0.000000000000000001"), FixedU128::from_inner(1));
 		// Digits past the 18th are dropped, never rounded up.
-		assert_eq!(price("1.0000000000000000019"), FixedU128::from_inner(1_000_000_000_000_000_001));
+		assert_eq!(
+			price("1.0000000000000000019"),
+			FixedU128::from_inner(1_000_000_000_000_000_001)
+		);
 		assert_eq!(price("3000"), FixedU128::from_u32(3000));
 		assert_eq!(parse_decimal(b"0"), Err(JsonError::NotPositive));
 		assert_eq!(parse_decimal(b"0.000"), Err(JsonError::NotPositive));

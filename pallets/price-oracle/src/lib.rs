@@ -142,7 +142,8 @@ pub mod pallet {
 
 	/// How each market is priced.
 	#[pallet::storage]
-	pub type Feeds<T: Config> = CountedStorageMap<_, Twox64Concat, MarketId, FeedOf<T>, OptionQuery>;
+	pub type Feeds<T: Config> =
+		CountedStorageMap<_, Twox64Concat, MarketId, FeedOf<T>, OptionQuery>;
 
 	/// The round each market is collecting reports for. Round numbers only grow.
 	#[pallet::storage]
@@ -190,16 +191,36 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A market's feed was created or replaced.
-		FeedSet { market: MarketId },
+		FeedSet {
+			market: MarketId,
+		},
 		/// A market's feed was removed; its last price stays, Stale.
-		FeedRemoved { market: MarketId },
-		FeederAdded { feeder: T::AuthorityId },
-		FeederRemoved { feeder: T::AuthorityId },
-		ParamsSet { params: OracleParams<BlockNumberFor<T>> },
+		FeedRemoved {
+			market: MarketId,
+		},
+		FeederAdded {
+			feeder: T::AuthorityId,
+		},
+		FeederRemoved {
+			feeder: T::AuthorityId,
+		},
+		ParamsSet {
+			params: OracleParams<BlockNumberFor<T>>,
+		},
 		/// A report joined its round.
-		ReportAccepted { market: MarketId, round: u32, feeder: T::AuthorityId, price: FixedU128 },
+		ReportAccepted {
+			market: MarketId,
+			round: u32,
+			feeder: T::AuthorityId,
+			price: FixedU128,
+		},
 		/// A round reached its quorum: the market's new price.
-		PriceAggregated { market: MarketId, round: u32, price: FixedU128, reports: u32 },
+		PriceAggregated {
+			market: MarketId,
+			round: u32,
+			price: FixedU128,
+			reports: u32,
+		},
 		/// A report was further than the outlier threshold from its round's aggregate.
 		OutlierReport {
 			market: MarketId,
@@ -209,11 +230,20 @@ pub mod pallet {
 			aggregate: FixedU128,
 		},
 		/// A round timed out without a quorum; its reports were dropped.
-		RoundAbandoned { market: MarketId, round: u32, reports: u32 },
+		RoundAbandoned {
+			market: MarketId,
+			round: u32,
+			reports: u32,
+		},
 		/// No aggregate since `last_update`: the price must not be used to open risk.
-		MarketStale { market: MarketId, last_update: BlockNumberFor<T> },
+		MarketStale {
+			market: MarketId,
+			last_update: BlockNumberFor<T>,
+		},
 		/// A new aggregate ended a Stale period.
-		MarketFresh { market: MarketId },
+		MarketFresh {
+			market: MarketId,
+		},
 	}
 
 	#[pallet::error]
@@ -680,9 +710,9 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn check_params(params: &OracleParams<BlockNumberFor<T>>) -> Result<(), Error<T>> {
 		ensure!(
-			params.quorum_numerator > 0 &&
-				params.quorum_numerator <= params.quorum_denominator &&
-				params.quorum_denominator <= bounds::MAX_QUORUM_DENOMINATOR,
+			params.quorum_numerator > 0
+				&& params.quorum_numerator <= params.quorum_denominator
+				&& params.quorum_denominator <= bounds::MAX_QUORUM_DENOMINATOR,
 			Error::<T>::BadQuorum
 		);
 		let max: BlockNumberFor<T> = bounds::MAX_BLOCKS.into();
@@ -751,11 +781,8 @@ impl<T: Config> PriceFeed<BlockNumberFor<T>> for Pallet<T> {
 		let age = now.saturating_sub(stored.updated_at);
 		// Stale is decided here too, not only by the start-of-block pass, so no caller ever sees
 		// Fresh for a price older than the limit.
-		let status = if age >= Params::<T>::get().stale_after {
-			PriceStatus::Stale
-		} else {
-			stored.status
-		};
+		let status =
+			if age >= Params::<T>::get().stale_after { PriceStatus::Stale } else { stored.status };
 		Some(OraclePrice { price: stored.price, updated_at: stored.updated_at, age, status })
 	}
 

@@ -77,8 +77,13 @@ pub fn aggregate_sources(
 /// `value * numerator / denominator` on the raw fixed-point value, rounded down, saturating.
 fn scale(value: FixedU128, numerator: u128, denominator: u128) -> FixedU128 {
 	FixedU128::from_inner(
-		multiply_by_rational_with_rounding(value.into_inner(), numerator, denominator, Rounding::Down)
-			.unwrap_or(u128::MAX),
+		multiply_by_rational_with_rounding(
+			value.into_inner(),
+			numerator,
+			denominator,
+			Rounding::Down,
+		)
+		.unwrap_or(u128::MAX),
 	)
 }
 
@@ -198,7 +203,10 @@ mod tests {
 		let v2 = next_variance(v1, p(110), p(88), 2, decay);
 		assert_eq!(v2, FixedU128::from_rational(29, 10_000));
 		// sqrt(0.0004) = 0.02.
-		assert_eq!(volatility(FixedU128::from_rational(4, 10_000)), FixedU128::from_rational(2, 100));
+		assert_eq!(
+			volatility(FixedU128::from_rational(4, 10_000)),
+			FixedU128::from_rational(2, 100)
+		);
 		assert_eq!(next_variance(v1, FixedU128::zero(), p(1), 1, decay), v1);
 	}
 }

@@ -53,8 +53,12 @@ impl pallet_timestamp::Config for Test {
 
 /// The transaction the offchain worker builds: a general transaction with only the
 /// authorization extension (all the test needs of the runtime's pipeline).
-pub type Extrinsic =
-	sp_runtime::generic::UncheckedExtrinsic<u64, RuntimeCall, (), frame_system::AuthorizeCall<Test>>;
+pub type Extrinsic = sp_runtime::generic::UncheckedExtrinsic<
+	u64,
+	RuntimeCall,
+	(),
+	frame_system::AuthorizeCall<Test>,
+>;
 
 impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
 where

@@ -3,10 +3,7 @@
 
 use super::*;
 use alloc::{format, vec, vec::Vec};
-use sp_runtime::offchain::{
-	http,
-	Duration, StorageKind, Timestamp,
-};
+use sp_runtime::offchain::{http, Duration, StorageKind, Timestamp};
 
 /// Answers longer than this are dropped unread past this point: no exchange's ticker is larger,
 /// and a hostile source must not make a validator read megabytes.
@@ -79,14 +76,14 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 
-		let urls: Vec<Vec<u8>> = jobs
-			.iter()
-			.flat_map(|job| {
-				job.feed.sources.iter().enumerate().map(|(index, source)| {
-					Self::source_url(job.market, index as u32, &source.url)
+		let urls: Vec<Vec<u8>> =
+			jobs.iter()
+				.flat_map(|job| {
+					job.feed.sources.iter().enumerate().map(|(index, source)| {
+						Self::source_url(job.market, index as u32, &source.url)
+					})
 				})
-			})
-			.collect();
+				.collect();
 		let deadline = started.add(Duration::from_millis(u64::from(params.http_deadline_ms)));
 		let mut bodies = fetch_all(&urls, deadline).into_iter();
 
@@ -94,10 +91,8 @@ impl<T: Config> Pallet<T> {
 		for job in jobs {
 			let mut prices = Vec::new();
 			for (index, source) in job.feed.sources.iter().enumerate() {
-				let answer = bodies
-					.next()
-					.unwrap_or(Err(SourceError::Unreachable))
-					.and_then(|body| {
+				let answer =
+					bodies.next().unwrap_or(Err(SourceError::Unreachable)).and_then(|body| {
 						json::price_at_path(&body, &source.price_path).map_err(SourceError::Parse)
 					});
 				match answer {

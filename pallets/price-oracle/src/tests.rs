@@ -238,7 +238,9 @@ fn a_round_without_quorum_is_abandoned_after_its_timeout() {
 		run_to_block(6);
 		assert_eq!(Rounds::<Test>::get(BTC).unwrap().round, 1);
 		run_to_block(7);
-		System::assert_has_event(Event::RoundAbandoned { market: BTC, round: 1, reports: 2 }.into());
+		System::assert_has_event(
+			Event::RoundAbandoned { market: BTC, round: 1, reports: 2 }.into(),
+		);
 		let open = Rounds::<Test>::get(BTC).unwrap();
 		assert_eq!((open.round, open.reports.len(), open.first_report_at), (2, 0, None));
 		// The old round is closed; the new one counts fresh reports only.
@@ -282,7 +284,8 @@ fn twap_and_volatility_match_hand_computed_values() {
 		// Volatility = sqrt(0.00145) = 0.038078865529319...
 		let volatility = PriceOracle::volatility(BTC).unwrap();
 		let expected = FixedU128::from_inner(38_078_865_529_319_000);
-		let error = if volatility > expected { volatility - expected } else { expected - volatility };
+		let error =
+			if volatility > expected { volatility - expected } else { expected - volatility };
 		assert!(error < FixedU128::from_inner(1_000), "volatility {volatility:?}");
 	});
 }
@@ -291,13 +294,19 @@ fn twap_and_volatility_match_hand_computed_values() {
 fn governance_sets_feeds_feeders_and_params_with_bounds() {
 	new_test_ext().execute_with(|| {
 		let set = |feed: FeedOf<Test>| PriceOracle::set_feed(RuntimeOrigin::root(), 1, feed);
+		assert_noop!(PriceOracle::set_feed(RuntimeOrigin::signed(1), 1, btc_feed()), BadOrigin);
 		assert_noop!(
-			PriceOracle::set_feed(RuntimeOrigin::signed(1), 1, btc_feed()),
-			BadOrigin
+			set(FeedOf::<Test> { sources: Default::default(), ..btc_feed() }),
+			Error::<Test>::NoSources
 		);
-		assert_noop!(set(FeedOf::<Test> { sources: Default::default(), ..btc_feed() }), Error::<Test>::NoSources);
-		assert_noop!(set(FeedOf::<Test> { min_sources: 0, ..btc_feed() }), Error::<Test>::BadMinSources);
-		assert_noop!(set(FeedOf::<Test> { min_sources: 4, ..btc_feed() }), Error::<Test>::BadMinSources);
+		assert_noop!(
+			set(FeedOf::<Test> { min_sources: 0, ..btc_feed() }),
+			Error::<Test>::BadMinSources
+		);
+		assert_noop!(
+			set(FeedOf::<Test> { min_sources: 4, ..btc_feed() }),
+			Error::<Test>::BadMinSources
+		);
 		assert_noop!(
 			set(FeedOf::<Test> { min_price: FixedU128::zero(), ..btc_feed() }),
 			Error::<Test>::BadPriceBand
@@ -338,7 +347,10 @@ fn governance_sets_feeds_feeders_and_params_with_bounds() {
 			set_params(OracleParams { report_interval: 14_401, ..good }),
 			Error::<Test>::BadWindow
 		);
-		assert_noop!(set_params(OracleParams { quorum_numerator: 0, ..good }), Error::<Test>::BadQuorum);
+		assert_noop!(
+			set_params(OracleParams { quorum_numerator: 0, ..good }),
+			Error::<Test>::BadQuorum
+		);
 		assert_noop!(
 			set_params(OracleParams { quorum_numerator: 4, quorum_denominator: 3, ..good }),
 			Error::<Test>::BadQuorum
@@ -354,8 +366,14 @@ fn governance_sets_feeds_feeders_and_params_with_bounds() {
 		assert_noop!(PriceOracle::set_params(RuntimeOrigin::signed(1), good), BadOrigin);
 
 		// Feeders.
-		assert_noop!(PriceOracle::add_feeder(RuntimeOrigin::root(), alice()), Error::<Test>::AlreadyFeeder);
-		assert_noop!(PriceOracle::remove_feeder(RuntimeOrigin::root(), eve()), Error::<Test>::NotFeeder);
+		assert_noop!(
+			PriceOracle::add_feeder(RuntimeOrigin::root(), alice()),
+			Error::<Test>::AlreadyFeeder
+		);
+		assert_noop!(
+			PriceOracle::remove_feeder(RuntimeOrigin::root(), eve()),
+			Error::<Test>::NotFeeder
+		);
 		assert_noop!(PriceOracle::add_feeder(RuntimeOrigin::signed(1), eve()), BadOrigin);
 		assert_ok!(PriceOracle::add_feeder(RuntimeOrigin::root(), eve()));
 		for seed in ["//F1", "//F2", "//F3"] {
@@ -383,7 +401,10 @@ fn a_removed_feed_keeps_its_price_stale_and_takes_no_reports() {
 			assert_ok!(submit(1, p(100), feeder));
 		}
 		assert_ok!(submit(2, p(100), alice()));
-		assert_noop!(PriceOracle::remove_feed(RuntimeOrigin::root(), 9), Error::<Test>::UnknownMarket);
+		assert_noop!(
+			PriceOracle::remove_feed(RuntimeOrigin::root(), 9),
+			Error::<Test>::UnknownMarket
+		);
 		assert_ok!(PriceOracle::remove_feed(RuntimeOrigin::root(), BTC));
 		assert_eq!(PriceOracle::price(BTC).unwrap().status, PriceStatus::Stale);
 		assert_eq!(submit(2, p(100), bob()), Err(pool(1)));
@@ -466,8 +487,9 @@ impl Offchain {
 					"an authorized general transaction"
 				);
 				match xt.function {
-					RuntimeCall::PriceOracle(Call::submit_report { report, signature }) =>
-						(report, signature),
+					RuntimeCall::PriceOracle(Call::submit_report { report, signature }) => {
+						(report, signature)
+					},
 					other => panic!("unexpected call {other:?}"),
 				}
 			})
@@ -560,7 +582,10 @@ fn an_operator_override_points_one_source_elsewhere_on_this_node_only() {
 	assert_eq!(reports[0].0.price, p(101));
 	// On chain the feed is unchanged.
 	node.ext.execute_with(|| {
-		assert_eq!(Feeds::<Test>::get(BTC).unwrap().sources[1].url.to_vec(), SOURCE_URLS[1].as_bytes());
+		assert_eq!(
+			Feeds::<Test>::get(BTC).unwrap().sources[1].url.to_vec(),
+			SOURCE_URLS[1].as_bytes()
+		);
 	});
 }
 
@@ -612,7 +637,8 @@ fn the_call_weight_covers_aggregation_at_max_feeders() {
 		let declared = call.get_dispatch_info().call_weight;
 		assert_eq!(
 			declared,
-			<() as WeightInfo>::submit_report_aggregate(8).saturating_add(RecordUpdates::max_weight())
+			<() as WeightInfo>::submit_report_aggregate(8)
+				.saturating_add(RecordUpdates::max_weight())
 		);
 	});
 }

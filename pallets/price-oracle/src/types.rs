@@ -118,7 +118,16 @@ pub mod bounds {
 
 /// A market's last aggregate and the statistics derived from the aggregates.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct MarketPrice<BlockNumber> {
 	pub price: FixedU128,
