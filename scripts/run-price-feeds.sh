@@ -17,7 +17,7 @@ start)
 	: >"$pids"
 	for port in 8101 8102 8103; do
 		"$feed" --listen "127.0.0.1:$port" --price BTC-USD=67000 --price ETH-USD=3500 \
-			--price DOT-USD=7.5 2>"${TMPDIR:-/tmp}/bulwark-price-feed-$port.log" &
+			--price DOT-USD=7.5 >/dev/null 2>"${TMPDIR:-/tmp}/bulwark-price-feed-$port.log" &
 		echo $! >>"$pids"
 	done
 	echo "price feeds on 127.0.0.1:8101-8103, pids $(tr '\n' ' ' <"$pids")"
