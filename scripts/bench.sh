@@ -15,7 +15,7 @@ CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo build --release --locked -p bulwark-n
 node="$BENCH_TARGET_DIR/release/bulwark-node"
 
 pallets=("$@")
-[ "${#pallets[@]}" -gt 0 ] || pallets=(pallet_collateral_silos pallet_price_oracle)
+[ "${#pallets[@]}" -gt 0 ] || pallets=(pallet_collateral_silos pallet_price_oracle pallet_circuit_breaker)
 mkdir -p runtime/src/weights
 for pallet in "${pallets[@]}"; do
 	"$node" benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*' \

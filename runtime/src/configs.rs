@@ -1,10 +1,10 @@
 //! Configuration of every pallet in the runtime.
 
 use crate::{
-	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce,
-	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, System, Timestamp, TxExtension, UncheckedExtrinsic, BWK,
-	EXISTENTIAL_DEPOSIT, MICRO_BWK, SLOT_DURATION, VERSION,
+	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, CircuitBreaker,
+	CollateralSilos, Hash, Nonce, PalletInfo, PriceOracle, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, Timestamp,
+	TxExtension, UncheckedExtrinsic, BWK, EXISTENTIAL_DEPOSIT, MICRO_BWK, SLOT_DURATION, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -195,8 +195,9 @@ impl pallet_collateral_silos::Config for Runtime {
 	type MaxSilos = ConstU32<32>;
 	type MaxQueuedWithdrawals = ConstU32<256>;
 	type MaxPayoutsPerSilo = ConstU32<16>;
-	type Status = ();
+	type Status = CircuitBreaker;
 	type TraderPnl = ();
+	type Events = CircuitBreaker;
 	type WeightInfo = crate::weights::pallet_collateral_silos::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = SilosBenchHelper;
@@ -215,8 +216,15 @@ impl pallet_collateral_silos::benchmarking::BenchmarkHelper<AssetId, AccountId>
 		use frame_support::traits::fungibles::Mutate;
 		let _ = <Assets as Mutate<AccountId>>::mint_into(asset, who, amount);
 	}
-	fn rate_limit(_silo: bulwark_primitives::SiloId) {
-		// No breakers in this runtime yet: withdrawals are always Normal.
+	fn rate_limit(silo: bulwark_primitives::SiloId) {
+		let root = || RuntimeOrigin::root();
+		let _ = crate::CircuitBreaker::track_silo(root(), silo);
+		let _ = crate::CircuitBreaker::trip_silo(
+			root(),
+			silo,
+			bulwark_primitives::WithdrawalStatus::RateLimited,
+			false,
+		);
 	}
 }
 
@@ -240,8 +248,8 @@ impl pallet_price_oracle::Config for Runtime {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type FeederOrigin = EnsureRoot<AccountId>;
 	type UnixTime = Timestamp;
-	// The breakers and the margin engine subscribe here when they land.
-	type OnPriceUpdate = ();
+	// The margin engine subscribes here too when it lands.
+	type OnPriceUpdate = CircuitBreaker;
 	type ReportPriority = OracleReportPriority;
 	type MaxFeeders = ConstU32<32>;
 	type MaxMarkets = ConstU32<16>;
@@ -289,4 +297,17 @@ where
 			frame_system::WeightReclaim::<Runtime>::new(),
 		)
 	}
+}
+
+impl pallet_circuit_breaker::Config for Runtime {
+	type Prices = PriceOracle;
+	type Silos = CollateralSilos;
+	// Root until the governance issue brings the guardian committee and referenda.
+	type TripOrigin = EnsureRoot<AccountId>;
+	type LiftOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type MaxMarkets = ConstU32<16>;
+	type MaxSilos = ConstU32<32>;
+	type MaxBandSamples = ConstU32<64>;
+	type WeightInfo = crate::weights::pallet_circuit_breaker::WeightInfo<Runtime>;
 }

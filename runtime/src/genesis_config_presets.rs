@@ -5,9 +5,9 @@
 //! USDB (pallet-assets id 1, 6 decimals), and keep sudo (Alice) for convenience.
 
 use crate::{
-	AccountId, AssetsConfig, AuraConfig, BalancesConfig, CollateralSilosConfig, GrandpaConfig,
-	PriceOracleConfig, Runtime, RuntimeGenesisConfig, SudoConfig, BWK, MINUTES, USDB,
-	USDB_ASSET_ID, USDB_DECIMALS,
+	AccountId, AssetsConfig, AuraConfig, BalancesConfig, CircuitBreakerConfig,
+	CollateralSilosConfig, GrandpaConfig, PriceOracleConfig, Runtime, RuntimeGenesisConfig,
+	SudoConfig, BWK, MINUTES, USDB, USDB_ASSET_ID, USDB_DECIMALS,
 };
 use alloc::{vec, vec::Vec};
 use bulwark_primitives::MarketId;
@@ -141,6 +141,16 @@ pub fn dev_feeds() -> Vec<(MarketId, FeedOf<Runtime>)> {
 	]
 }
 
+/// The pallet's defaults, except that the insurance-floor trigger is off: dev and local chains
+/// start with an empty insurance fund, which would stop all new risk from block 1. Governance
+/// sets the floor once the fund is seeded.
+pub fn dev_breaker_params() -> pallet_circuit_breaker::BreakerParams<crate::BlockNumber> {
+	pallet_circuit_breaker::BreakerParams {
+		insurance_floor: FixedU128::from_u32(0),
+		..<pallet_circuit_breaker::DefaultParams<Runtime> as frame_support::traits::Get<_>>::get()
+	}
+}
+
 fn genesis(
 	authorities: Vec<(AuraId, GrandpaId, OracleId)>,
 	root: AccountId,
@@ -178,6 +188,11 @@ fn genesis(
 			// The initial validators feed prices.
 			feeders: authorities.iter().map(|(.., oracle)| oracle.clone()).collect(),
 			feeds: dev_feeds(),
+		},
+		circuit_breaker: CircuitBreakerConfig {
+			markets: vec![BTC_USD, ETH_USD, DOT_USD],
+			silos: vec![0],
+			params: Some(dev_breaker_params()),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})

@@ -151,6 +151,8 @@ mod runtime {
 	pub type CollateralSilos = pallet_collateral_silos;
 	#[runtime::pallet_index(21)]
 	pub type PriceOracle = pallet_price_oracle;
+	#[runtime::pallet_index(22)]
+	pub type CircuitBreaker = pallet_circuit_breaker;
 }
 
 /// The address format: an account id or an index.
@@ -199,6 +201,7 @@ mod benches {
 		[pallet_sudo, Sudo]
 		[pallet_collateral_silos, CollateralSilos]
 		[pallet_price_oracle, PriceOracle]
+		[pallet_circuit_breaker, CircuitBreaker]
 	);
 }
 
@@ -376,6 +379,18 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_circuit_breaker::runtime_api::CircuitBreakerApi<Block> for Runtime {
+		fn market_statuses() -> Vec<pallet_circuit_breaker::MarketReport> {
+			CircuitBreaker::market_reports()
+		}
+		fn silo_statuses() -> Vec<pallet_circuit_breaker::SiloReport> {
+			CircuitBreaker::silo_reports()
+		}
+		fn emergency() -> bool {
+			pallet_circuit_breaker::Emergency::<Runtime>::get()
 		}
 	}
 

@@ -370,3 +370,69 @@ fn an_oracle_report_passes_the_real_pool_and_block_and_junk_does_not() {
 		);
 	});
 }
+
+#[test]
+fn only_aggregates_move_the_breakers_and_a_lone_liar_does_not() {
+	use pallet_circuit_breaker::Markets;
+	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		// Two feeders (Alice, Bob): a round needs both.
+		Executive::initialize_block(&header_in_slot(1_000_000));
+		let apply = |feeder, round, units| {
+			let xt = oracle_report(feeder, feeder, round, units);
+			assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		};
+		let band_until = || Markets::<Runtime>::get(0).expect("BTC is watched").band_until;
+		apply(Sr25519Keyring::Alice, 1, 100);
+		apply(Sr25519Keyring::Bob, 1, 100);
+		assert_eq!(Markets::<Runtime>::get(0).unwrap().samples.len(), 1);
+		// Alice alone says 10x: no aggregate, so the breakers never see it.
+		apply(Sr25519Keyring::Alice, 2, 1_000);
+		assert_eq!(band_until(), None);
+		assert_eq!(Markets::<Runtime>::get(0).unwrap().samples.len(), 1);
+		// Bob agrees: the aggregate moves 10x and trips the band in this very block.
+		apply(Sr25519Keyring::Bob, 2, 1_000);
+		assert_eq!(band_until(), Some(1 + 50));
+		assert_eq!(
+			<CircuitBreaker as bulwark_primitives::TradingStatus>::market_status(0),
+			bulwark_primitives::MarketStatus::ReduceOnly
+		);
+	});
+}
+
+#[test]
+fn bad_debt_in_the_silo_gates_its_withdrawals_and_the_api_reports_it() {
+	use bulwark_primitives::{SiloLedger, TradingStatus, WithdrawalStatus};
+	use pallet_circuit_breaker::runtime_api::runtime_decl_for_circuit_breaker_api::CircuitBreakerApiV1;
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		let trader = Sr25519Keyring::Bob.to_account_id();
+		let lp = Sr25519Keyring::Charlie.to_account_id();
+		frame_support::assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(lp),
+			0,
+			USDB_ASSET_ID,
+			10_000 * USDB
+		));
+		frame_support::assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(trader.clone()),
+			0,
+			USDB_ASSET_ID,
+			100 * USDB
+		));
+		frame_support::assert_ok!(CollateralSilos::lock_margin(0, &trader, 100 * USDB));
+		assert_eq!(CircuitBreaker::withdrawal_status(0), WithdrawalStatus::Normal);
+		// A loss of 300 on 100 of margin: 200 of bad debt (socialized: the fund is empty).
+		let settlement = CollateralSilos::realize_loss(0, &trader, 300 * USDB).unwrap();
+		assert_eq!(settlement.socialized, 200 * USDB);
+		assert_eq!(CircuitBreaker::withdrawal_status(0), WithdrawalStatus::RateLimited);
+		let silos = <Runtime as CircuitBreakerApiV1<Block>>::silo_statuses();
+		assert_eq!(silos.len(), 1);
+		assert_eq!(silos[0].withdrawals, WithdrawalStatus::RateLimited);
+		assert_eq!(silos[0].reason, Some(pallet_circuit_breaker::Reason::BadDebt));
+		let markets = <Runtime as CircuitBreakerApiV1<Block>>::market_statuses();
+		let mut ids: Vec<_> = markets.iter().map(|m| m.market).collect();
+		ids.sort();
+		assert_eq!(ids, vec![0, 1, 2]);
+		assert!(!<Runtime as CircuitBreakerApiV1<Block>>::emergency());
+	});
+}

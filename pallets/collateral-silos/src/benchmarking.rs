@@ -29,23 +29,15 @@ fn params<T: Config>(asset: T::AssetId) -> SiloParams<BlockNumberFor<T>> {
 	}
 }
 
-fn silo_with_pool<T: Config>() -> (SiloId, T::AssetId)
-where
-	T: Config<BenchHelper: BenchmarkHelper<T::AssetId, T::AccountId>>,
-{
+fn silo_with_pool<T: Config>() -> (SiloId, T::AssetId) {
 	let asset = T::BenchHelper::asset();
 	let silo = NextSiloId::<T>::get();
 	SilosPallet::<T>::create_silo(RawOrigin::Root.into(), asset, params::<T>(asset))
 		.expect("benchmark silo");
 	let lp: T::AccountId = account("lp", 0, 0);
-	T::BenchHelper::fund(asset.clone(), &lp, 10_000_000_000);
-	SilosPallet::<T>::add_liquidity(
-		RawOrigin::Signed(lp).into(),
-		silo,
-		asset.clone(),
-		1_000_000_000,
-	)
-	.expect("benchmark pool");
+	T::BenchHelper::fund(asset, &lp, 10_000_000_000);
+	SilosPallet::<T>::add_liquidity(RawOrigin::Signed(lp).into(), silo, asset, 1_000_000_000)
+		.expect("benchmark pool");
 	(silo, asset)
 }
 
@@ -72,7 +64,7 @@ mod benches {
 	fn deposit_margin() {
 		let (silo, asset) = silo_with_pool::<T>();
 		let trader: T::AccountId = whitelisted_caller();
-		T::BenchHelper::fund(asset.clone(), &trader, 1_000_000);
+		T::BenchHelper::fund(asset, &trader, 1_000_000);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(trader.clone()), silo, asset, 100_000);
 		assert_eq!(Margin::<T>::get(silo, &trader).free, 100_000);
@@ -83,7 +75,7 @@ mod benches {
 		// The worst case: rate-limited, paid in part and queued in part.
 		let (silo, asset) = silo_with_pool::<T>();
 		let trader: T::AccountId = whitelisted_caller();
-		T::BenchHelper::fund(asset.clone(), &trader, 1_000_000_000);
+		T::BenchHelper::fund(asset, &trader, 1_000_000_000);
 		SilosPallet::<T>::deposit_margin(
 			RawOrigin::Signed(trader.clone()).into(),
 			silo,
@@ -101,7 +93,7 @@ mod benches {
 	fn add_liquidity() {
 		let (silo, asset) = silo_with_pool::<T>();
 		let lp: T::AccountId = whitelisted_caller();
-		T::BenchHelper::fund(asset.clone(), &lp, 1_000_000);
+		T::BenchHelper::fund(asset, &lp, 1_000_000);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(lp.clone()), silo, asset, 100_000);
 		assert!(LpShares::<T>::get(silo, &lp) > 0);
@@ -121,7 +113,7 @@ mod benches {
 	fn fund_insurance() {
 		let (silo, asset) = silo_with_pool::<T>();
 		let donor: T::AccountId = whitelisted_caller();
-		T::BenchHelper::fund(asset.clone(), &donor, 1_000_000);
+		T::BenchHelper::fund(asset, &donor, 1_000_000);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(donor), silo, asset, 100_000);
 	}
@@ -146,11 +138,11 @@ mod benches {
 			let (silo, asset) = silo_with_pool::<T>();
 			for i in 0..p.max(1).min(T::MaxQueuedWithdrawals::get()) {
 				let who: T::AccountId = account("trader", i, silo);
-				T::BenchHelper::fund(asset.clone(), &who, 10_000_000);
+				T::BenchHelper::fund(asset, &who, 10_000_000);
 				SilosPallet::<T>::deposit_margin(
 					RawOrigin::Signed(who.clone()).into(),
 					silo,
-					asset.clone(),
+					asset,
 					1_000_000,
 				)
 				.expect("deposit");

@@ -38,8 +38,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use bulwark_primitives::{
-	Balance, LossSettlement, ProfitSettlement, SiloId, SiloLedger, TradingStatus, UnrealizedPnl,
-	WithdrawalStatus,
+	Balance, LossSettlement, OnSiloEvent, ProfitSettlement, SiloHealth, SiloId, SiloLedger,
+	TradingStatus, UnrealizedPnl, WithdrawalStatus,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -88,6 +88,8 @@ pub mod pallet {
 		type Status: TradingStatus;
 		/// The traders' net unrealized PnL against each silo's pool.
 		type TraderPnl: UnrealizedPnl;
+		/// Told of every payout and every bad debt (the breakers).
+		type Events: OnSiloEvent;
 		type WeightInfo: WeightInfo;
 		/// Sets up benchmarks: an asset to hold and a way to rate-limit a silo.
 		#[cfg(feature = "runtime-benchmarks")]
@@ -330,7 +332,10 @@ pub mod pallet {
 				let done = Self::pay_queue(*silo, now, T::MaxPayoutsPerSilo::get());
 				most_payouts = most_payouts.max(done);
 			}
+			// Every payout also tells `Events`.
+			let payouts = (silos.len() as u64).saturating_mul(u64::from(most_payouts));
 			T::WeightInfo::pay_queued(silos.len() as u32, most_payouts)
+				.saturating_add(T::Events::max_weight().saturating_mul(payouts))
 		}
 
 		fn integrity_test() {
@@ -443,7 +448,7 @@ pub mod pallet {
 		/// withdrawable. Normal: paid at once. RateLimited: paid up to the window's allowance,
 		/// the rest queued. Frozen: refused.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::withdraw_margin())]
+		#[pallet::weight(T::WeightInfo::withdraw_margin().saturating_add(T::Events::max_weight()))]
 		pub fn withdraw_margin(
 			origin: OriginFor<T>,
 			silo: SiloId,
@@ -503,7 +508,9 @@ pub mod pallet {
 		/// profit (their unrealized losses not counted), rounded down; then as
 		/// [`Self::withdraw_margin`] for the breaker status.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::remove_liquidity())]
+		#[pallet::weight(
+			T::WeightInfo::remove_liquidity().saturating_add(T::Events::max_weight())
+		)]
 		pub fn remove_liquidity(
 			origin: OriginFor<T>,
 			silo: SiloId,
@@ -700,6 +707,9 @@ impl<T: Config> Pallet<T> {
 			window.paid = window.paid.saturating_add(pay_now);
 		}
 		RateWindows::<T>::insert(silo, window);
+		if !pay_now.is_zero() {
+			T::Events::on_withdrawal(silo, pay_now);
+		}
 		Ok(pay_now)
 	}
 
@@ -741,6 +751,7 @@ impl<T: Config> Pallet<T> {
 				allowance.saturating_reduce(part);
 				window.paid = window.paid.saturating_add(part);
 				Self::deposit_event(Event::QueuedWithdrawalPaid { silo, who, amount: part });
+				T::Events::on_withdrawal(silo, part);
 			} else {
 				// Undeliverable: back to the owner's free margin, where they can withdraw it
 				// in a form the asset accepts.
@@ -915,6 +926,10 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 		if !settlement.socialized.is_zero() {
 			Self::deposit_event(Event::LossSocialized { silo, amount: settlement.socialized });
 		}
+		let bad_debt = settlement.from_insurance.saturating_add(settlement.socialized);
+		if !bad_debt.is_zero() {
+			T::Events::on_bad_debt(silo, bad_debt);
+		}
 		Ok(settlement)
 	}
 
@@ -963,5 +978,14 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 			reward: reward_paid,
 		});
 		Ok((penalty_paid, reward_paid))
+	}
+}
+
+impl<T: Config> SiloHealth for Pallet<T> {
+	fn insurance(silo: SiloId) -> Option<(Balance, Balance)> {
+		Silos::<T>::get(silo).map(|state| (state.books.insurance, state.params.insurance_target))
+	}
+	fn pool(silo: SiloId) -> Option<Balance> {
+		Silos::<T>::get(silo).map(|state| state.books.pool)
 	}
 }

@@ -73,6 +73,34 @@ impl pallet_assets::Config for Test {
 thread_local! {
 	static STATUS: RefCell<BTreeMap<SiloId, WithdrawalStatus>> = const { RefCell::new(BTreeMap::new()) };
 	static PNL: RefCell<BTreeMap<SiloId, i128>> = const { RefCell::new(BTreeMap::new()) };
+	static SILO_EVENTS: RefCell<Vec<SiloEvent>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What the silos told the breakers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SiloEvent {
+	Withdrawal(SiloId, u128),
+	BadDebt(SiloId, u128),
+}
+
+/// Records every notice for the breakers.
+pub struct RecordEvents;
+impl RecordEvents {
+	/// The notices so far, and forget them.
+	pub fn take() -> Vec<SiloEvent> {
+		SILO_EVENTS.with(|e| core::mem::take(&mut *e.borrow_mut()))
+	}
+}
+impl bulwark_primitives::OnSiloEvent for RecordEvents {
+	fn on_withdrawal(silo: SiloId, amount: u128) {
+		SILO_EVENTS.with(|e| e.borrow_mut().push(SiloEvent::Withdrawal(silo, amount)));
+	}
+	fn on_bad_debt(silo: SiloId, amount: u128) {
+		SILO_EVENTS.with(|e| e.borrow_mut().push(SiloEvent::BadDebt(silo, amount)));
+	}
+	fn max_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(1_000, 0)
+	}
 }
 
 /// The breakers, as the test sets them.
@@ -118,6 +146,7 @@ impl pallet_collateral_silos::Config for Test {
 	type MaxPayoutsPerSilo = ConstU32<2>;
 	type Status = MockStatus;
 	type TraderPnl = MockPnl;
+	type Events = RecordEvents;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = MockBenchHelper;

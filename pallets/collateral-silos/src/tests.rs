@@ -336,6 +336,18 @@ fn losses_go_down_the_waterfall_one_step_at_a_time() {
 		);
 		// Every unit is still accounted for: 100_000 + 10_000 + 3_000 deposited.
 		assert_eq!(silo_usd(), 113_000);
+		// The breakers heard of the two losses beyond margin: 1_000, then 4_000.
+		let bad_debts: Vec<_> = crate::mock::RecordEvents::take()
+			.into_iter()
+			.filter(|e| matches!(e, crate::mock::SiloEvent::BadDebt(..)))
+			.collect();
+		assert_eq!(
+			bad_debts,
+			vec![
+				crate::mock::SiloEvent::BadDebt(SILO, 1_000),
+				crate::mock::SiloEvent::BadDebt(SILO, 4_000)
+			]
+		);
 		run_to_block(2);
 	});
 }
@@ -446,6 +458,17 @@ fn rate_limited_withdrawals_queue_and_pay_out_in_order_per_window() {
 		run_to_block(31);
 		assert_eq!(usd(TRADER), START - 10_000 + 2_000);
 		assert!(WithdrawalQueue::<Test>::get(SILO).is_empty());
+		// The breakers heard of every payment as it left: at once, then from the queue.
+		use crate::mock::SiloEvent::Withdrawal;
+		assert_eq!(
+			crate::mock::RecordEvents::take(),
+			vec![
+				Withdrawal(SILO, 10_000),
+				Withdrawal(SILO, 7_500),
+				Withdrawal(SILO, 7_500),
+				Withdrawal(SILO, 2_000)
+			]
+		);
 		assert!(crate::SilosWithQueue::<Test>::get().is_empty());
 	});
 }

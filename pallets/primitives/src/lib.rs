@@ -31,7 +31,10 @@ pub type MarketId = u32;
 	TypeInfo,
 	Debug,
 	Default,
+	PartialOrd,
+	Ord,
 )]
+/// Ordered from least to most restrictive.
 pub enum WithdrawalStatus {
 	/// Withdrawals are paid at once.
 	#[default]
@@ -55,7 +58,10 @@ pub enum WithdrawalStatus {
 	TypeInfo,
 	Debug,
 	Default,
+	PartialOrd,
+	Ord,
 )]
+/// Ordered from least to most restrictive.
 pub enum MarketStatus {
 	#[default]
 	Normal,
@@ -65,10 +71,41 @@ pub enum MarketStatus {
 	Halted,
 }
 
+/// What a trader or keeper wants to do in a market.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TradeAction {
+	/// Open or increase a position.
+	IncreaseRisk,
+	/// Reduce or close a position.
+	ReduceRisk,
+	/// Liquidate an account.
+	Liquidate,
+}
+
 /// The breakers' current posture, consulted by the margin engine and the silos.
 pub trait TradingStatus {
 	fn market_status(market: MarketId) -> MarketStatus;
 	fn withdrawal_status(silo: SiloId) -> WithdrawalStatus;
+	/// Whether the silo's markets may take on new risk (its insurance fund is healthy).
+	fn silo_accepts_new_risk(_silo: SiloId) -> bool {
+		true
+	}
+	/// Whether the market's price is recent enough to liquidate at. Liquidations are never
+	/// stopped by a breaker level, only by a price too old to trust.
+	fn liquidation_price_usable(_market: MarketId) -> bool {
+		true
+	}
+	/// The one question the margin engine asks before acting in `market` of `silo`.
+	fn allows(market: MarketId, silo: SiloId, action: TradeAction) -> bool {
+		match action {
+			TradeAction::IncreaseRisk => {
+				Self::market_status(market) == MarketStatus::Normal
+					&& Self::silo_accepts_new_risk(silo)
+			},
+			TradeAction::ReduceRisk => Self::market_status(market) != MarketStatus::Halted,
+			TradeAction::Liquidate => Self::liquidation_price_usable(market),
+		}
+	}
 }
 
 /// No breakers: everything is Normal. For tests and for runtimes without the breaker pallet.
@@ -78,6 +115,41 @@ impl TradingStatus for () {
 	}
 	fn withdrawal_status(_: SiloId) -> WithdrawalStatus {
 		WithdrawalStatus::Normal
+	}
+}
+
+/// A silo's health as the breakers watch it. Implemented by the silos pallet.
+pub trait SiloHealth {
+	/// The insurance fund and its target; `None` for an unknown silo.
+	fn insurance(silo: SiloId) -> Option<(Balance, Balance)>;
+	/// Assets in the LP pool; `None` for an unknown silo.
+	fn pool(silo: SiloId) -> Option<Balance>;
+}
+
+impl SiloHealth for () {
+	fn insurance(_: SiloId) -> Option<(Balance, Balance)> {
+		None
+	}
+	fn pool(_: SiloId) -> Option<Balance> {
+		None
+	}
+}
+
+/// Told by the silos pallet, as it happens, of what the breakers watch in silos.
+pub trait OnSiloEvent {
+	/// `amount` left the silo (margin or liquidity withdrawn, queued withdrawals paid).
+	fn on_withdrawal(silo: SiloId, amount: Balance);
+	/// A loss exceeded its trader's margin by `amount` (paid by insurance or socialized).
+	fn on_bad_debt(silo: SiloId, amount: Balance);
+	/// Upper bound of the weight of one call of either.
+	fn max_weight() -> Weight;
+}
+
+impl OnSiloEvent for () {
+	fn on_withdrawal(_: SiloId, _: Balance) {}
+	fn on_bad_debt(_: SiloId, _: Balance) {}
+	fn max_weight() -> Weight {
+		Weight::zero()
 	}
 }
 

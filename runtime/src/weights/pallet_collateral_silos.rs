@@ -48,8 +48,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `342`
 		//  Estimated: `3675`
-		// Minimum execution time: 17_767_000 picoseconds.
-		Weight::from_parts(19_519_000, 0)
+		// Minimum execution time: 17_987_000 picoseconds.
+		Weight::from_parts(19_449_000, 0)
 			.saturating_add(Weight::from_parts(0, 3675))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `584`
 		//  Estimated: `3675`
-		// Minimum execution time: 18_598_000 picoseconds.
-		Weight::from_parts(21_191_000, 0)
+		// Minimum execution time: 18_698_000 picoseconds.
+		Weight::from_parts(21_062_000, 0)
 			.saturating_add(Weight::from_parts(0, 3675))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1108`
 		//  Estimated: `6208`
-		// Minimum execution time: 62_142_000 picoseconds.
-		Weight::from_parts(67_400_000, 0)
+		// Minimum execution time: 62_453_000 picoseconds.
+		Weight::from_parts(69_003_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -92,21 +92,27 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::RateWindows` (r:1 w:1)
 	/// Proof: `CollateralSilos::RateWindows` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::WithdrawalQueue` (r:1 w:0)
+	/// Storage: `CollateralSilos::WithdrawalQueue` (r:1 w:1)
 	/// Proof: `CollateralSilos::WithdrawalQueue` (`max_values`: None, `max_size`: Some(12302), added: 14777, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
+	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::SilosWithQueue` (r:1 w:1)
+	/// Proof: `CollateralSilos::SilosWithQueue` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	fn withdraw_margin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1222`
+		//  Measured:  `1629`
 		//  Estimated: `15767`
-		// Minimum execution time: 69_974_000 picoseconds.
-		Weight::from_parts(74_401_000, 0)
+		// Minimum execution time: 96_773_000 picoseconds.
+		Weight::from_parts(145_465_000, 0)
 			.saturating_add(Weight::from_parts(0, 15767))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
@@ -120,8 +126,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1198`
 		//  Estimated: `6208`
-		// Minimum execution time: 66_960_000 picoseconds.
-		Weight::from_parts(113_509_000, 0)
+		// Minimum execution time: 66_799_000 picoseconds.
+		Weight::from_parts(72_157_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -132,21 +138,27 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::LpShares` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::RateWindows` (r:1 w:1)
 	/// Proof: `CollateralSilos::RateWindows` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::WithdrawalQueue` (r:1 w:0)
+	/// Storage: `CollateralSilos::WithdrawalQueue` (r:1 w:1)
 	/// Proof: `CollateralSilos::WithdrawalQueue` (`max_values`: None, `max_size`: Some(12302), added: 14777, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
+	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::SilosWithQueue` (r:1 w:1)
+	/// Proof: `CollateralSilos::SilosWithQueue` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	fn remove_liquidity() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1198`
+		//  Measured:  `1605`
 		//  Estimated: `15767`
-		// Minimum execution time: 71_967_000 picoseconds.
-		Weight::from_parts(107_930_000, 0)
+		// Minimum execution time: 96_664_000 picoseconds.
+		Weight::from_parts(101_210_000, 0)
 			.saturating_add(Weight::from_parts(0, 15767))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
@@ -158,8 +170,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1108`
 		//  Estimated: `6208`
-		// Minimum execution time: 56_674_000 picoseconds.
-		Weight::from_parts(64_415_000, 0)
+		// Minimum execution time: 57_085_000 picoseconds.
+		Weight::from_parts(60_970_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -172,8 +184,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `832`
 		//  Estimated: `3669`
-		// Minimum execution time: 21_282_000 picoseconds.
-		Weight::from_parts(30_305_000, 0)
+		// Minimum execution time: 21_302_000 picoseconds.
+		Weight::from_parts(29_814_000, 0)
 			.saturating_add(Weight::from_parts(0, 3669))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -184,6 +196,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(204), added: 2679, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::RateWindows` (r:31 w:31)
 	/// Proof: `CollateralSilos::RateWindows` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Silos` (r:31 w:0)
+	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::WithdrawalQueue` (r:31 w:31)
 	/// Proof: `CollateralSilos::WithdrawalQueue` (`max_values`: None, `max_size`: Some(12302), added: 14777, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -195,16 +209,16 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	fn pay_queued(s: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (3745 ±0) + s * (2080 ±0)`
-		//  Estimated: `45343 + p * (28128 ±4_745) + s * (15897 ±2_430)`
-		// Minimum execution time: 664_596_000 picoseconds.
-		Weight::from_parts(677_004_000, 0)
+		//  Estimated: `45343 + p * (28128 ±4_745) + s * (15897 ±0)`
+		// Minimum execution time: 694_220_000 picoseconds.
+		Weight::from_parts(698_476_000, 0)
 			.saturating_add(Weight::from_parts(0, 45343))
-			// Standard Error: 21_493_435
-			.saturating_add(Weight::from_parts(289_933_287, 0).saturating_mul(s.into()))
-			// Standard Error: 41_307_843
-			.saturating_add(Weight::from_parts(513_587_098, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(22))
-			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(s.into())))
+			// Standard Error: 23_060_368
+			.saturating_add(Weight::from_parts(338_646_092, 0).saturating_mul(s.into()))
+			// Standard Error: 44_319_303
+			.saturating_add(Weight::from_parts(530_368_563, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(23))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(22))
 			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(s.into())))

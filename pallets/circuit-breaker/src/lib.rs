@@ -1,0 +1,831 @@
+//! # Circuit breakers
+//!
+//! When markets go wild or inputs fail, the chain changes its own risk posture in the same block,
+//! without waiting for a human, and returns to normal by itself once the danger has passed.
+//!
+//! - **Markets**: Normal -> ReduceOnly (closing and liquidations only) -> Halted (no trading).
+//!   Automatic triggers: the oracle is Stale (ReduceOnly; Halted after `halt_after_stale`
+//!   blocks); an aggregate moves beyond the band (ReduceOnly for `band_cooldown` blocks). Only
+//!   aggregates count ([`OnPriceUpdate`]): a single feeder's report never reaches this pallet.
+//! - **Silos**: withdrawals Normal -> RateLimited -> Frozen; new risk allowed or not. Automatic
+//!   triggers: withdrawals beyond a share of the pool within a window, or bad debt (RateLimited);
+//!   an insurance fund below its floor (no new risk). Frozen is the guardian's alone.
+//! - **Chain-wide**: an emergency flag puts every market in ReduceOnly.
+//! - **Recovery** with hysteresis: a breaker steps down one level only after its condition has
+//!   stayed clear for `recovery_blocks`, and again after as many more.
+//! - **Manual**: [`Config::TripOrigin`] (the guardians) can trip any breaker at once but lift
+//!   none; lifting early takes [`Config::LiftOrigin`] (governance).
+//! - Nothing here filters calls: liquidations, oracle reports and trips are never blocked.
+//!   Liquidations only need a price no older than `liquidation_max_price_age`
+//!   ([`TradingStatus::liquidation_price_usable`]).
+//!
+//! The per-block pass looks at the tracked markets and silos only (at most `MaxMarkets` and
+//! `MaxSilos`); every transition is an event with its [`Reason`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod runtime_api;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use bulwark_primitives::{
+	Balance, MarketId, MarketStatus, OnPriceUpdate, OnSiloEvent, PriceFeed, PriceStatus,
+	SiloHealth, SiloId, TradingStatus, WithdrawalStatus,
+};
+use frame_support::{pallet_prelude::*, traits::BuildGenesisConfig};
+use frame_system::pallet_prelude::*;
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	FixedPointNumber, FixedU128,
+};
+
+/// A breaker level that can step down toward Normal.
+trait Level: Ord + Copy {
+	fn one_down(self) -> Self;
+}
+
+impl Level for MarketStatus {
+	fn one_down(self) -> Self {
+		match self {
+			MarketStatus::Halted => MarketStatus::ReduceOnly,
+			_ => MarketStatus::Normal,
+		}
+	}
+}
+
+impl Level for WithdrawalStatus {
+	fn one_down(self) -> Self {
+		match self {
+			WithdrawalStatus::Frozen => WithdrawalStatus::RateLimited,
+			_ => WithdrawalStatus::Normal,
+		}
+	}
+}
+
+/// `true` (new risk blocked) is above `false`.
+impl Level for bool {
+	fn one_down(self) -> Self {
+		false
+	}
+}
+
+/// Moves `current` toward `required`: up at once; down one level only once `required` has been
+/// below `current` for `recovery` blocks (counted again for each level). `None`: no move.
+fn step<L: Level, B: Copy + Ord + Saturating>(
+	current: L,
+	required: L,
+	clear_since: &mut Option<B>,
+	now: B,
+	recovery: B,
+) -> Option<L> {
+	if required > current {
+		*clear_since = None;
+		return Some(required);
+	}
+	if required == current {
+		*clear_since = None;
+		return None;
+	}
+	let since = *clear_since.get_or_insert(now);
+	if now.saturating_sub(since) < recovery {
+		return None;
+	}
+	let next = current.one_down().max(required);
+	*clear_since = if next > required { Some(now) } else { None };
+	Some(next)
+}
+
+/// Whether `price` is further than `max_move` (a fraction) from `reference`.
+pub fn beyond_band(reference: FixedU128, price: FixedU128, max_move: FixedU128) -> bool {
+	if reference.is_zero() {
+		return false;
+	}
+	let difference =
+		if price > reference { price.saturating_sub(reference) } else { reference - price };
+	difference.checked_div(&reference).is_none_or(|moved| moved > max_move)
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// Pallet storage version; bumped with every migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The oracle: staleness and price age of each market.
+		type Prices: PriceFeed<BlockNumberFor<Self>>;
+		/// The silos: insurance fund and pool of each silo.
+		type Silos: SiloHealth;
+		/// May trip any breaker at once, and lift none (the guardian committee; governance).
+		type TripOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// May lift breakers early and end the emergency (governance).
+		type LiftOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Sets parameters and which markets and silos are watched (governance).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		#[pallet::constant]
+		type MaxMarkets: Get<u32>;
+		#[pallet::constant]
+		type MaxSilos: Get<u32>;
+		/// Aggregates kept per market for the band; `band_window` may not exceed it.
+		#[pallet::constant]
+		type MaxBandSamples: Get<u32>;
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The watched markets' breakers.
+	#[pallet::storage]
+	pub type Markets<T: Config> = CountedStorageMap<
+		_,
+		Twox64Concat,
+		MarketId,
+		MarketBreaker<BlockNumberFor<T>, T::MaxBandSamples>,
+		OptionQuery,
+	>;
+
+	/// The watched silos' breakers.
+	#[pallet::storage]
+	pub type Silos<T: Config> =
+		CountedStorageMap<_, Twox64Concat, SiloId, SiloBreaker<BlockNumberFor<T>>, OptionQuery>;
+
+	/// Chain-wide emergency: every market ReduceOnly.
+	#[pallet::storage]
+	pub type Emergency<T> = StorageValue<_, bool, ValueQuery>;
+
+	#[pallet::storage]
+	pub type Params<T: Config> =
+		StorageValue<_, BreakerParams<BlockNumberFor<T>>, ValueQuery, DefaultParams<T>>;
+
+	/// Halted after 50 Stale blocks (5 min); a 20% band over 10 blocks, 50 blocks of cooldown;
+	/// insurance floor 50% of target; 20% of the pool per 600 blocks (1 h); bad debt gates for
+	/// 600 blocks; 20 clear blocks per recovery step; liquidation prices up to 30 blocks old.
+	#[pallet::type_value]
+	pub fn DefaultParams<T: Config>() -> BreakerParams<BlockNumberFor<T>> {
+		BreakerParams {
+			halt_after_stale: 50u32.into(),
+			band_max_move: FixedU128::from_rational(20, 100),
+			band_window: 10u32.into(),
+			band_cooldown: 50u32.into(),
+			insurance_floor: FixedU128::from_rational(50, 100),
+			withdrawal_max_share: FixedU128::from_rational(20, 100),
+			withdrawal_window: 600u32.into(),
+			bad_debt_window: 600u32.into(),
+			recovery_blocks: 20u32.into(),
+			liquidation_max_price_age: 30u32.into(),
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A market's automatic or manual breaker moved (`reason` says which and why).
+		MarketBreaker {
+			market: MarketId,
+			from: MarketStatus,
+			to: MarketStatus,
+			reason: Reason,
+		},
+		/// A silo's withdrawal breaker moved.
+		SiloWithdrawals {
+			silo: SiloId,
+			from: WithdrawalStatus,
+			to: WithdrawalStatus,
+			reason: Reason,
+		},
+		/// A silo's markets stopped or resumed taking new risk.
+		SiloNewRisk {
+			silo: SiloId,
+			accepted: bool,
+			reason: Reason,
+		},
+		EmergencyDeclared,
+		EmergencyEnded,
+		ParamsSet {
+			params: BreakerParams<BlockNumberFor<T>>,
+		},
+		MarketTracked {
+			market: MarketId,
+		},
+		MarketUntracked {
+			market: MarketId,
+		},
+		SiloTracked {
+			silo: SiloId,
+		},
+		SiloUntracked {
+			silo: SiloId,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The market is not watched by the breakers.
+		UnknownMarket,
+		/// The silo is not watched by the breakers.
+		UnknownSilo,
+		AlreadyTracked,
+		TooManyMarkets,
+		TooManySilos,
+		/// A trip must raise a level (Normal is not a trip).
+		NothingToTrip,
+		/// A window, duration or age is zero or longer than a day of blocks, or the band window
+		/// exceeds `MaxBandSamples`.
+		BadWindow,
+		/// A fraction is above 100% (or the band or withdrawal share is zero).
+		BadFraction,
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		pub markets: Vec<MarketId>,
+		pub silos: Vec<SiloId>,
+		/// `None` keeps the defaults.
+		pub params: Option<BreakerParams<BlockNumberFor<T>>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(params) = self.params {
+				Pallet::<T>::check_params(&params).expect("genesis breaker params are invalid");
+				Params::<T>::put(params);
+			}
+			for market in &self.markets {
+				Pallet::<T>::do_track_market(*market).expect("genesis markets are invalid");
+			}
+			for silo in &self.silos {
+				Pallet::<T>::do_track_silo(*silo).expect("genesis silos are invalid");
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Re-evaluates every watched market and silo: trips, and steps down after recovery.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let params = Params::<T>::get();
+			let markets: Vec<MarketId> = Markets::<T>::iter_keys().collect();
+			for market in &markets {
+				Self::evaluate_market(*market, now, &params);
+			}
+			let silos: Vec<SiloId> = Silos::<T>::iter_keys().collect();
+			for silo in &silos {
+				Self::evaluate_silo(*silo, now, &params);
+			}
+			T::WeightInfo::on_initialize(markets.len() as u32, silos.len() as u32)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxMarkets::get() > 0, "MaxMarkets must be positive");
+			assert!(T::MaxSilos::get() > 0, "MaxSilos must be positive");
+			Pallet::<T>::check_params(&DefaultParams::<T>::get())
+				.expect("default breaker params must be valid");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Raises a market's manual breaker to `level` at once.
+		///
+		/// Who: [`Config::TripOrigin`] (guardians, governance). Changes: the market's manual
+		/// level, which stays until [`Self::lift_market`]. Refused if it would not raise it.
+		#[pallet::call_index(0)]
+		pub fn trip_market(
+			origin: OriginFor<T>,
+			market: MarketId,
+			level: MarketStatus,
+		) -> DispatchResult {
+			T::TripOrigin::ensure_origin(origin)?;
+			let mut state = Markets::<T>::get(market).ok_or(Error::<T>::UnknownMarket)?;
+			ensure!(level > state.manual, Error::<T>::NothingToTrip);
+			let from = state.manual;
+			state.manual = level;
+			Markets::<T>::insert(market, state);
+			Self::deposit_event(Event::MarketBreaker {
+				market,
+				from,
+				to: level,
+				reason: Reason::Guardian,
+			});
+			Ok(())
+		}
+
+		/// Raises a silo's manual withdrawal breaker to `withdrawals` and, if `block_new_risk`,
+		/// stops new risk in its markets, at once.
+		///
+		/// Who: [`Config::TripOrigin`]. Changes: the silo's manual levels, which stay until
+		/// [`Self::lift_silo`]. Refused if nothing would be raised.
+		#[pallet::call_index(1)]
+		pub fn trip_silo(
+			origin: OriginFor<T>,
+			silo: SiloId,
+			withdrawals: WithdrawalStatus,
+			block_new_risk: bool,
+		) -> DispatchResult {
+			T::TripOrigin::ensure_origin(origin)?;
+			let mut state = Silos::<T>::get(silo).ok_or(Error::<T>::UnknownSilo)?;
+			let raises_withdrawals = withdrawals > state.manual_withdrawals;
+			let raises_risk = block_new_risk && !state.manual_risk_blocked;
+			ensure!(raises_withdrawals || raises_risk, Error::<T>::NothingToTrip);
+			if raises_withdrawals {
+				Self::deposit_event(Event::SiloWithdrawals {
+					silo,
+					from: state.manual_withdrawals,
+					to: withdrawals,
+					reason: Reason::Guardian,
+				});
+				state.manual_withdrawals = withdrawals;
+			}
+			if raises_risk {
+				state.manual_risk_blocked = true;
+				Self::deposit_event(Event::SiloNewRisk {
+					silo,
+					accepted: false,
+					reason: Reason::Guardian,
+				});
+			}
+			Silos::<T>::insert(silo, state);
+			Ok(())
+		}
+
+		/// Puts every market in ReduceOnly until governance ends it.
+		///
+		/// Who: [`Config::TripOrigin`]. Changes: the emergency flag.
+		#[pallet::call_index(2)]
+		pub fn declare_emergency(origin: OriginFor<T>) -> DispatchResult {
+			T::TripOrigin::ensure_origin(origin)?;
+			ensure!(!Emergency::<T>::get(), Error::<T>::NothingToTrip);
+			Emergency::<T>::put(true);
+			Self::deposit_event(Event::EmergencyDeclared);
+			Ok(())
+		}
+
+		/// Lifts a market's breakers early: the manual level, the automatic level and a band
+		/// cooldown all go to Normal. A condition still present (a Stale oracle) trips again
+		/// at the next block.
+		///
+		/// Who: [`Config::LiftOrigin`] (governance); never the guardians.
+		#[pallet::call_index(3)]
+		pub fn lift_market(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
+			T::LiftOrigin::ensure_origin(origin)?;
+			let mut state = Markets::<T>::get(market).ok_or(Error::<T>::UnknownMarket)?;
+			let from = state.automatic.max(state.manual);
+			state.automatic = MarketStatus::Normal;
+			state.manual = MarketStatus::Normal;
+			state.band_until = None;
+			state.clear_since = None;
+			state.reason = Some(Reason::Lifted);
+			Markets::<T>::insert(market, state);
+			Self::deposit_event(Event::MarketBreaker {
+				market,
+				from,
+				to: MarketStatus::Normal,
+				reason: Reason::Lifted,
+			});
+			Ok(())
+		}
+
+		/// Lifts a silo's breakers early: withdrawals Normal, new risk accepted, the bad-debt
+		/// gate and the withdrawal window reset. A live condition trips again at the next block.
+		///
+		/// Who: [`Config::LiftOrigin`] (governance); never the guardians.
+		#[pallet::call_index(4)]
+		pub fn lift_silo(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
+			T::LiftOrigin::ensure_origin(origin)?;
+			let state = Silos::<T>::get(silo).ok_or(Error::<T>::UnknownSilo)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let from = state.withdrawals.max(state.manual_withdrawals);
+			Silos::<T>::insert(silo, Self::fresh_silo(silo, now));
+			Self::deposit_event(Event::SiloWithdrawals {
+				silo,
+				from,
+				to: WithdrawalStatus::Normal,
+				reason: Reason::Lifted,
+			});
+			Self::deposit_event(Event::SiloNewRisk {
+				silo,
+				accepted: true,
+				reason: Reason::Lifted,
+			});
+			Ok(())
+		}
+
+		/// Ends the chain-wide emergency.
+		///
+		/// Who: [`Config::LiftOrigin`] (governance); never the guardians.
+		#[pallet::call_index(5)]
+		pub fn end_emergency(origin: OriginFor<T>) -> DispatchResult {
+			T::LiftOrigin::ensure_origin(origin)?;
+			Emergency::<T>::put(false);
+			Self::deposit_event(Event::EmergencyEnded);
+			Ok(())
+		}
+
+		/// Sets the triggers' parameters.
+		///
+		/// Who: [`Config::AdminOrigin`]. Refused with nothing changed when out of bounds.
+		#[pallet::call_index(6)]
+		pub fn set_params(
+			origin: OriginFor<T>,
+			params: BreakerParams<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::check_params(&params)?;
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+
+		/// Starts watching a market. Who: [`Config::AdminOrigin`].
+		#[pallet::call_index(7)]
+		pub fn track_market(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_track_market(market)
+		}
+
+		/// Stops watching a market; its breakers are dropped. Who: [`Config::AdminOrigin`].
+		#[pallet::call_index(8)]
+		pub fn untrack_market(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(Markets::<T>::contains_key(market), Error::<T>::UnknownMarket);
+			Markets::<T>::remove(market);
+			Self::deposit_event(Event::MarketUntracked { market });
+			Ok(())
+		}
+
+		/// Starts watching a silo. Who: [`Config::AdminOrigin`].
+		#[pallet::call_index(9)]
+		pub fn track_silo(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_track_silo(silo)
+		}
+
+		/// Stops watching a silo; its breakers are dropped. Who: [`Config::AdminOrigin`].
+		#[pallet::call_index(10)]
+		pub fn untrack_silo(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(Silos::<T>::contains_key(silo), Error::<T>::UnknownSilo);
+			Silos::<T>::remove(silo);
+			Self::deposit_event(Event::SiloUntracked { silo });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn effective(state: &MarketBreaker<BlockNumberFor<T>, T::MaxBandSamples>) -> MarketStatus {
+		let emergency =
+			if Emergency::<T>::get() { MarketStatus::ReduceOnly } else { MarketStatus::Normal };
+		state.automatic.max(state.manual).max(emergency)
+	}
+
+	/// The start-of-block look at one market.
+	pub(crate) fn evaluate_market(
+		market: MarketId,
+		now: BlockNumberFor<T>,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) {
+		let Some(mut state) = Markets::<T>::get(market) else { return };
+		let fresh =
+			T::Prices::price(market).is_some_and(|price| price.status == PriceStatus::Fresh);
+		if fresh {
+			state.stale_since = None;
+		} else {
+			state.stale_since.get_or_insert(now);
+		}
+		let (mut required, mut reason) = (MarketStatus::Normal, Reason::Recovered);
+		if let Some(since) = state.stale_since {
+			(required, reason) = if now.saturating_sub(since) >= params.halt_after_stale {
+				(MarketStatus::Halted, Reason::OracleStaleTooLong)
+			} else {
+				(MarketStatus::ReduceOnly, Reason::OracleStale)
+			};
+		}
+		match state.band_until {
+			Some(until) if now < until => {
+				if required < MarketStatus::ReduceOnly {
+					(required, reason) = (MarketStatus::ReduceOnly, Reason::PriceBand);
+				}
+			},
+			_ => state.band_until = None,
+		}
+		let from = state.automatic;
+		if let Some(to) = step(from, required, &mut state.clear_since, now, params.recovery_blocks)
+		{
+			let reason = if to < from { Reason::Recovered } else { reason };
+			state.automatic = to;
+			state.reason = Some(reason);
+			Self::deposit_event(Event::MarketBreaker { market, from, to, reason });
+		}
+		Markets::<T>::insert(market, state);
+	}
+
+	/// The start-of-block look at one silo.
+	pub(crate) fn evaluate_silo(
+		silo: SiloId,
+		now: BlockNumberFor<T>,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) {
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		Self::roll_window(silo, &mut state, now, params);
+		if state.bad_debt_until.is_some_and(|until| now >= until) {
+			state.bad_debt_until = None;
+		}
+		let (required, reason) = Self::required_withdrawals(&state, params);
+		let from = state.withdrawals;
+		if let Some(to) =
+			step(from, required, &mut state.withdrawals_clear_since, now, params.recovery_blocks)
+		{
+			let reason = if to < from { Reason::Recovered } else { reason };
+			state.withdrawals = to;
+			state.withdrawals_reason = Some(reason);
+			Self::deposit_event(Event::SiloWithdrawals { silo, from, to, reason });
+		}
+
+		let insurance_low = T::Silos::insurance(silo).is_some_and(|(fund, target)| {
+			!params.insurance_floor.is_zero()
+				&& !target.is_zero()
+				&& fund < params.insurance_floor.saturating_mul_int(target)
+		});
+		if let Some(blocked) = step(
+			state.risk_blocked,
+			insurance_low,
+			&mut state.risk_clear_since,
+			now,
+			params.recovery_blocks,
+		) {
+			state.risk_blocked = blocked;
+			let reason = if blocked { Reason::InsuranceLow } else { Reason::Recovered };
+			Self::deposit_event(Event::SiloNewRisk { silo, accepted: !blocked, reason });
+		}
+		Silos::<T>::insert(silo, state);
+	}
+
+	/// Starts a new withdrawal window when the current one is over.
+	fn roll_window(
+		silo: SiloId,
+		state: &mut SiloBreaker<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) {
+		if now >= state.window_start.saturating_add(params.withdrawal_window) {
+			state.window_start = now;
+			state.window_pool = T::Silos::pool(silo).unwrap_or_default();
+			state.window_withdrawn = 0;
+		}
+	}
+
+	/// RateLimited while bad debt gates the silo or this window's withdrawals exceed their share
+	/// of the pool at its start. A silo without a pool has nothing to drain: no surge trigger.
+	fn required_withdrawals(
+		state: &SiloBreaker<BlockNumberFor<T>>,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) -> (WithdrawalStatus, Reason) {
+		if state.bad_debt_until.is_some() {
+			return (WithdrawalStatus::RateLimited, Reason::BadDebt);
+		}
+		let allowed = params.withdrawal_max_share.saturating_mul_int(state.window_pool);
+		if !state.window_pool.is_zero() && state.window_withdrawn > allowed {
+			return (WithdrawalStatus::RateLimited, Reason::WithdrawalSurge);
+		}
+		(WithdrawalStatus::Normal, Reason::Recovered)
+	}
+
+	/// Trips a silo's withdrawals at once if a hook made it necessary.
+	fn trip_withdrawals_now(silo: SiloId, state: &mut SiloBreaker<BlockNumberFor<T>>) {
+		let (required, reason) = Self::required_withdrawals(state, &Params::<T>::get());
+		if required > state.withdrawals {
+			let from = state.withdrawals;
+			state.withdrawals = required;
+			state.withdrawals_reason = Some(reason);
+			state.withdrawals_clear_since = None;
+			Self::deposit_event(Event::SiloWithdrawals { silo, from, to: required, reason });
+		}
+	}
+
+	fn fresh_silo(silo: SiloId, now: BlockNumberFor<T>) -> SiloBreaker<BlockNumberFor<T>> {
+		SiloBreaker {
+			window_start: now,
+			window_pool: T::Silos::pool(silo).unwrap_or_default(),
+			..Default::default()
+		}
+	}
+
+	pub(crate) fn do_track_market(market: MarketId) -> DispatchResult {
+		ensure!(!Markets::<T>::contains_key(market), Error::<T>::AlreadyTracked);
+		ensure!(Markets::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
+		Markets::<T>::insert(market, MarketBreaker::default());
+		Self::deposit_event(Event::MarketTracked { market });
+		Ok(())
+	}
+
+	pub(crate) fn do_track_silo(silo: SiloId) -> DispatchResult {
+		ensure!(!Silos::<T>::contains_key(silo), Error::<T>::AlreadyTracked);
+		ensure!(Silos::<T>::count() < T::MaxSilos::get(), Error::<T>::TooManySilos);
+		let now = frame_system::Pallet::<T>::block_number();
+		Silos::<T>::insert(silo, Self::fresh_silo(silo, now));
+		Self::deposit_event(Event::SiloTracked { silo });
+		Ok(())
+	}
+
+	pub(crate) fn check_params(params: &BreakerParams<BlockNumberFor<T>>) -> Result<(), Error<T>> {
+		let max: BlockNumberFor<T> = bounds::MAX_BLOCKS.into();
+		for window in [
+			params.halt_after_stale,
+			params.band_window,
+			params.band_cooldown,
+			params.withdrawal_window,
+			params.bad_debt_window,
+			params.recovery_blocks,
+			params.liquidation_max_price_age,
+		] {
+			ensure!(!window.is_zero() && window <= max, Error::<T>::BadWindow);
+		}
+		ensure!(params.band_window <= T::MaxBandSamples::get().into(), Error::<T>::BadWindow);
+		let one = FixedU128::one();
+		ensure!(
+			!params.band_max_move.is_zero()
+				&& params.band_max_move <= one
+				&& params.insurance_floor <= one
+				&& !params.withdrawal_max_share.is_zero()
+				&& params.withdrawal_max_share <= one,
+			Error::<T>::BadFraction
+		);
+		Ok(())
+	}
+
+	/// Every watched market's status.
+	pub fn market_reports() -> Vec<MarketReport> {
+		let emergency = Emergency::<T>::get();
+		Markets::<T>::iter()
+			.map(|(market, state)| MarketReport {
+				market,
+				status: Self::effective(&state),
+				automatic: state.automatic,
+				manual: state.manual,
+				emergency,
+				reason: state.reason,
+			})
+			.collect()
+	}
+
+	/// Every watched silo's status.
+	pub fn silo_reports() -> Vec<SiloReport> {
+		Silos::<T>::iter()
+			.map(|(silo, state)| SiloReport {
+				silo,
+				withdrawals: state.withdrawals.max(state.manual_withdrawals),
+				accepts_new_risk: !(state.risk_blocked || state.manual_risk_blocked),
+				reason: state.withdrawals_reason,
+			})
+			.collect()
+	}
+
+	/// The breakers' invariants.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		ensure!(Markets::<T>::count() <= T::MaxMarkets::get(), "more markets than MaxMarkets");
+		ensure!(Silos::<T>::count() <= T::MaxSilos::get(), "more silos than MaxSilos");
+		ensure!(
+			Markets::<T>::iter_keys().count() as u32 == Markets::<T>::count(),
+			"market counter differs"
+		);
+		ensure!(
+			Silos::<T>::iter_keys().count() as u32 == Silos::<T>::count(),
+			"silo counter differs"
+		);
+		Self::check_params(&Params::<T>::get()).map_err(|_| "stored params out of bounds")?;
+		for (_, state) in Markets::<T>::iter() {
+			ensure!(
+				state.samples.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+				"band samples out of order"
+			);
+			ensure!(
+				state.automatic != MarketStatus::Normal || state.clear_since.is_none(),
+				"a Normal breaker counting recovery"
+			);
+		}
+		for (_, state) in Silos::<T>::iter() {
+			ensure!(
+				state.withdrawals != WithdrawalStatus::Frozen,
+				"automatic triggers never freeze: Frozen is the guardian's"
+			);
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> TradingStatus for Pallet<T> {
+	fn market_status(market: MarketId) -> MarketStatus {
+		match Markets::<T>::get(market) {
+			Some(state) => Self::effective(&state),
+			// Not watched: no breaker of its own, but the emergency still applies.
+			None if Emergency::<T>::get() => MarketStatus::ReduceOnly,
+			None => MarketStatus::Normal,
+		}
+	}
+
+	fn withdrawal_status(silo: SiloId) -> WithdrawalStatus {
+		Silos::<T>::get(silo).map_or(WithdrawalStatus::Normal, |state| {
+			state.withdrawals.max(state.manual_withdrawals)
+		})
+	}
+
+	fn silo_accepts_new_risk(silo: SiloId) -> bool {
+		Silos::<T>::get(silo).is_none_or(|state| !(state.risk_blocked || state.manual_risk_blocked))
+	}
+
+	fn liquidation_price_usable(market: MarketId) -> bool {
+		let max_age = Params::<T>::get().liquidation_max_price_age;
+		T::Prices::price(market).is_some_and(|price| price.age <= max_age)
+	}
+}
+
+impl<T: Config> OnPriceUpdate for Pallet<T> {
+	/// The band: a new aggregate further than `band_max_move` from any aggregate of the last
+	/// `band_window` blocks puts the market in ReduceOnly at once, for `band_cooldown` blocks.
+	fn on_price_update(market: MarketId, price: FixedU128) {
+		let Some(mut state) = Markets::<T>::get(market) else { return };
+		let params = Params::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		let oldest = now.saturating_sub(params.band_window);
+		state.samples.retain(|(block, _)| *block >= oldest);
+		let moved = state
+			.samples
+			.iter()
+			.any(|(_, reference)| beyond_band(*reference, price, params.band_max_move));
+		if state.samples.is_full() {
+			state.samples.remove(0);
+		}
+		// Cannot fail: a slot was just made if there was none.
+		let _ = state.samples.try_push((now, price));
+		if moved {
+			state.band_until = Some(now.saturating_add(params.band_cooldown));
+			state.clear_since = None;
+			if state.automatic < MarketStatus::ReduceOnly {
+				let from = state.automatic;
+				state.automatic = MarketStatus::ReduceOnly;
+				state.reason = Some(Reason::PriceBand);
+				Self::deposit_event(Event::MarketBreaker {
+					market,
+					from,
+					to: MarketStatus::ReduceOnly,
+					reason: Reason::PriceBand,
+				});
+			}
+		}
+		Markets::<T>::insert(market, state);
+	}
+
+	fn max_weight() -> Weight {
+		T::WeightInfo::on_price_update()
+	}
+}
+
+impl<T: Config> OnSiloEvent for Pallet<T> {
+	fn on_withdrawal(silo: SiloId, amount: Balance) {
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::roll_window(silo, &mut state, now, &Params::<T>::get());
+		state.window_withdrawn = state.window_withdrawn.saturating_add(amount);
+		Self::trip_withdrawals_now(silo, &mut state);
+		Silos::<T>::insert(silo, state);
+	}
+
+	fn on_bad_debt(silo: SiloId, _amount: Balance) {
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		let now = frame_system::Pallet::<T>::block_number();
+		state.bad_debt_until = Some(now.saturating_add(Params::<T>::get().bad_debt_window));
+		Self::trip_withdrawals_now(silo, &mut state);
+		Silos::<T>::insert(silo, state);
+	}
+
+	fn max_weight() -> Weight {
+		T::WeightInfo::on_silo_event()
+	}
+}

@@ -1,0 +1,371 @@
+//! Every trigger and recovery path with the block of each transition, manual trips and lifts,
+//! liquidations under every level, and bad input.
+
+use crate::{mock::*, *};
+use bulwark_primitives::{MarketStatus::*, TradeAction, WithdrawalStatus as W};
+use frame_support::{assert_noop, assert_ok};
+use sp_runtime::{traits::BadOrigin, FixedU128};
+
+fn status(market: MarketId) -> MarketStatus {
+	Breakers::market_status(market)
+}
+
+fn withdrawals() -> WithdrawalStatus {
+	Breakers::withdrawal_status(SILO)
+}
+
+/// The status of `market` at the end of each block in `blocks`, running up to each.
+fn statuses_at(market: MarketId, blocks: &[u64]) -> Vec<(u64, MarketStatus)> {
+	blocks
+		.iter()
+		.map(|block| {
+			run_to_block(*block);
+			(*block, status(market))
+		})
+		.collect()
+}
+
+fn p(units: u32) -> FixedU128 {
+	FixedU128::from_u32(units)
+}
+
+#[test]
+fn stale_oracle_reduce_only_then_halted_then_one_level_at_a_time_back() {
+	new_test_ext().execute_with(|| {
+		run_to_block(5);
+		set_stale(BTC);
+		// Stale seen at block 6: ReduceOnly. 50 blocks later (56): Halted.
+		assert_eq!(
+			statuses_at(BTC, &[6, 55, 56]),
+			vec![(6, ReduceOnly), (55, ReduceOnly), (56, Halted)]
+		);
+		System::assert_has_event(
+			Event::MarketBreaker {
+				market: BTC,
+				from: ReduceOnly,
+				to: Halted,
+				reason: Reason::OracleStaleTooLong,
+			}
+			.into(),
+		);
+		assert_eq!(status(ETH), Normal, "other markets are untouched");
+		// Fresh again from block 61: 20 clear blocks per level.
+		run_to_block(60);
+		set_price(BTC, 100, 60);
+		assert_eq!(
+			statuses_at(BTC, &[61, 80, 81, 100, 101]),
+			vec![(61, Halted), (80, Halted), (81, ReduceOnly), (100, ReduceOnly), (101, Normal)]
+		);
+		System::assert_has_event(
+			Event::MarketBreaker {
+				market: BTC,
+				from: ReduceOnly,
+				to: Normal,
+				reason: Reason::Recovered,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn a_stale_spell_shorter_than_recovery_restarts_the_count() {
+	new_test_ext().execute_with(|| {
+		set_stale(BTC);
+		run_to_block(2);
+		assert_eq!(status(BTC), ReduceOnly);
+		set_price(BTC, 100, 2);
+		run_to_block(12);
+		// Stale again at 13 before the 20 clear blocks (from 3) were up.
+		set_stale(BTC);
+		run_to_block(13);
+		set_price(BTC, 100, 13);
+		// Clear from 14: Normal at 34, not at 23.
+		assert_eq!(
+			statuses_at(BTC, &[23, 33, 34]),
+			vec![(23, ReduceOnly), (33, ReduceOnly), (34, Normal)]
+		);
+	});
+}
+
+#[test]
+fn a_band_move_trips_reduce_only_for_the_cooldown() {
+	new_test_ext().execute_with(|| {
+		run_to_block(2);
+		Breakers::on_price_update(BTC, p(100));
+		run_to_block(5);
+		// +19%: inside the 20% band.
+		Breakers::on_price_update(BTC, p(119));
+		assert_eq!(status(BTC), Normal);
+		run_to_block(8);
+		// +21% from block 2's 100 (within the 10-block window): ReduceOnly in this block.
+		Breakers::on_price_update(BTC, p(121));
+		assert_eq!(status(BTC), ReduceOnly);
+		System::assert_has_event(
+			Event::MarketBreaker {
+				market: BTC,
+				from: Normal,
+				to: ReduceOnly,
+				reason: Reason::PriceBand,
+			}
+			.into(),
+		);
+		// Cooldown 50 blocks (until 58), then 20 clear blocks: Normal at 78.
+		assert_eq!(
+			statuses_at(BTC, &[57, 58, 77, 78]),
+			vec![(57, ReduceOnly), (58, ReduceOnly), (77, ReduceOnly), (78, Normal)]
+		);
+	});
+}
+
+#[test]
+fn band_moves_count_only_within_the_window() {
+	new_test_ext().execute_with(|| {
+		run_to_block(2);
+		Breakers::on_price_update(BTC, p(100));
+		// Block 13: block 2 is more than 10 blocks back.
+		run_to_block(13);
+		Breakers::on_price_update(BTC, p(125));
+		assert_eq!(status(BTC), Normal);
+		// A fall of 21% from 125 within the window trips.
+		run_to_block(14);
+		Breakers::on_price_update(BTC, p(98));
+		assert_eq!(status(BTC), ReduceOnly);
+		// An untracked market's aggregates are ignored.
+		Breakers::on_price_update(9, p(1));
+		Breakers::on_price_update(9, p(1000));
+		assert_eq!(status(9), Normal);
+	});
+}
+
+#[test]
+fn low_insurance_stops_new_risk_until_it_stays_refilled() {
+	new_test_ext().execute_with(|| {
+		let increase = || Breakers::allows(BTC, SILO, TradeAction::IncreaseRisk);
+		// 400 of 1000 is below the 50% floor: seen at block 2.
+		set_silo(SILO, 400, 1_000, 10_000);
+		run_to_block(2);
+		assert!(!increase());
+		assert!(Breakers::allows(BTC, SILO, TradeAction::ReduceRisk));
+		System::assert_has_event(
+			Event::SiloNewRisk { silo: SILO, accepted: false, reason: Reason::InsuranceLow }.into(),
+		);
+		run_to_block(10);
+		set_silo(SILO, 600, 1_000, 10_000);
+		// Clear from block 11: accepted again at 31.
+		run_to_block(30);
+		assert!(!increase());
+		run_to_block(31);
+		assert!(increase());
+	});
+}
+
+#[test]
+fn a_withdrawal_surge_rate_limits_at_once_and_clears_after_the_window() {
+	new_test_ext().execute_with(|| {
+		run_to_block(2);
+		// The window started at genesis with a pool of 10_000: 20% = 2_000.
+		Breakers::on_withdrawal(SILO, 1_500);
+		assert_eq!(withdrawals(), W::Normal);
+		run_to_block(3);
+		Breakers::on_withdrawal(SILO, 600);
+		assert_eq!(withdrawals(), W::RateLimited);
+		System::assert_has_event(
+			Event::SiloWithdrawals {
+				silo: SILO,
+				from: W::Normal,
+				to: W::RateLimited,
+				reason: Reason::WithdrawalSurge,
+			}
+			.into(),
+		);
+		// A new window opens at block 600; clear from then, Normal at 620.
+		run_to_block(619);
+		assert_eq!(withdrawals(), W::RateLimited);
+		run_to_block(620);
+		assert_eq!(withdrawals(), W::Normal);
+	});
+}
+
+#[test]
+fn bad_debt_rate_limits_withdrawals_for_its_window() {
+	new_test_ext().execute_with(|| {
+		run_to_block(5);
+		Breakers::on_bad_debt(SILO, 50);
+		assert_eq!(withdrawals(), W::RateLimited);
+		System::assert_has_event(
+			Event::SiloWithdrawals {
+				silo: SILO,
+				from: W::Normal,
+				to: W::RateLimited,
+				reason: Reason::BadDebt,
+			}
+			.into(),
+		);
+		// Gated until 605, then 20 clear blocks: Normal at 625.
+		run_to_block(624);
+		assert_eq!(withdrawals(), W::RateLimited);
+		run_to_block(625);
+		assert_eq!(withdrawals(), W::Normal);
+	});
+}
+
+#[test]
+fn a_guardian_trip_stays_until_governance_lifts_it() {
+	new_test_ext().execute_with(|| {
+		let guardian = RuntimeOrigin::signed(GUARDIAN);
+		assert_ok!(Breakers::trip_market(guardian.clone(), BTC, Halted));
+		assert_eq!(status(BTC), Halted);
+		assert_ok!(Breakers::trip_silo(guardian.clone(), SILO, W::Frozen, true));
+		assert_eq!(withdrawals(), W::Frozen);
+		assert!(!Breakers::silo_accepts_new_risk(SILO));
+		// Nothing automatic lifts a manual trip.
+		run_to_block(1_000);
+		assert_eq!(status(BTC), Halted);
+		assert_eq!(withdrawals(), W::Frozen);
+		// The guardian cannot lift; governance can.
+		assert_noop!(Breakers::lift_market(guardian.clone(), BTC), BadOrigin);
+		assert_noop!(Breakers::lift_silo(guardian.clone(), SILO), BadOrigin);
+		assert_ok!(Breakers::lift_market(RuntimeOrigin::root(), BTC));
+		assert_ok!(Breakers::lift_silo(RuntimeOrigin::root(), SILO));
+		assert_eq!(status(BTC), Normal);
+		assert_eq!(withdrawals(), W::Normal);
+		assert!(Breakers::silo_accepts_new_risk(SILO));
+		// Anyone else may not trip.
+		assert_noop!(Breakers::trip_market(RuntimeOrigin::signed(3), BTC, Halted), BadOrigin);
+	});
+}
+
+#[test]
+fn governance_lifts_a_band_trip_early() {
+	new_test_ext().execute_with(|| {
+		Breakers::on_price_update(BTC, p(100));
+		Breakers::on_price_update(BTC, p(150));
+		assert_eq!(status(BTC), ReduceOnly);
+		assert_ok!(Breakers::lift_market(RuntimeOrigin::root(), BTC));
+		assert_eq!(status(BTC), Normal);
+		run_to_block(2);
+		assert_eq!(status(BTC), Normal, "the cooldown went with the lift");
+	});
+}
+
+#[test]
+fn the_emergency_puts_every_market_in_reduce_only_until_governance_ends_it() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Breakers::declare_emergency(RuntimeOrigin::signed(GUARDIAN)));
+		assert_eq!((status(BTC), status(ETH), status(9)), (ReduceOnly, ReduceOnly, ReduceOnly));
+		assert_noop!(
+			Breakers::declare_emergency(RuntimeOrigin::signed(GUARDIAN)),
+			Error::<Test>::NothingToTrip
+		);
+		assert_noop!(Breakers::end_emergency(RuntimeOrigin::signed(GUARDIAN)), BadOrigin);
+		run_to_block(500);
+		assert_eq!(status(BTC), ReduceOnly);
+		assert_ok!(Breakers::end_emergency(RuntimeOrigin::root()));
+		assert_eq!((status(BTC), status(ETH), status(9)), (Normal, Normal, Normal));
+	});
+}
+
+#[test]
+fn liquidations_go_on_in_reduce_only_and_halted_within_the_price_age() {
+	new_test_ext().execute_with(|| {
+		let allows = |action| Breakers::allows(BTC, SILO, action);
+		run_to_block(5);
+		set_price(BTC, 100, 5);
+		// ReduceOnly (a band trip): closing and liquidating yes, opening no.
+		Breakers::on_price_update(BTC, p(100));
+		Breakers::on_price_update(BTC, p(200));
+		assert_eq!(status(BTC), ReduceOnly);
+		assert!(allows(TradeAction::Liquidate));
+		assert!(allows(TradeAction::ReduceRisk));
+		assert!(!allows(TradeAction::IncreaseRisk));
+		// Halted by the guardian: no trading, liquidations at the block-5 price until it is
+		// 30 blocks old (block 35).
+		assert_ok!(Breakers::trip_market(RuntimeOrigin::signed(GUARDIAN), BTC, Halted));
+		assert!(!allows(TradeAction::ReduceRisk));
+		assert!(!allows(TradeAction::IncreaseRisk));
+		run_to_block(35);
+		assert!(allows(TradeAction::Liquidate));
+		run_to_block(36);
+		assert!(!allows(TradeAction::Liquidate));
+		// A market the oracle never priced cannot be liquidated at all.
+		assert!(!Breakers::allows(5, SILO, TradeAction::Liquidate));
+	});
+}
+
+#[test]
+fn bad_input_is_refused_with_nothing_changed() {
+	new_test_ext().execute_with(|| {
+		let root = RuntimeOrigin::root;
+		let good = Params::<Test>::get();
+		let set = |params| Breakers::set_params(RuntimeOrigin::root(), params);
+		assert_noop!(set(BreakerParams { band_window: 0, ..good }), Error::<Test>::BadWindow);
+		assert_noop!(set(BreakerParams { recovery_blocks: 0, ..good }), Error::<Test>::BadWindow);
+		assert_noop!(
+			set(BreakerParams { halt_after_stale: 14_401, ..good }),
+			Error::<Test>::BadWindow
+		);
+		// More band samples than MaxBandSamples (16) would be needed.
+		assert_noop!(set(BreakerParams { band_window: 17, ..good }), Error::<Test>::BadWindow);
+		assert_noop!(
+			set(BreakerParams { band_max_move: FixedU128::from_rational(3, 2), ..good }),
+			Error::<Test>::BadFraction
+		);
+		assert_noop!(
+			set(BreakerParams { band_max_move: FixedU128::zero(), ..good }),
+			Error::<Test>::BadFraction
+		);
+		assert_noop!(
+			set(BreakerParams { insurance_floor: FixedU128::from_rational(101, 100), ..good }),
+			Error::<Test>::BadFraction
+		);
+		assert_noop!(
+			set(BreakerParams { withdrawal_max_share: FixedU128::zero(), ..good }),
+			Error::<Test>::BadFraction
+		);
+		assert_noop!(Breakers::set_params(RuntimeOrigin::signed(GUARDIAN), good), BadOrigin);
+		assert_ok!(set(BreakerParams { band_window: 16, ..good }));
+
+		assert_noop!(Breakers::trip_market(root(), 9, Halted), Error::<Test>::UnknownMarket);
+		assert_noop!(Breakers::trip_market(root(), BTC, Normal), Error::<Test>::NothingToTrip);
+		assert_noop!(Breakers::trip_silo(root(), 5, W::Frozen, false), Error::<Test>::UnknownSilo);
+		assert_noop!(
+			Breakers::trip_silo(root(), SILO, W::Normal, false),
+			Error::<Test>::NothingToTrip
+		);
+		assert_noop!(Breakers::lift_market(root(), 9), Error::<Test>::UnknownMarket);
+		assert_noop!(Breakers::lift_silo(root(), 5), Error::<Test>::UnknownSilo);
+		assert_noop!(Breakers::lift_market(RuntimeOrigin::signed(GUARDIAN), BTC), BadOrigin);
+		assert_noop!(Breakers::track_market(root(), BTC), Error::<Test>::AlreadyTracked);
+		assert_ok!(Breakers::track_market(root(), 2));
+		assert_noop!(Breakers::track_market(root(), 3), Error::<Test>::TooManyMarkets);
+		assert_noop!(Breakers::untrack_market(root(), 3), Error::<Test>::UnknownMarket);
+		assert_ok!(Breakers::track_silo(root(), 1));
+		assert_noop!(Breakers::track_silo(root(), 2), Error::<Test>::TooManySilos);
+		assert_noop!(Breakers::untrack_silo(root(), 2), Error::<Test>::UnknownSilo);
+	});
+}
+
+#[test]
+fn the_reports_show_every_market_and_silo() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Breakers::trip_market(RuntimeOrigin::signed(GUARDIAN), ETH, Halted));
+		Breakers::on_bad_debt(SILO, 1);
+		let markets = Breakers::market_reports();
+		assert_eq!(markets.len(), 2);
+		let eth = markets.iter().find(|report| report.market == ETH).unwrap();
+		assert_eq!(
+			(eth.status, eth.automatic, eth.manual, eth.emergency),
+			(Halted, Normal, Halted, false)
+		);
+		assert_eq!(
+			Breakers::silo_reports(),
+			vec![SiloReport {
+				silo: SILO,
+				withdrawals: W::RateLimited,
+				accepts_new_risk: true,
+				reason: Some(Reason::BadDebt),
+			}]
+		);
+	});
+}

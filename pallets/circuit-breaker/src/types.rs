@@ -1,0 +1,188 @@
+//! The breakers' parameters and state.
+
+use bulwark_primitives::{Balance, MarketStatus, WithdrawalStatus};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_runtime::FixedU128;
+
+/// Parameters of every automatic trigger. Set by governance, bounds checked on set.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct BreakerParams<BlockNumber> {
+	/// A market Stale for this many blocks goes from ReduceOnly to Halted (M).
+	pub halt_after_stale: BlockNumber,
+	/// An aggregate that moves more than this fraction (0.2 = 20%) from any aggregate of the last
+	/// `band_window` blocks (X, W) puts the market in ReduceOnly for `band_cooldown` blocks.
+	pub band_max_move: FixedU128,
+	pub band_window: BlockNumber,
+	pub band_cooldown: BlockNumber,
+	/// An insurance fund below this fraction of its target (Y) stops new risk in the silo's
+	/// markets. Zero disables the trigger.
+	pub insurance_floor: FixedU128,
+	/// Withdrawals above this fraction of the silo's pool (Z) within `withdrawal_window` blocks
+	/// rate-limit the silo.
+	pub withdrawal_max_share: FixedU128,
+	pub withdrawal_window: BlockNumber,
+	/// Bad debt in a silo rate-limits its withdrawals for this many blocks (as dYdX gates them).
+	pub bad_debt_window: BlockNumber,
+	/// A breaker steps down one level only after its condition stayed clear this long (R).
+	pub recovery_blocks: BlockNumber,
+	/// Liquidations use an oracle price at most this old, whatever the breaker level.
+	pub liquidation_max_price_age: BlockNumber,
+}
+
+/// Bounds `set_params` enforces.
+pub mod bounds {
+	/// Windows and durations longer than a day of 6 s blocks are refused.
+	pub const MAX_BLOCKS: u32 = 14_400;
+}
+
+/// Why a breaker moved.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Reason {
+	/// The oracle has no fresh price.
+	OracleStale,
+	/// The oracle has had no fresh price for longer than `halt_after_stale`.
+	OracleStaleTooLong,
+	/// An aggregate moved beyond the band.
+	PriceBand,
+	/// The silo's insurance fund is below its floor.
+	InsuranceLow,
+	/// Withdrawals beyond the window's share of the pool.
+	WithdrawalSurge,
+	/// Bad debt in the silo.
+	BadDebt,
+	/// The guardian tripped it.
+	Guardian,
+	/// Its condition stayed clear for `recovery_blocks`.
+	Recovered,
+	/// Governance lifted it.
+	Lifted,
+}
+
+/// One market's breaker.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxSamples))]
+#[codec(mel_bound(BlockNumber: MaxEncodedLen))]
+pub struct MarketBreaker<
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxSamples: Get<u32>,
+> {
+	/// The level the automatic triggers hold.
+	pub automatic: MarketStatus,
+	/// The guardian's level: stays until governance lifts it.
+	pub manual: MarketStatus,
+	/// Why the last move happened.
+	pub reason: Option<Reason>,
+	/// Since when the oracle's price is Stale.
+	pub stale_since: Option<BlockNumber>,
+	/// Until when a band trip holds.
+	pub band_until: Option<BlockNumber>,
+	/// Since when every condition above the current automatic level is clear.
+	pub clear_since: Option<BlockNumber>,
+	/// The aggregates of the last band window: (block, price).
+	pub samples: BoundedVec<(BlockNumber, FixedU128), MaxSamples>,
+}
+
+impl<B: Clone + PartialEq + Eq + core::fmt::Debug, S: Get<u32>> Default for MarketBreaker<B, S> {
+	fn default() -> Self {
+		MarketBreaker {
+			automatic: MarketStatus::Normal,
+			manual: MarketStatus::Normal,
+			reason: None,
+			stale_since: None,
+			band_until: None,
+			clear_since: None,
+			samples: BoundedVec::new(),
+		}
+	}
+}
+
+/// One silo's breakers: withdrawals and new risk.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SiloBreaker<BlockNumber> {
+	/// The withdrawal level the automatic triggers hold.
+	pub withdrawals: WithdrawalStatus,
+	/// The guardian's withdrawal level: stays until governance lifts it.
+	pub manual_withdrawals: WithdrawalStatus,
+	pub withdrawals_reason: Option<Reason>,
+	pub withdrawals_clear_since: Option<BlockNumber>,
+	/// The current withdrawal window: its first block, the pool then, and what left since.
+	pub window_start: BlockNumber,
+	pub window_pool: Balance,
+	pub window_withdrawn: Balance,
+	/// Until when bad debt holds withdrawals rate-limited.
+	pub bad_debt_until: Option<BlockNumber>,
+	/// New risk stopped automatically (insurance low) or by the guardian.
+	pub risk_blocked: bool,
+	pub manual_risk_blocked: bool,
+	pub risk_clear_since: Option<BlockNumber>,
+}
+
+/// A market's status as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct MarketReport {
+	pub market: bulwark_primitives::MarketId,
+	/// What the margin engine obeys: the most restrictive of the levels below.
+	pub status: MarketStatus,
+	pub automatic: MarketStatus,
+	pub manual: MarketStatus,
+	pub emergency: bool,
+	pub reason: Option<Reason>,
+}
+
+/// A silo's status as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct SiloReport {
+	pub silo: bulwark_primitives::SiloId,
+	pub withdrawals: WithdrawalStatus,
+	pub accepts_new_risk: bool,
+	pub reason: Option<Reason>,
+}
