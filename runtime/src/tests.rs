@@ -347,9 +347,12 @@ fn an_oracle_report_passes_the_real_pool_and_block_and_junk_does_not() {
 			Err(InvalidTransaction::BadProof.into())
 		);
 		assert_eq!(
-			validate(oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 2, 67_000)),
+			validate(oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 3, 67_000)),
 			custom(3)
 		);
+		// The next round waits in the pool (a future transaction) until its round opens.
+		let next = validate(oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 2, 67_000));
+		assert_eq!(next.expect("kept for later").requires.len(), 1);
 	});
 
 	// In a block (on a fresh genesis: validation above advanced the block number): the aggregate

@@ -462,8 +462,14 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// Pool (and block) validation of a report: everything but the signature is checked against
 	/// state first, so junk costs one storage read; the signature last.
+	///
+	/// A pool may judge a report against a block older than the one its offchain worker read
+	/// (under load the pool's view lags the chain by a block). So the pool keeps a report for
+	/// the round after the open one as a *future* transaction: it `requires` a tag nothing
+	/// provides, and becomes ready when revalidation sees its round open. In a block
+	/// (`TransactionSource::InBlock`) only the open round is valid.
 	fn authorize_report(
-		_source: TransactionSource,
+		source: TransactionSource,
 		report: &ReportOf<T>,
 		signature: &SignatureOf<T>,
 	) -> TransactionValidityWithRefund {
@@ -478,18 +484,40 @@ impl<T: Config> Pallet<T> {
 			};
 			TransactionValidityError::Invalid(InvalidTransaction::Custom(code))
 		};
-		Self::check_report(report).map_err(invalid)?;
+		let waits_for_round = match Self::check_report(report) {
+			Ok(()) => false,
+			Err(Error::WrongRound) if source != TransactionSource::InBlock => {
+				Self::check_next_round_report(report).map_err(invalid)?;
+				true
+			},
+			Err(error) => return Err(invalid(error)),
+		};
 		if !report.feeder.verify(&(REPORT_CONTEXT, report).encode(), signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}
 		let longevity: u64 = Params::<T>::get().round_timeout.unique_saturated_into();
-		let validity = ValidTransaction::with_tag_prefix("BulwarkOracle")
+		let mut validity = ValidTransaction::with_tag_prefix("BulwarkOracle")
 			.priority(T::ReportPriority::get())
 			.and_provides((report.market, report.round, report.feeder.clone()))
 			.longevity(longevity.max(1))
-			.propagate(true)
-			.build()?;
-		Ok((validity, Weight::zero()))
+			.propagate(true);
+		if waits_for_round {
+			validity = validity.and_requires((b"round-open", report.market, report.round));
+		}
+		Ok((validity.build()?, Weight::zero()))
+	}
+
+	/// A report for the round after the open one: all checks but the round's own.
+	fn check_next_round_report(report: &ReportOf<T>) -> Result<(), Error<T>> {
+		let feed = Feeds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?;
+		ensure!(Feeders::<T>::get().binary_search(&report.feeder).is_ok(), Error::<T>::NotFeeder);
+		let open = Rounds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?.round;
+		ensure!(report.round == open.saturating_add(1), Error::<T>::WrongRound);
+		ensure!(
+			report.price >= feed.min_price && report.price <= feed.max_price,
+			Error::<T>::PriceOutOfBounds
+		);
+		Ok(())
 	}
 
 	/// The state checks of a report, shared by the pool and the call.

@@ -122,8 +122,8 @@ fn pool_refuses_strangers_forgeries_replays_and_junk() {
 			submit_with(forged, signed_other),
 			Err(Refused::Pool(InvalidTransaction::BadProof.into()))
 		);
-		// A future round, an unknown market, a price outside the band.
-		assert_eq!(submit(2, p(100), alice()), Err(pool(3)));
+		// Two rounds ahead, an unknown market, a price outside the band.
+		assert_eq!(submit(3, p(100), alice()), Err(pool(3)));
 		let unknown = PriceReport { market: 7, round: 1, price: p(100), feeder: alice() };
 		let signature = sign(&unknown, &alice());
 		assert_eq!(submit_with(unknown, signature), Err(pool(1)));
@@ -166,6 +166,38 @@ fn valid_reports_are_operational_free_high_priority_and_deduplicated() {
 			DispatchError::BadOrigin
 		);
 	});
+}
+
+#[test]
+fn a_report_for_the_next_round_waits_in_the_pool_and_never_enters_a_block_early() {
+	new_test_ext().execute_with(|| {
+		let next = report(2, p(100), alice());
+		let call = Call::<Test>::submit_report { signature: sign(&next, &alice()), report: next };
+		// The pool keeps it as a future transaction: it requires its round to be open.
+		let (validity, _) = call.authorize(TransactionSource::External).unwrap().unwrap();
+		assert_eq!(validity.requires, vec![("BulwarkOracle", (b"round-open", BTC, 2u32)).encode()]);
+		// A block may not take it while round 1 is open.
+		assert_eq!(call.authorize(TransactionSource::InBlock), Some(Err(pool_error(3))));
+		// Junk is still junk one round ahead: a stranger, a bad price, a forged signature.
+		assert_eq!(submit(2, p(100), eve()), Err(pool(2)));
+		assert_eq!(submit(2, p(10_000_001), alice()), Err(pool(5)));
+		let forged = report(2, p(100), alice());
+		assert_eq!(
+			submit_with(forged.clone(), sign(&forged, &eve())),
+			Err(Refused::Pool(InvalidTransaction::BadProof.into()))
+		);
+		// Round 1 closes: revalidation finds round 2 open and the report ready.
+		for feeder in [alice(), bob(), charlie()] {
+			assert_ok!(submit(1, p(100), feeder));
+		}
+		let (ready, _) = call.authorize(TransactionSource::External).unwrap().unwrap();
+		assert!(ready.requires.is_empty());
+		assert_eq!(ready.provides, validity.provides);
+	});
+}
+
+fn pool_error(code: u8) -> TransactionValidityError {
+	TransactionValidityError::Invalid(InvalidTransaction::Custom(code))
 }
 
 #[test]
