@@ -8,7 +8,7 @@ use crate::{
 };
 use bulwark_runtime::{
 	opaque::Block, AccountId, BalancesCall, RuntimeCall, Signature, SignedPayload, SystemCall,
-	TxExtension, UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, VERSION,
+	UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, VERSION,
 };
 use frame_benchmarking_cli::{
 	BenchmarkCmd, ExtrinsicBuilder, ExtrinsicFactory, SUBSTRATE_REFERENCE_HARDWARE,
@@ -19,7 +19,7 @@ use sc_service::PartialComponents;
 use sp_inherents::{InherentData, InherentDataProvider};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::codec::Encode;
-use sp_runtime::{generic::Era, OpaqueExtrinsic};
+use sp_runtime::OpaqueExtrinsic;
 use std::sync::Arc;
 
 pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> sc_cli::Result<()> {
@@ -90,18 +90,7 @@ impl ExtrinsicBuilder for SignedCallBuilder {
 
 	fn build(&self, nonce: u32) -> Result<OpaqueExtrinsic, &'static str> {
 		let genesis = self.client.block_hash(0).ok().flatten().ok_or("no genesis block")?;
-		let extension: TxExtension = (
-			frame_system::AuthorizeCall::new(),
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(nonce),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-			frame_system::WeightReclaim::new(),
-		);
+		let extension = bulwark_runtime::tx_extension(nonce);
 		// What the extensions add to the signed payload without putting it in the extrinsic.
 		let implicit = (
 			(),

@@ -43,8 +43,8 @@ pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use bulwark_primitives::{
-	Balance, MarketId, MarketStatus, OnPriceUpdate, OnSiloEvent, PriceFeed, PriceStatus,
-	SiloHealth, SiloId, TradingStatus, WithdrawalStatus,
+	relative_deviation, Balance, MarketId, MarketStatus, OnPriceUpdate, OnSiloEvent, PriceFeed,
+	PriceStatus, SiloHealth, SiloId, TradingStatus, WithdrawalStatus,
 };
 use frame_support::{pallet_prelude::*, traits::BuildGenesisConfig};
 use frame_system::pallet_prelude::*;
@@ -111,12 +111,10 @@ fn step<L: Level, B: Copy + Ord + Saturating>(
 
 /// Whether `price` is further than `max_move` (a fraction) from `reference`.
 pub fn beyond_band(reference: FixedU128, price: FixedU128, max_move: FixedU128) -> bool {
-	if reference.is_zero() {
-		return false;
-	}
-	let difference =
-		if price > reference { price.saturating_sub(reference) } else { reference - price };
-	difference.checked_div(&reference).is_none_or(|moved| moved > max_move)
+	// A move too large to express as a ratio is beyond any band; a zero reference compares
+	// with nothing.
+	!reference.is_zero()
+		&& relative_deviation(price, reference).is_none_or(|moved| moved > max_move)
 }
 
 #[frame_support::pallet]
@@ -617,8 +615,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Trips a silo's withdrawals at once if a hook made it necessary.
-	fn trip_withdrawals_now(silo: SiloId, state: &mut SiloBreaker<BlockNumberFor<T>>) {
-		let (required, reason) = Self::required_withdrawals(state, &Params::<T>::get());
+	fn trip_withdrawals_now(
+		silo: SiloId,
+		state: &mut SiloBreaker<BlockNumberFor<T>>,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) {
+		let (required, reason) = Self::required_withdrawals(state, params);
 		if required > state.withdrawals {
 			let from = state.withdrawals;
 			state.withdrawals = required;
@@ -811,17 +813,19 @@ impl<T: Config> OnSiloEvent for Pallet<T> {
 	fn on_withdrawal(silo: SiloId, amount: Balance) {
 		let Some(mut state) = Silos::<T>::get(silo) else { return };
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::roll_window(silo, &mut state, now, &Params::<T>::get());
+		let params = Params::<T>::get();
+		Self::roll_window(silo, &mut state, now, &params);
 		state.window_withdrawn = state.window_withdrawn.saturating_add(amount);
-		Self::trip_withdrawals_now(silo, &mut state);
+		Self::trip_withdrawals_now(silo, &mut state, &params);
 		Silos::<T>::insert(silo, state);
 	}
 
 	fn on_bad_debt(silo: SiloId, _amount: Balance) {
 		let Some(mut state) = Silos::<T>::get(silo) else { return };
 		let now = frame_system::Pallet::<T>::block_number();
-		state.bad_debt_until = Some(now.saturating_add(Params::<T>::get().bad_debt_window));
-		Self::trip_withdrawals_now(silo, &mut state);
+		let params = Params::<T>::get();
+		state.bad_debt_until = Some(now.saturating_add(params.bad_debt_window));
+		Self::trip_withdrawals_now(silo, &mut state, &params);
 		Silos::<T>::insert(silo, state);
 	}
 

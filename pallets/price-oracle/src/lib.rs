@@ -90,6 +90,15 @@ pub type RoundOf<T> =
 	OpenRound<<T as Config>::AuthorityId, BlockNumberFor<T>, <T as Config>::MaxFeeders>;
 /// A report, with the runtime's feeder key.
 pub type ReportOf<T> = PriceReport<<T as Config>::AuthorityId>;
+/// Where a report's round stands against its market's open round.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RoundFit {
+	/// The open round: it can join it now.
+	Open,
+	/// The round after: a pool may hold it until that round opens.
+	Next,
+}
+
 /// A feeder's signature.
 pub type SignatureOf<T> = <<T as Config>::AuthorityId as RuntimeAppPublic>::Signature;
 
@@ -484,14 +493,11 @@ impl<T: Config> Pallet<T> {
 			};
 			TransactionValidityError::Invalid(InvalidTransaction::Custom(code))
 		};
-		let waits_for_round = match Self::check_report(report) {
-			Ok(()) => false,
-			Err(Error::WrongRound) if source != TransactionSource::InBlock => {
-				Self::check_next_round_report(report).map_err(invalid)?;
-				true
-			},
-			Err(error) => return Err(invalid(error)),
-		};
+		let (_, fit) = Self::check_report(report).map_err(invalid)?;
+		let waits_for_round = fit == RoundFit::Next;
+		if waits_for_round && source == TransactionSource::InBlock {
+			return Err(invalid(Error::WrongRound));
+		}
 		if !report.feeder.verify(&(REPORT_CONTEXT, report).encode(), signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}
@@ -507,42 +513,36 @@ impl<T: Config> Pallet<T> {
 		Ok((validity.build()?, Weight::zero()))
 	}
 
-	/// A report for the round after the open one: all checks but the round's own.
-	fn check_next_round_report(report: &ReportOf<T>) -> Result<(), Error<T>> {
-		let feed = Feeds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?;
-		ensure!(Feeders::<T>::get().binary_search(&report.feeder).is_ok(), Error::<T>::NotFeeder);
-		let open = Rounds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?.round;
-		ensure!(report.round == open.saturating_add(1), Error::<T>::WrongRound);
-		ensure!(
-			report.price >= feed.min_price && report.price <= feed.max_price,
-			Error::<T>::PriceOutOfBounds
-		);
-		Ok(())
-	}
-
-	/// The state checks of a report, shared by the pool and the call.
-	fn check_report(report: &ReportOf<T>) -> Result<(), Error<T>> {
+	/// The state checks of a report, shared by the pool and the call: the market's open round,
+	/// and whether the report is for it or for the one after.
+	fn check_report(report: &ReportOf<T>) -> Result<(RoundOf<T>, RoundFit), Error<T>> {
 		let feed = Feeds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?;
 		ensure!(Feeders::<T>::get().binary_search(&report.feeder).is_ok(), Error::<T>::NotFeeder);
 		let round = Rounds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?;
-		ensure!(report.round == round.round, Error::<T>::WrongRound);
-		ensure!(
-			!round.reports.iter().any(|(feeder, _)| *feeder == report.feeder),
-			Error::<T>::AlreadyReported
-		);
+		let fit = if report.round == round.round {
+			ensure!(
+				!round.reports.iter().any(|(feeder, _)| *feeder == report.feeder),
+				Error::<T>::AlreadyReported
+			);
+			RoundFit::Open
+		} else if report.round == round.round.saturating_add(1) {
+			RoundFit::Next
+		} else {
+			return Err(Error::<T>::WrongRound);
+		};
 		ensure!(
 			report.price >= feed.min_price && report.price <= feed.max_price,
 			Error::<T>::PriceOutOfBounds
 		);
-		Ok(())
+		Ok((round, fit))
 	}
 
 	/// Adds a checked report to its round; aggregates when it completes the quorum. Returns the
 	/// number of reports aggregated, if it did.
 	fn accept_report(report: ReportOf<T>) -> Result<Option<u32>, DispatchError> {
-		Self::check_report(&report)?;
+		let (mut round, fit) = Self::check_report(&report)?;
+		ensure!(fit == RoundFit::Open, Error::<T>::WrongRound);
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut round = Rounds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?;
 		round
 			.reports
 			.try_push((report.feeder.clone(), report.price))
@@ -689,12 +689,12 @@ impl<T: Config> Pallet<T> {
 		let exists = Feeds::<T>::contains_key(market);
 		ensure!(exists || Feeds::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
 		Feeds::<T>::insert(market, feed);
+		// A removed feed keeps its round (see `remove_feed`), so numbering continues and no old
+		// report is ever valid again; only a market that never had a feed starts at 1.
 		if !Rounds::<T>::contains_key(market) {
-			// Round numbering continues after a removed feed, so no old report is ever valid.
-			let round = Prices::<T>::get(market).map_or(1, |price| price.round.saturating_add(1));
 			Rounds::<T>::insert(
 				market,
-				OpenRound { round, first_report_at: None, reports: BoundedVec::new() },
+				OpenRound { round: 1, first_report_at: None, reports: BoundedVec::new() },
 			);
 		}
 		Self::deposit_event(Event::FeedSet { market });

@@ -5,9 +5,8 @@
 
 use alloc::vec::Vec;
 use sp_runtime::{
-	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{CheckedDiv, Zero},
-	FixedU128, Perbill, Permill, Rounding, Saturating,
+	helpers_128bit::multiply_by_rational_with_rounding, traits::Zero, FixedU128, Perbill, Permill,
+	Rounding, Saturating,
 };
 
 /// Median of `values` (sorted in place). Even count: the mean of the two middle values, rounded
@@ -28,15 +27,7 @@ pub fn median(values: &mut [FixedU128]) -> Option<FixedU128> {
 	Some(FixedU128::from_inner(a / 2 + b / 2 + (a % 2 + b % 2) / 2))
 }
 
-/// |value - reference| / reference. `None` if the reference is zero.
-pub fn relative_deviation(value: FixedU128, reference: FixedU128) -> Option<FixedU128> {
-	if reference.is_zero() {
-		return None;
-	}
-	let difference =
-		if value > reference { value.saturating_sub(reference) } else { reference - value };
-	difference.checked_div(&reference)
-}
+pub use bulwark_primitives::relative_deviation;
 
 /// Whether `value` is within `max` (a fraction) of `reference`. A zero reference accepts nothing.
 pub fn within_deviation(value: FixedU128, reference: FixedU128, max: Perbill) -> bool {

@@ -7,7 +7,10 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::{DispatchError, DispatchResult, FixedU128, Weight};
+use sp_runtime::{
+	traits::{CheckedDiv, Saturating, Zero},
+	DispatchError, DispatchResult, FixedU128, Weight,
+};
 
 /// Amount of a collateral asset, in its smallest unit. Money is always an integer.
 pub type Balance = u128;
@@ -223,6 +226,18 @@ pub trait SiloLedger<AccountId> {
 		keeper: &AccountId,
 		reward: Balance,
 	) -> Result<(Balance, Balance), DispatchError>;
+}
+
+/// |value - reference| / reference: how far a price is from another, as a fraction. `None` for a
+/// zero reference, or a ratio beyond what FixedU128 holds. Shared by the oracle's outlier
+/// filters and the breakers' band.
+pub fn relative_deviation(value: FixedU128, reference: FixedU128) -> Option<FixedU128> {
+	if reference.is_zero() {
+		return None;
+	}
+	let difference =
+		if value > reference { value.saturating_sub(reference) } else { reference - value };
+	difference.checked_div(&reference)
 }
 
 /// Whether a market's oracle price may be trusted now.
