@@ -248,6 +248,12 @@ pub mod pallet {
 			from_insurance: Balance,
 			socialized: Balance,
 		},
+		/// A debt no trader's margin pays any more went down the waterfall.
+		BadDebtCovered {
+			silo: SiloId,
+			from_insurance: Balance,
+			socialized: Balance,
+		},
 		/// The silo's LPs absorbed a loss the trader's margin and the insurance fund could not.
 		LossSocialized {
 			silo: SiloId,
@@ -798,6 +804,28 @@ impl<T: Config> Pallet<T> {
 		Ok(result)
 	}
 
+	/// A loss no trader's margin pays: the silo's insurance fund pays into the pool as far as it
+	/// goes; what is left the pool never receives, so the silo's LPs bear it.
+	fn waterfall(books: &mut SiloBooks, unpaid: Balance) -> Result<LossSettlement, DispatchError> {
+		let from_insurance = unpaid.min(books.insurance);
+		books.insurance.saturating_reduce(from_insurance);
+		books.pool = books.pool.checked_add(from_insurance).ok_or(Error::<T>::Overflow)?;
+		let socialized = unpaid.saturating_sub(from_insurance);
+		books.socialized_loss = books.socialized_loss.saturating_add(socialized);
+		Ok(LossSettlement { from_margin: 0, from_insurance, socialized })
+	}
+
+	/// Tells the LPs' loss and the breakers of a loss beyond a trader's margin.
+	fn after_bad_debt(silo: SiloId, settlement: &LossSettlement) {
+		if !settlement.socialized.is_zero() {
+			Self::deposit_event(Event::LossSocialized { silo, amount: settlement.socialized });
+		}
+		let bad_debt = settlement.from_insurance.saturating_add(settlement.socialized);
+		if !bad_debt.is_zero() {
+			T::Events::on_bad_debt(silo, bad_debt);
+		}
+	}
+
 	/// The solvency invariants of every silo:
 	/// - the silo's account holds exactly what its books say;
 	/// - traders' margins add up to the books' totals, LP shares to the shares outstanding,
@@ -900,21 +928,13 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 		loss: Balance,
 	) -> Result<LossSettlement, DispatchError> {
 		let settlement = Self::with_margin(silo, who, |books, account| {
-			// Waterfall: the trader's margin, then the silo's insurance fund; what is left the
-			// pool never receives, so the silo's LPs bear it.
+			// Waterfall: the trader's margin first, then `waterfall` for the rest.
 			let from_margin = loss.min(account.locked);
 			account.locked.saturating_reduce(from_margin);
 			books.trader_locked.saturating_reduce(from_margin);
-			let unpaid = loss.saturating_sub(from_margin);
-			let from_insurance = unpaid.min(books.insurance);
-			books.insurance.saturating_reduce(from_insurance);
-			books.pool = books
-				.pool
-				.checked_add(from_margin.saturating_add(from_insurance))
-				.ok_or(Error::<T>::Overflow)?;
-			let socialized = unpaid.saturating_sub(from_insurance);
-			books.socialized_loss = books.socialized_loss.saturating_add(socialized);
-			Ok(LossSettlement { from_margin, from_insurance, socialized })
+			books.pool = books.pool.checked_add(from_margin).ok_or(Error::<T>::Overflow)?;
+			let rest = Self::waterfall(books, loss.saturating_sub(from_margin))?;
+			Ok(LossSettlement { from_margin, ..rest })
 		})?;
 		Self::deposit_event(Event::LossRealized {
 			silo,
@@ -923,13 +943,20 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 			from_insurance: settlement.from_insurance,
 			socialized: settlement.socialized,
 		});
-		if !settlement.socialized.is_zero() {
-			Self::deposit_event(Event::LossSocialized { silo, amount: settlement.socialized });
-		}
-		let bad_debt = settlement.from_insurance.saturating_add(settlement.socialized);
-		if !bad_debt.is_zero() {
-			T::Events::on_bad_debt(silo, bad_debt);
-		}
+		Self::after_bad_debt(silo, &settlement);
+		Ok(settlement)
+	}
+
+	fn cover_bad_debt(silo: SiloId, amount: Balance) -> Result<LossSettlement, DispatchError> {
+		let mut state = Self::silo(silo)?;
+		let settlement = Self::waterfall(&mut state.books, amount)?;
+		Silos::<T>::insert(silo, state);
+		Self::deposit_event(Event::BadDebtCovered {
+			silo,
+			from_insurance: settlement.from_insurance,
+			socialized: settlement.socialized,
+		});
+		Self::after_bad_debt(silo, &settlement);
 		Ok(settlement)
 	}
 

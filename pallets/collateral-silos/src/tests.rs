@@ -391,6 +391,34 @@ fn liquidation_pays_penalty_then_reward_as_far_as_margin_goes() {
 }
 
 #[test]
+fn bad_debt_skips_every_trader_margin() {
+	new_test_ext().execute_with(|| {
+		funded_silo();
+		assert_ok!(CollateralSilos::fund_insurance(RuntimeOrigin::signed(DONOR), SILO, USD, 3_000));
+		assert_ok!(<CollateralSilos as SiloLedger<_>>::lock_margin(SILO, &TRADER, 10_000));
+		// 5_000 of debt: insurance pays 3_000 into the pool, the LPs absorb 2_000; the trader's
+		// locked 10_000 (another position's margin) is not touched.
+		assert_eq!(
+			<CollateralSilos as SiloLedger<_>>::cover_bad_debt(SILO, 5_000),
+			Ok(LossSettlement { from_margin: 0, from_insurance: 3_000, socialized: 2_000 })
+		);
+		let b = books(SILO);
+		assert_eq!(
+			(b.pool, b.insurance, b.trader_locked, b.socialized_loss),
+			(103_000, 0, 10_000, 2_000)
+		);
+		System::assert_has_event(
+			Event::BadDebtCovered { silo: SILO, from_insurance: 3_000, socialized: 2_000 }.into(),
+		);
+		assert_eq!(
+			<CollateralSilos as SiloLedger<_>>::cover_bad_debt(7, 1),
+			Err(Error::<Test>::UnknownSilo.into())
+		);
+		run_to_block(2);
+	});
+}
+
+#[test]
 fn margin_locks_and_releases_only_what_exists() {
 	new_test_ext().execute_with(|| {
 		funded_silo();

@@ -213,6 +213,10 @@ pub trait SiloLedger<AccountId> {
 		who: &AccountId,
 		loss: Balance,
 	) -> Result<LossSettlement, DispatchError>;
+	/// A loss no trader's margin pays any more (what is left of a liquidated position's debt):
+	/// the silo's insurance fund, then the LPs (socialized). Never touches any trader's margin,
+	/// so one isolated position's debt cannot eat another's margin.
+	fn cover_bad_debt(silo: SiloId, amount: Balance) -> Result<LossSettlement, DispatchError>;
 	/// A fee from the trader's locked margin, split between pool and insurance fund by the
 	/// silo's fee split. Fails with nothing changed if locked margin is short.
 	fn charge_fee(silo: SiloId, who: &AccountId, fee: Balance) -> DispatchResult;

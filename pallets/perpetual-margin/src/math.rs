@@ -1,0 +1,522 @@
+//! The margin engine's arithmetic, free of storage: value, price impact, PnL, funding, margin
+//! requirements, liquidation sizes and prices, and the auto-deleveraging rank.
+//!
+//! Units: sizes are integers of the market's size unit; money is integers of the silo's
+//! collateral unit; a *unit price* is collateral units per size unit (the oracle price times the
+//! market's value scale). Every rounding goes against the trader: what they pay rounds up, what
+//! they receive rounds down. `None` means a value does not fit: the caller refuses the operation.
+
+use crate::types::SizeTier;
+use bulwark_primitives::{Balance, SignedBalance};
+use sp_runtime::{
+	helpers_128bit::multiply_by_rational_with_rounding,
+	traits::{CheckedAdd, CheckedMul, One, Saturating, Zero},
+	FixedI128, FixedPointNumber, FixedU128, Rounding,
+};
+
+/// 1.0 in the fixed-point numbers' inner representation.
+const ONE: u128 = <FixedU128 as FixedPointNumber>::DIV;
+
+/// `a * b / c`, rounded up or down; `None` on overflow or a zero `c`.
+pub fn mul_div(a: u128, b: u128, c: u128, round_up: bool) -> Option<u128> {
+	let rounding = if round_up { Rounding::Up } else { Rounding::Down };
+	multiply_by_rational_with_rounding(a, b, c, rounding)
+}
+
+/// A magnitude with a sign, as a signed integer.
+fn signed(magnitude: u128, negative: bool) -> Option<SignedBalance> {
+	let value = SignedBalance::try_from(magnitude).ok()?;
+	Some(if negative { -value } else { value })
+}
+
+/// A fixed-point number's magnitude and sign.
+fn split(value: FixedI128) -> (u128, bool) {
+	let inner = value.into_inner();
+	(inner.unsigned_abs(), inner < 0)
+}
+
+/// Value of `size` units at `price`, in collateral units.
+pub fn value(size: u128, price: FixedU128, round_up: bool) -> Option<Balance> {
+	mul_div(size, price.into_inner(), ONE, round_up)
+}
+
+/// `fraction` of `amount`.
+pub fn fraction_of(amount: Balance, fraction: FixedU128, round_up: bool) -> Option<Balance> {
+	mul_div(amount, fraction.into_inner(), ONE, round_up)
+}
+
+/// The price a trade of `delta` (positive buys) fills at, given the market's `skew` (long minus
+/// short size) before it. The premium is the skew the trade leaves on average over its size,
+/// `(skew + (skew + delta)) / 2`, as a share of `skew_scale`, capped at `max_impact`: a trade that
+/// adds to the skew pays more than the oracle, one that reduces it gets a better price, so one
+/// side cannot drain the pool at the oracle price. Buys round up, sells down.
+pub fn fill_price(
+	price: FixedU128,
+	skew: SignedBalance,
+	delta: SignedBalance,
+	skew_scale: u128,
+	max_impact: FixedU128,
+) -> Option<FixedU128> {
+	let average_skew_twice = skew.checked_mul(2)?.checked_add(delta)?;
+	let impact = FixedU128::checked_from_rational(
+		average_skew_twice.unsigned_abs(),
+		skew_scale.checked_mul(2)?,
+	)?
+	.min(max_impact);
+	let factor = if average_skew_twice >= 0 {
+		ONE.checked_add(impact.into_inner())?
+	} else {
+		ONE.checked_sub(impact.into_inner())?
+	};
+	mul_div(price.into_inner(), factor, ONE, delta > 0).map(FixedU128::from_inner)
+}
+
+/// The part of a position's entry value that `closing` of its `size` units take with them.
+/// A long's share rounds up and a short's down: either way the realized profit is smaller.
+pub fn entry_share(entry: Balance, closing: u128, size: u128, long: bool) -> Option<Balance> {
+	mul_div(entry, closing, size, long)
+}
+
+/// Price PnL of closing `closing` units of a long (or short) whose share of entry value is
+/// `entry_part`, at `price`.
+pub fn price_pnl(
+	closing: u128,
+	price: FixedU128,
+	entry_part: Balance,
+	long: bool,
+) -> Option<SignedBalance> {
+	let entry_part = SignedBalance::try_from(entry_part).ok()?;
+	if long {
+		SignedBalance::try_from(value(closing, price, false)?).ok()?.checked_sub(entry_part)
+	} else {
+		entry_part.checked_sub(SignedBalance::try_from(value(closing, price, true)?).ok()?)
+	}
+}
+
+/// Unrealized price PnL of a whole position (`size` signed: positive long).
+pub fn position_pnl(
+	size: SignedBalance,
+	entry: Balance,
+	price: FixedU128,
+) -> Option<SignedBalance> {
+	price_pnl(size.unsigned_abs(), price, entry, size > 0)
+}
+
+/// Funding a position of `size` owes for an index move of `index_delta`: positive means the
+/// trader pays. Longs pay a rising index, shorts receive it. Rounded up (paying more, receiving
+/// less).
+pub fn funding_owed(size: SignedBalance, index_delta: FixedI128) -> Option<SignedBalance> {
+	let (delta, delta_negative) = split(index_delta);
+	let pays = (size > 0) != delta_negative;
+	let owed = mul_div(size.unsigned_abs(), delta, ONE, pays)?;
+	signed(owed, !pays)
+}
+
+/// `size * index`, rounded down in magnitude: a position's share of the market's funding basis,
+/// from which the market's total owed funding is known without visiting positions.
+pub fn funding_basis(size: SignedBalance, index: FixedI128) -> Option<SignedBalance> {
+	let (index, index_negative) = split(index);
+	let basis = mul_div(size.unsigned_abs(), index, ONE, false)?;
+	signed(basis, (size < 0) != index_negative)
+}
+
+/// The funding rate per block the skew asks for: `max_rate` times the skew as a share of
+/// `skew_scale`, capped at one. Positive when longs dominate (longs pay shorts and the pool).
+pub fn funding_target(
+	skew: SignedBalance,
+	skew_scale: u128,
+	max_rate: FixedU128,
+) -> Option<FixedI128> {
+	let share =
+		FixedU128::checked_from_rational(skew.unsigned_abs(), skew_scale)?.min(FixedU128::one());
+	let rate = fraction_of(max_rate.into_inner(), share, false)?;
+	signed(rate, skew < 0).map(FixedI128::from_inner)
+}
+
+/// Funding over `blocks` blocks: the rate moves toward `target` by at most `velocity` per block
+/// (each block first steps, then accrues its rate). Returns the rate after the last block and
+/// the sum of the rates of all of them (the index moves by that sum times the price).
+pub fn accrue_funding(
+	rate: FixedI128,
+	target: FixedI128,
+	velocity: FixedU128,
+	blocks: u64,
+) -> Option<(FixedI128, FixedI128)> {
+	let (start, goal) = (rate.into_inner(), target.into_inner());
+	let step = i128::try_from(velocity.into_inner()).ok()?;
+	let blocks = i128::from(blocks);
+	let gap = goal.checked_sub(start)?;
+	let direction = gap.signum();
+	// Whole steps before the target is reached (a last partial step lands on it).
+	let steps_to_target = if step == 0 { i128::MAX } else { gap.unsigned_abs() as i128 / step };
+	let ramp = blocks.min(steps_to_target);
+	// sum over i = 1..ramp of (start + direction * step * i)
+	let triangle = ramp.checked_mul(ramp.checked_add(1)?)? / 2;
+	let ramp_sum = start
+		.checked_mul(ramp)?
+		.checked_add(direction.checked_mul(step)?.checked_mul(triangle)?)?;
+	let at_target = blocks.saturating_sub(ramp);
+	let sum = ramp_sum.checked_add(goal.checked_mul(at_target)?)?;
+	let last = if at_target > 0 {
+		goal
+	} else {
+		start.checked_add(direction.checked_mul(step)?.checked_mul(ramp)?)?
+	};
+	Some((FixedI128::from_inner(last), FixedI128::from_inner(sum)))
+}
+
+/// How far the funding index moves for a sum of rates at `unit_price`.
+pub fn index_delta(rate_sum: FixedI128, unit_price: FixedU128) -> Option<FixedI128> {
+	let (sum, negative) = split(rate_sum);
+	let delta = mul_div(sum, unit_price.into_inner(), ONE, false)?;
+	signed(delta, negative).map(FixedI128::from_inner)
+}
+
+/// The volatility add-on to the margin fractions after `blocks` blocks: it follows `target`
+/// down at once, but up by at most `max_step` per block, so no account is liquidated by a jump.
+pub fn next_volatility_margin(
+	current: FixedU128,
+	target: FixedU128,
+	max_step: FixedU128,
+	blocks: u64,
+) -> FixedU128 {
+	if target <= current {
+		return target;
+	}
+	let rise = max_step.saturating_mul(FixedU128::saturating_from_integer(blocks));
+	current.saturating_add(rise).min(target)
+}
+
+/// The size tier's factor for a position worth `notional`: the factor of the largest tier whose
+/// threshold it reaches (tiers ascend); 1 below the first.
+pub fn tier_factor(tiers: &[SizeTier], notional: Balance) -> FixedU128 {
+	tiers
+		.iter()
+		.take_while(|tier| tier.min_notional <= notional)
+		.last()
+		.map_or(FixedU128::one(), |tier| tier.factor)
+}
+
+/// A margin fraction: (base + volatility add-on) times the size tier's factor.
+pub fn margin_fraction(
+	base: FixedU128,
+	volatility_margin: FixedU128,
+	factor: FixedU128,
+) -> Option<FixedU128> {
+	base.checked_add(&volatility_margin)?.checked_mul(&factor)
+}
+
+/// Equity: margin plus PnL less funding owed.
+pub fn equity(
+	margin: Balance,
+	pnl: SignedBalance,
+	funding: SignedBalance,
+) -> Option<SignedBalance> {
+	SignedBalance::try_from(margin).ok()?.checked_add(pnl)?.checked_sub(funding)
+}
+
+/// How many of `size` units a liquidation closes at `price`: the fewest that bring the rest back
+/// to the initial margin fraction after paying the liquidation's costs (penalty plus reward, a
+/// `cost_fraction` of the value closed). Closing `c` keeps `equity - cost*c*p` against a
+/// requirement of `initial*(size - c)*p`, so `c >= (initial*size*p - equity) / ((initial -
+/// cost)*p)`, rounded up. Everything when that is impossible (no equity, costs at or above the
+/// initial fraction) or leaves less than `min_size`.
+pub fn liquidation_close_size(
+	size: u128,
+	price: FixedU128,
+	equity: SignedBalance,
+	initial_fraction: FixedU128,
+	cost_fraction: FixedU128,
+	min_size: u128,
+) -> Option<u128> {
+	if equity <= 0 || initial_fraction <= cost_fraction {
+		return Some(size);
+	}
+	let required = fraction_of(value(size, price, true)?, initial_fraction, true)?;
+	let shortfall = required.saturating_sub(equity.unsigned_abs());
+	let per_unit = mul_div(
+		initial_fraction.into_inner().checked_sub(cost_fraction.into_inner())?,
+		price.into_inner(),
+		ONE,
+		false,
+	)?;
+	if per_unit == 0 {
+		return Some(size);
+	}
+	let close = mul_div(shortfall, ONE, per_unit, true)?;
+	if close >= size || size - close < min_size {
+		Some(size)
+	} else {
+		Some(close)
+	}
+}
+
+/// The unit price at which a position's equity falls to `fraction` of its value:
+/// long `(entry + funding - margin) / (size * (1 - fraction))`, short
+/// `(margin + entry - funding) / (size * (1 + fraction))`. `None` when no price liquidates it (a
+/// long whose margin covers its whole entry value). Rounded toward the liquidation: up for
+/// longs, down for shorts.
+pub fn liquidation_price(
+	size: SignedBalance,
+	entry: Balance,
+	margin: Balance,
+	funding: SignedBalance,
+	fraction: FixedU128,
+) -> Option<FixedU128> {
+	let long = size > 0;
+	let entry = SignedBalance::try_from(entry).ok()?;
+	let margin = SignedBalance::try_from(margin).ok()?;
+	let (numerator, denominator) = if long {
+		(entry.checked_add(funding)?.checked_sub(margin)?, ONE.checked_sub(fraction.into_inner())?)
+	} else {
+		(margin.checked_add(entry)?.checked_sub(funding)?, ONE.checked_add(fraction.into_inner())?)
+	};
+	if numerator <= 0 || denominator == 0 {
+		return if long { None } else { Some(FixedU128::zero()) };
+	}
+	let per_unit = mul_div(numerator.unsigned_abs(), ONE, size.unsigned_abs(), long)?;
+	mul_div(per_unit, ONE, denominator, long).map(FixedU128::from_inner)
+}
+
+/// The auto-deleveraging rank of a position: profit as a share of entry value times leverage
+/// (value over equity). Only profitable positions with equity have one; the highest goes first.
+pub fn adl_score(
+	pnl: SignedBalance,
+	entry: Balance,
+	notional: Balance,
+	equity: SignedBalance,
+) -> Option<FixedU128> {
+	if pnl <= 0 || equity <= 0 || entry == 0 {
+		return None;
+	}
+	let profit_share = FixedU128::checked_from_rational(pnl.unsigned_abs(), entry)?;
+	let leverage = FixedU128::checked_from_rational(notional, equity.unsigned_abs())?;
+	profit_share.checked_mul(&leverage)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn fixed(n: u128) -> FixedU128 {
+		FixedU128::from_u32(n as u32)
+	}
+	fn rational(n: u128, d: u128) -> FixedU128 {
+		FixedU128::from_rational(n, d)
+	}
+	fn rate(inner: i128) -> FixedI128 {
+		FixedI128::from_inner(inner)
+	}
+
+	#[test]
+	fn value_rounds_as_asked() {
+		// 3 units at 10.5 = 31.5
+		assert_eq!(value(3, rational(21, 2), false), Some(31));
+		assert_eq!(value(3, rational(21, 2), true), Some(32));
+		assert_eq!(value(u128::MAX, fixed(2), false), None);
+	}
+
+	#[test]
+	fn fill_price_charges_the_skew_a_trade_creates() {
+		// Balanced market, buy 10_000 with skew scale 1_000_000: premium (0 + 10_000) / 2_000_000
+		// = 0.5%, so 100 fills at 100.5.
+		assert_eq!(
+			fill_price(fixed(100), 0, 10_000, 1_000_000, rational(1, 10)),
+			Some(rational(1005, 10))
+		);
+		// Skew +40_000, sell 10_000: premium (80_000 - 10_000) / 2_000_000 = 3.5%: the seller
+		// reduces the skew and gets 103.5.
+		assert_eq!(
+			fill_price(fixed(100), 40_000, -10_000, 1_000_000, rational(1, 10)),
+			Some(rational(1035, 10))
+		);
+		// Skew -40_000, sell 10_000: premium -(90_000 / 2_000_000) = -4.5%: 95.5.
+		assert_eq!(
+			fill_price(fixed(100), -40_000, -10_000, 1_000_000, rational(1, 10)),
+			Some(rational(955, 10))
+		);
+		// A huge buy is capped at the 10% limit: 110.
+		assert_eq!(
+			fill_price(fixed(100), 0, 10_000_000, 1_000_000, rational(1, 10)),
+			Some(fixed(110))
+		);
+		// A skew that overflows doubling is refused.
+		assert_eq!(fill_price(fixed(100), i128::MAX, 1, 1_000_000, rational(1, 10)), None);
+	}
+
+	#[test]
+	fn pnl_of_longs_and_shorts_rounds_against_the_trader() {
+		// Long 3 units bought for 300 (entry 100), price 110.5: 331.5 rounds down to 331 -> +31.
+		assert_eq!(position_pnl(3, 300, rational(221, 2)), Some(31));
+		// Short 3 units sold for 300, price 110.5: buying back costs 331.5, rounded up 332 -> -32.
+		assert_eq!(position_pnl(-3, 300, rational(221, 2)), Some(-32));
+		// Closing 1 of a long of 3 with entry 301 takes 100.33 -> 101 of the entry (round up).
+		assert_eq!(entry_share(301, 1, 3, true), Some(101));
+		// ... and 100 of a short's (round down).
+		assert_eq!(entry_share(301, 1, 3, false), Some(100));
+	}
+
+	#[test]
+	fn funding_is_paid_by_the_side_the_index_moves_against() {
+		// Index up 0.25 per unit: a long of 10 pays 2.5 -> 3; a short of 10 receives 2.5 -> 2.
+		assert_eq!(funding_owed(10, rate(250_000_000_000_000_000)), Some(3));
+		assert_eq!(funding_owed(-10, rate(250_000_000_000_000_000)), Some(-2));
+		// Index down 0.25: the long receives 2, the short pays 3.
+		assert_eq!(funding_owed(10, rate(-250_000_000_000_000_000)), Some(-2));
+		assert_eq!(funding_owed(-10, rate(-250_000_000_000_000_000)), Some(3));
+		assert_eq!(funding_basis(-10, rate(250_000_000_000_000_000)), Some(-2));
+	}
+
+	#[test]
+	fn funding_target_follows_the_skew_up_to_the_cap() {
+		let max = rational(1, 1_000); // 0.1% per block
+								// Skew +250_000 of a 1_000_000 scale: a quarter of the maximum, 0.025%.
+		assert_eq!(funding_target(250_000, 1_000_000, max), Some(rate(250_000_000_000_000)));
+		assert_eq!(funding_target(-250_000, 1_000_000, max), Some(rate(-250_000_000_000_000)));
+		// Twice the scale is capped at the maximum.
+		assert_eq!(funding_target(2_000_000, 1_000_000, max), Some(rate(1_000_000_000_000_000)));
+		assert_eq!(funding_target(0, 1_000_000, max), Some(rate(0)));
+	}
+
+	#[test]
+	fn funding_rate_moves_toward_its_target_at_a_bounded_speed() {
+		// From 0 toward 10 (inner units) at 3 per block over 5 blocks: rates 3, 6, 9, 10, 10;
+		// the sum is 38 and the rate ends at 10.
+		assert_eq!(
+			accrue_funding(rate(0), rate(10), FixedU128::from_inner(3), 5),
+			Some((rate(10), rate(38)))
+		);
+		// Over 2 blocks it has not arrived: 3 + 6 = 9, rate 6.
+		assert_eq!(
+			accrue_funding(rate(0), rate(10), FixedU128::from_inner(3), 2),
+			Some((rate(6), rate(9)))
+		);
+		// Downward from 4 toward -5 at 2 per block over 6 blocks: 2, 0, -2, -4, -5, -5 = -14.
+		assert_eq!(
+			accrue_funding(rate(4), rate(-5), FixedU128::from_inner(2), 6),
+			Some((rate(-5), rate(-14)))
+		);
+		// At its target: n times the target.
+		assert_eq!(
+			accrue_funding(rate(7), rate(7), FixedU128::from_inner(2), 4),
+			Some((rate(7), rate(28)))
+		);
+		// No velocity: the rate never moves.
+		assert_eq!(
+			accrue_funding(rate(7), rate(0), FixedU128::from_inner(0), 4),
+			Some((rate(7), rate(28)))
+		);
+	}
+
+	#[test]
+	fn index_moves_by_the_rate_sum_times_the_price() {
+		// Rates summing to 0.003 at a unit price of 250: the index moves 0.75 per unit.
+		assert_eq!(
+			index_delta(FixedI128::from_rational(3, 1_000), fixed(250)),
+			Some(FixedI128::from_rational(3, 4))
+		);
+		assert_eq!(
+			index_delta(FixedI128::saturating_from_rational(-3i128, 1_000i128), fixed(250)),
+			Some(FixedI128::saturating_from_rational(-3i128, 4i128))
+		);
+	}
+
+	#[test]
+	fn volatility_margin_rises_slowly_and_falls_at_once() {
+		let step = rational(1, 1_000);
+		// From 1% toward 5% at 0.1% per block: 1.3% after 3 blocks, capped at 5%.
+		assert_eq!(
+			next_volatility_margin(rational(1, 100), rational(5, 100), step, 3),
+			rational(13, 1_000)
+		);
+		assert_eq!(
+			next_volatility_margin(rational(1, 100), rational(5, 100), step, 100),
+			rational(5, 100)
+		);
+		// Down to 0.5% in one block.
+		assert_eq!(
+			next_volatility_margin(rational(1, 100), rational(5, 1_000), step, 1),
+			rational(5, 1_000)
+		);
+	}
+
+	#[test]
+	fn tiers_and_fractions() {
+		let tiers = [
+			SizeTier { min_notional: 100_000, factor: rational(3, 2) },
+			SizeTier { min_notional: 1_000_000, factor: fixed(2) },
+		];
+		assert_eq!(tier_factor(&tiers, 99_999), fixed(1));
+		assert_eq!(tier_factor(&tiers, 100_000), rational(3, 2));
+		assert_eq!(tier_factor(&tiers, 5_000_000), fixed(2));
+		// (3% + 1%) * 1.5 = 6%
+		assert_eq!(
+			margin_fraction(rational(3, 100), rational(1, 100), rational(3, 2)),
+			Some(rational(6, 100))
+		);
+	}
+
+	#[test]
+	fn a_liquidation_closes_just_enough_to_restore_initial_margin() {
+		// 1_000 units at 100 = 100_000 of value, equity 4_000; initial 10%, costs 2%.
+		// c >= (10_000 - 4_000) / (8% * 100) = 6_000 / 8 = 750 units.
+		assert_eq!(
+			liquidation_close_size(1_000, fixed(100), 4_000, rational(1, 10), rational(2, 100), 1),
+			Some(750)
+		);
+		// Check: 250 units left worth 25_000 need 2_500; equity 4_000 - 2% of 75_000 = 2_500.
+		// Leaving less than the minimum size closes everything.
+		assert_eq!(
+			liquidation_close_size(
+				1_000,
+				fixed(100),
+				4_000,
+				rational(1, 10),
+				rational(2, 100),
+				251
+			),
+			Some(1_000)
+		);
+		// No equity left: everything.
+		assert_eq!(
+			liquidation_close_size(1_000, fixed(100), 0, rational(1, 10), rational(2, 100), 1),
+			Some(1_000)
+		);
+		// Costs as large as the initial fraction: everything.
+		assert_eq!(
+			liquidation_close_size(1_000, fixed(100), 4_000, rational(2, 100), rational(2, 100), 1),
+			Some(1_000)
+		);
+	}
+
+	#[test]
+	fn liquidation_prices_of_longs_and_shorts() {
+		// Long 1_000 units, entry 100_000, margin 10_000, no funding, maintenance 5%:
+		// (100_000 - 10_000) / (1_000 * 0.95) = 94.736842105263157895 (rounded up).
+		assert_eq!(
+			liquidation_price(1_000, 100_000, 10_000, 0, rational(5, 100)),
+			Some(FixedU128::from_inner(94_736_842_105_263_157_895))
+		);
+		// Short: (10_000 + 100_000) / (1_000 * 1.05) = 104.761904761904761904 (rounded down).
+		assert_eq!(
+			liquidation_price(-1_000, 100_000, 10_000, 0, rational(5, 100)),
+			Some(FixedU128::from_inner(104_761_904_761_904_761_904))
+		);
+		// Funding owed raises a long's liquidation price: (100_000 + 500 - 10_000) / 950.
+		assert_eq!(
+			liquidation_price(1_000, 100_000, 10_000, 500, rational(5, 100)),
+			Some(FixedU128::from_inner(95_263_157_894_736_842_106))
+		);
+		// A long with margin above its entry value cannot be liquidated.
+		assert_eq!(liquidation_price(1_000, 100_000, 100_000, 0, rational(5, 100)), None);
+	}
+
+	#[test]
+	fn adl_ranks_by_profit_share_times_leverage() {
+		// +20% on entry at 5x beats +50% at 1x: 1.0 against 0.5.
+		assert_eq!(adl_score(20_000, 100_000, 120_000, 24_000), Some(fixed(1)));
+		assert_eq!(adl_score(50_000, 100_000, 150_000, 150_000), Some(rational(1, 2)));
+		assert_eq!(adl_score(-1, 100_000, 120_000, 24_000), None);
+		assert_eq!(equity(10_000, -2_500, 300), Some(7_200));
+	}
+}

@@ -1,0 +1,656 @@
+//! Exact-number tests of the margin engine. Unit price = oracle price (value scale 1); sizes in
+//! units, money in the collateral's smallest unit. Every expected number is worked out in the
+//! comments.
+
+use crate::{
+	mock::*, Error, Event, LiquidationQueue, MarketParams, Markets, Positions, SizeTier, Traders,
+};
+use bulwark_primitives::{MarketStatus, SiloLedger, UnrealizedPnl};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use sp_runtime::{
+	traits::{One, Zero},
+	FixedI128, FixedPointNumber, FixedU128, Permill,
+};
+
+mod proptests;
+
+const MARKET: u32 = 7;
+const ALICE: AccountId = 2;
+const BOB: AccountId = 3;
+const CAROL: AccountId = 4;
+const KEEPER: AccountId = 5;
+const DONOR: AccountId = 6;
+
+fn fixed(n: u32) -> FixedU128 {
+	FixedU128::from_u32(n)
+}
+fn rational(n: u128, d: u128) -> FixedU128 {
+	FixedU128::from_rational(n, d)
+}
+
+/// 10x leverage, initial 10%, maintenance 5%, volatility factor 2 rising at most 1% per block,
+/// a 2x tier from 1_000_000 of value, impact and funding scale 1_000_000, fee 0.1%, penalty 1%,
+/// keeper reward 0.5%.
+pub fn params() -> MarketParams<frame_support::traits::ConstU32<4>> {
+	MarketParams {
+		value_scale: FixedU128::one(),
+		max_leverage: fixed(10),
+		initial_margin: rational(10, 100),
+		maintenance_margin: rational(5, 100),
+		volatility_factor: fixed(2),
+		max_margin_step: rational(1, 100),
+		size_tiers: BoundedVec::truncate_from(vec![SizeTier {
+			min_notional: 1_000_000,
+			factor: fixed(2),
+		}]),
+		min_size: 10,
+		max_position_size: 1_000_000,
+		max_long_size: 2_000_000,
+		max_short_size: 2_000_000,
+		skew_scale: 1_000_000,
+		max_price_impact: rational(10, 100),
+		max_funding_rate: rational(1, 1_000),
+		max_funding_velocity: rational(1, 10_000),
+		trading_fee: Permill::from_rational(1u32, 1_000u32),
+		liquidation_penalty: Permill::from_percent(1),
+		keeper_reward: Permill::from_rational(5u32, 1_000u32),
+	}
+}
+
+/// A market at price 100 over a pool of `pool`, traders with 100_000 of free margin each.
+fn setup(pool: u128) {
+	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params()));
+	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, pool));
+	for who in [ALICE, BOB, CAROL] {
+		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(who), SILO, USD, 100_000));
+	}
+	MockPrices::set(MARKET, fixed(100));
+}
+
+fn buy(who: AccountId, size: i128, margin: u128) -> sp_runtime::DispatchResult {
+	PerpetualMargin::trade(RuntimeOrigin::signed(who), MARKET, size, margin, fixed(1_000), false)
+}
+fn sell(who: AccountId, size: i128, margin: u128) -> sp_runtime::DispatchResult {
+	PerpetualMargin::trade(
+		RuntimeOrigin::signed(who),
+		MARKET,
+		-size,
+		margin,
+		FixedU128::zero(),
+		false,
+	)
+}
+fn position(who: AccountId) -> crate::Position {
+	Positions::<Test>::get(who, MARKET).expect("position exists")
+}
+fn books() -> pallet_collateral_silos::SiloBooks {
+	pallet_collateral_silos::Silos::<Test>::get(SILO).expect("silo").books
+}
+fn free(who: AccountId) -> u128 {
+	<CollateralSilos as SiloLedger<_>>::free_margin(SILO, &who)
+}
+fn health(who: AccountId) -> crate::PositionHealth {
+	PerpetualMargin::account_health(&who).into_iter().find(|h| h.market == MARKET).expect("health")
+}
+
+#[test]
+fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		// Skew 0, buy 1_000: impact (0 + 1_000) / 2_000_000 = 0.05%, fill 100.05; entry value
+		// 100_050; fee 0.1% of 100_050 = 100.05, rounded up to 101, from the 20_000 locked.
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		assert_eq!(
+			position(ALICE),
+			crate::Position {
+				size: 1_000,
+				entry: 100_050,
+				margin: 19_899,
+				funding_index: FixedI128::zero()
+			}
+		);
+		// Fee split 20% insurance (floor 20.2 = 20), 81 to the pool.
+		assert_eq!((books().pool, books().insurance), (10_000_081, 20));
+		// At 100 the position is worth 100_000: PnL -50, equity 19_849, initial requirement
+		// 10_000, maintenance 5_000.
+		let h = health(ALICE);
+		assert_eq!(
+			(h.pnl, h.equity, h.initial_requirement, h.maintenance_requirement),
+			(-50, 19_849, 10_000, 5_000)
+		);
+		// Liquidation price (100_050 - 19_899) / (1_000 * 0.95) = 84.369473684210526316.
+		assert_eq!(h.liquidation_price, Some(FixedU128::from_inner(84_369_473_684_210_526_316)));
+
+		// The price rises to 110. Closing sells 1_000 with skew 1_000: impact (2_000 - 1_000) /
+		// 2_000_000 = 0.05%, fill 110.055; PnL 110_055 - 100_050 = 10_005; fee 110.055 -> 111.
+		MockPrices::set(MARKET, fixed(110));
+		assert_ok!(PerpetualMargin::close_position(
+			RuntimeOrigin::signed(ALICE),
+			MARKET,
+			fixed(110)
+		));
+		assert_eq!(Positions::<Test>::get(ALICE, MARKET), None);
+		System::assert_last_event(
+			Event::PositionChanged {
+				who: ALICE,
+				market: MARKET,
+				size_delta: -1_000,
+				size: 0,
+				fill_price: rational(110_055, 1_000),
+				fee: 111,
+				realized: 10_005,
+				funding: 0,
+				margin: 0,
+			}
+			.into(),
+		);
+		// 80_000 never locked + 10_005 profit + 19_788 margin back = 109_793: the trader's
+		// 100_000 plus 10_005 profit less 212 of fees.
+		assert_eq!(free(ALICE), 109_793);
+		assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &ALICE), 0);
+		// The pool paid the profit and took 81 + 89 of fees: 10_000_000 - 10_005 + 170.
+		assert_eq!(books().pool, 9_990_165);
+		assert!(Traders::<Test>::get(MARKET).is_empty());
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn increasing_averages_the_entry_and_reducing_realizes_a_proportional_part() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		// Second buy of 1_000 with skew 1_000: impact (2_000 + 1_000) / 2_000_000 = 0.15%,
+		// fill 100.15, adds 100_150: entry 200_200; fee 100.15 -> 101; margin 19_899 +
+		// 10_000 - 101 = 29_798.
+		assert_ok!(buy(ALICE, 1_000, 10_000));
+		assert_eq!(
+			(position(ALICE).size, position(ALICE).entry, position(ALICE).margin),
+			(2_000, 200_200, 29_798)
+		);
+		// Sell 500 with skew 2_000: impact (4_000 - 500) / 2_000_000 = 0.175%, fill 100.175.
+		// Entry share 200_200 * 500 / 2_000 = 50_050; proceeds 50_087.5 -> 50_087; PnL 37.
+		// Fee 50_087.5 -> 50_088 * 0.1% = 50.088 -> 51. Margin 29_798 - 51 = 29_747; a quarter
+		// released (7_436.75 -> 7_436), 22_311 left.
+		assert_ok!(sell(ALICE, 500, 0));
+		let p = position(ALICE);
+		assert_eq!((p.size, p.entry, p.margin), (1_500, 150_150, 22_311));
+		// Free: 70_000 left after locking 30_000, + 37 profit + 7_436 released.
+		assert_eq!(free(ALICE), 77_473);
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn funding_accrues_per_block_at_a_rate_whose_speed_is_capped() {
+	new_test_ext().execute_with(|| {
+		let mut slow = params();
+		slow.skew_scale = 10_000;
+		slow.max_funding_velocity = rational(4, 100_000);
+		assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, slow));
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(LP),
+			SILO,
+			USD,
+			10_000_000
+		));
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(ALICE),
+			SILO,
+			USD,
+			100_000
+		));
+		MockPrices::set(MARKET, fixed(100));
+		// Buy 1_000: impact 1_000 / 20_000 = 5%, fill 105.
+		assert_ok!(buy(ALICE, 1_000, 30_000));
+		assert_eq!(position(ALICE).entry, 105_000);
+		// Skew 1_000 of 10_000 asks for 10% of 0.1% = 0.01% per block; the rate may move
+		// 0.004% per block: 0.004%, 0.008%, 0.01%, 0.01%, 0.01% over blocks 2..6, summing to
+		// 0.042%; at the price 100 seen at the trade the index moves 0.042 per unit: the long
+		// owes 42.
+		run_to_block(6);
+		assert_eq!(health(ALICE).funding_owed, 42);
+		// A short of 1_000 would receive it: the pool gets the difference of an unbalanced market
+		// (here all of it), because it carries the skew.
+		// Touching the market settles the index: the rate is now at its 0.01% target.
+		assert_ok!(PerpetualMargin::add_margin(RuntimeOrigin::signed(ALICE), MARKET, 1_000));
+		assert_ok!(buy(ALICE, 10, 0));
+		let market = Markets::<Test>::get(MARKET).unwrap();
+		assert_eq!(market.accrual.funding_rate, FixedI128::from_rational(1, 10_000));
+		assert_eq!(market.accrual.funding_index, FixedI128::from_rational(42, 1_000));
+		// The trade settled the 42 from the position's margin into the pool.
+		System::assert_has_event(
+			pallet_collateral_silos::Event::LossRealized {
+				silo: SILO,
+				who: ALICE,
+				from_margin: 42,
+				from_insurance: 0,
+				socialized: 0,
+			}
+			.into(),
+		);
+		run_to_block(7);
+	});
+}
+
+#[test]
+fn margin_requirements_follow_volatility_a_step_per_block_and_size_tiers() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		// Volatility 2% per block, k = 2: the add-on heads for 4%, at most 1% per block.
+		MockPrices::set_volatility(MARKET, rational(2, 100));
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		// Block 1: the target is only now known; the add-on is 0.
+		assert_eq!(health(ALICE).maintenance_requirement, 5_000);
+		// Two blocks later: add-on 2%: maintenance (5% + 2%) of 100_000 = 7_000, initial 12_000.
+		run_to_block(3);
+		let h = health(ALICE);
+		assert_eq!((h.maintenance_requirement, h.initial_requirement), (7_000, 12_000));
+		// From block 5 on it stays at 4%: 9_000 and 14_000.
+		run_to_block(9);
+		let h = health(ALICE);
+		assert_eq!((h.maintenance_requirement, h.initial_requirement), (9_000, 14_000));
+		// An open that fits 10x leverage but not the 14% initial requirement: equity 13_000 -
+		// impact 50 - fee 101 on 100_000 of value.
+		assert_noop!(buy(BOB, 1_000, 13_000), Error::<Test>::InsufficientMargin);
+		// Calm returns: the add-on drops at once.
+		MockPrices::set_volatility(MARKET, FixedU128::zero());
+		assert_ok!(PerpetualMargin::add_margin(RuntimeOrigin::signed(ALICE), MARKET, 1));
+		assert_ok!(buy(ALICE, 10, 0));
+		run_to_block(10);
+		assert_eq!(health(ALICE).maintenance_requirement, 5_050);
+
+		// Size tier: 10_000 units at 100 are worth 1_000_000, twice the fractions: initial 20%.
+		// 190_000 of margin is not enough (equity 190_000 - impact - fee < 200_000).
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(CAROL),
+			SILO,
+			USD,
+			400_000
+		));
+		assert_noop!(sell(CAROL, 10_000, 190_000), Error::<Test>::InsufficientMargin);
+		assert_ok!(sell(CAROL, 10_000, 250_000));
+		assert_eq!(health(CAROL).maintenance_requirement, 100_000);
+	});
+}
+
+#[test]
+fn a_liquidation_closes_just_enough_and_pays_keeper_then_insurance() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		// Entry 100_050, margin 11_000 - 101 = 10_899.
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		// At 93.9: equity 10_899 + 93_900 - 100_050 = 4_749 >= 5% of 93_900 = 4_695.
+		MockPrices::set(MARKET, rational(939, 10));
+		assert_noop!(
+			PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET),
+			Error::<Test>::NotLiquidatable
+		);
+		// At 93.8: equity 4_649 < 4_690.
+		MockPrices::set(MARKET, rational(938, 10));
+		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
+		// Close c >= (10% of 93_800 - 4_649) / ((10% - 1.5%) * 93.8) = 4_731 / 7.973 = 593.4:
+		// 594 units at 93.8. Entry share 100_050 * 594 / 1_000 = 59_429.7 -> 59_430; proceeds
+		// 55_717.2 -> 55_717; loss 3_713. Of 55_717 closed: reward 0.5% = 278, penalty 1% = 557.
+		System::assert_has_event(
+			Event::Liquidated {
+				who: ALICE,
+				market: MARKET,
+				keeper: KEEPER,
+				closed: 594,
+				size: 406,
+				price: rational(938, 10),
+				realized: -3_713,
+				penalty: 557,
+				reward: 278,
+				bad_debt: 0,
+			}
+			.into(),
+		);
+		// Margin 10_899 - 3_713 - 278 - 557 = 6_351 backs 406 units of entry 40_620.
+		let p = position(ALICE);
+		assert_eq!((p.size, p.entry, p.margin), (406, 40_620, 6_351));
+		// Back at initial margin: equity 6_351 + 38_082 - 40_620 = 3_813 >= 10% of 38_083.
+		let h = health(ALICE);
+		assert_eq!((h.equity, h.initial_requirement, h.liquidatable), (3_813, 3_809, false));
+		assert_eq!(free(KEEPER), 278);
+		assert_eq!(books().insurance, 20 + 557);
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn a_gap_through_the_margin_sends_the_shortfall_down_the_silo_waterfall() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(CollateralSilos::fund_insurance(RuntimeOrigin::signed(DONOR), SILO, USD, 5_000));
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		assert_ok!(buy(BOB, 100, 2_000));
+		let bob_before = position(BOB);
+		// The price gaps to 80: Alice's loss 100_050 - 80_000 = 20_050 exceeds her 10_899.
+		MockPrices::set(MARKET, fixed(80));
+		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
+		// All of it closes; her margin pays 10_899; of the 9_151 left the insurance fund pays all
+		// it has (5_000 + 20 + 2 of fees = 5_022) and the LPs absorb 4_129. No reward, no penalty.
+		System::assert_has_event(
+			Event::Liquidated {
+				who: ALICE,
+				market: MARKET,
+				keeper: KEEPER,
+				closed: 1_000,
+				size: 0,
+				price: fixed(80),
+				realized: -20_050,
+				penalty: 0,
+				reward: 0,
+				bad_debt: 9_151,
+			}
+			.into(),
+		);
+		assert_eq!((books().insurance, books().socialized_loss), (0, 4_129));
+		assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &ALICE), 0);
+		// Bob's isolated position did not pay a unit of it.
+		assert_eq!(position(BOB), bob_before);
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn when_the_pool_cannot_back_the_winners_the_most_leveraged_winner_is_deleveraged_first() {
+	new_test_ext().execute_with(|| {
+		setup(50_000);
+		// Alice long 1_000 (fill 100.05), Bob short 1_000 (skew 1_000: impact +0.05%, fill
+		// 100.05, entry 100_050), Carol short 500 (skew 0: impact -0.025%, fill 99.975, entry
+		// 49_987). Fees 101 + 101 + 50: pool +81 +81 +40, insurance +20 +20 +10.
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		assert_ok!(sell(BOB, 1_000, 20_000));
+		assert_ok!(sell(CAROL, 500, 40_000));
+		assert_eq!((books().pool, books().insurance), (50_202, 50));
+		// A crash to 20: Alice owes 80_050 against 10_899; Bob is up 80_050 (equity 99_949, 5x
+		// less leveraged than his entry) and Carol 39_987.
+		MockPrices::set(MARKET, fixed(20));
+		assert_noop!(
+			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
+			Error::<Test>::SiloSolvent
+		);
+		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
+		// Pool 50_202 + 10_899 + 50 of insurance = 61_151; 69_101 socialized. The winners are
+		// owed 80_050 + 39_987 = 120_037: 58_886 short.
+		assert_eq!(books().pool, 61_151);
+		System::assert_has_event(
+			Event::DeleverageNeeded { market: MARKET, silo: SILO, shortfall: 58_886 }.into(),
+		);
+		// Scores: Bob 80_050/100_050 * 20_000/99_949 = 0.1601; Carol 39_987/49_987 *
+		// 10_000/79_937 = 0.1001. Bob goes first and takes what the pool has; Carol, still
+		// unbacked, gets nothing.
+		assert_ok!(PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET));
+		let deleveraged: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|record| match record.event {
+				RuntimeEvent::PerpetualMargin(Event::Deleveraged { who, paid, unpaid, .. }) => {
+					Some((who, paid, unpaid))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(deleveraged, vec![(BOB, 61_151, 18_899), (CAROL, 0, 39_987)]);
+		assert_eq!(Markets::<Test>::get(MARKET).unwrap().unpaid_profit, 58_886);
+		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 0);
+		// Bob: 80_000 free + his 19_899 margin + 61_151 paid.
+		assert_eq!(free(BOB), 161_050);
+		assert_noop!(
+			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
+			Error::<Test>::SiloSolvent
+		);
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn unrealized_profit_never_counts_toward_withdrawals() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		// Up 19_950 at 120; the margin 19_899 must still cover 10% of 120_000 on its own.
+		MockPrices::set(MARKET, fixed(120));
+		assert_eq!(health(ALICE).pnl, 19_950);
+		assert_noop!(
+			PerpetualMargin::remove_margin(RuntimeOrigin::signed(ALICE), MARKET, 7_900),
+			Error::<Test>::LeverageTooHigh
+		);
+		assert_ok!(PerpetualMargin::remove_margin(RuntimeOrigin::signed(ALICE), MARKET, 7_899));
+		assert_eq!((position(ALICE).margin, free(ALICE)), (12_000, 87_899));
+		// And the silo's LP pricing sees the traders' unrealized profit as owed.
+		assert_eq!(<PerpetualMargin as UnrealizedPnl>::net_trader_pnl(SILO), 19_950);
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn bad_input_is_refused_with_nothing_changed() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		// Leverage: 100_000 of value on 9_000 - 101 - 50 = 8_849 of equity is 11.3x.
+		assert_noop!(buy(ALICE, 1_000, 9_000), Error::<Test>::LeverageTooHigh);
+		// The fill 100.05 is above the buyer's 100.04 limit; 99.95 below a seller's 99.96.
+		assert_noop!(
+			PerpetualMargin::trade(
+				RuntimeOrigin::signed(ALICE),
+				MARKET,
+				1_000,
+				20_000,
+				rational(10_004, 100),
+				false
+			),
+			Error::<Test>::PriceLimitExceeded
+		);
+		assert_noop!(
+			PerpetualMargin::trade(
+				RuntimeOrigin::signed(ALICE),
+				MARKET,
+				-1_000,
+				20_000,
+				rational(9_996, 100),
+				false
+			),
+			Error::<Test>::PriceLimitExceeded
+		);
+		// Dust, zero, a size beyond the position cap and one that cannot be negated.
+		assert_noop!(buy(ALICE, 9, 20_000), Error::<Test>::DustSize);
+		assert_noop!(buy(ALICE, 0, 20_000), Error::<Test>::Zero);
+		assert_noop!(buy(ALICE, 1_000_001, 20_000), Error::<Test>::PositionTooLarge);
+		assert_noop!(buy(ALICE, i128::MAX, 20_000), Error::<Test>::PositionTooLarge);
+		assert_noop!(buy(ALICE, i128::MIN, 20_000), Error::<Test>::Overflow);
+		// More margin than the trader has free.
+		assert_noop!(
+			buy(ALICE, 1_000, 100_001),
+			pallet_collateral_silos::Error::<Test>::InsufficientFreeMargin
+		);
+		// No such market, no such position.
+		assert_noop!(
+			PerpetualMargin::trade(
+				RuntimeOrigin::signed(ALICE),
+				99,
+				1_000,
+				20_000,
+				fixed(1_000),
+				false
+			),
+			Error::<Test>::UnknownMarket
+		);
+		assert_noop!(
+			PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(1)),
+			Error::<Test>::NoPosition
+		);
+		assert_noop!(
+			PerpetualMargin::add_margin(RuntimeOrigin::signed(ALICE), MARKET, 10),
+			Error::<Test>::NoPosition
+		);
+		assert_noop!(
+			PerpetualMargin::remove_margin(RuntimeOrigin::signed(ALICE), MARKET, 10),
+			Error::<Test>::NoPosition
+		);
+		assert_noop!(
+			PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET),
+			Error::<Test>::NoPosition
+		);
+		// Open interest cap: 2_000_000 of longs.
+		let mut capped = params();
+		capped.max_long_size = 1_500;
+		assert_ok!(PerpetualMargin::set_market_params(RuntimeOrigin::root(), MARKET, capped));
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		assert_noop!(buy(BOB, 501, 20_000), Error::<Test>::OpenInterestCapExceeded);
+		// Reduce-only may not increase or flip.
+		assert_noop!(
+			PerpetualMargin::trade(RuntimeOrigin::signed(ALICE), MARKET, 10, 0, fixed(1_000), true),
+			Error::<Test>::NotReducing
+		);
+		assert_noop!(
+			PerpetualMargin::trade(
+				RuntimeOrigin::signed(ALICE),
+				MARKET,
+				-1_010,
+				0,
+				FixedU128::zero(),
+				true
+			),
+			Error::<Test>::NotReducing
+		);
+		// A reduction may not leave dust.
+		assert_noop!(sell(ALICE, 995, 0), Error::<Test>::DustSize);
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn stale_prices_and_breakers_stop_trading_but_not_reductions_or_liquidations() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		MockPrices::set_stale(MARKET);
+		assert_noop!(buy(BOB, 100, 2_000), Error::<Test>::StalePrice);
+		assert_noop!(sell(ALICE, 100, 0), Error::<Test>::StalePrice);
+		MockPrices::set(MARKET, fixed(100));
+		// ReduceOnly: no new risk, reductions pass.
+		MockStatus::set_market(MARKET, MarketStatus::ReduceOnly);
+		assert_noop!(buy(BOB, 100, 2_000), Error::<Test>::NewRiskNotAccepted);
+		assert_ok!(sell(ALICE, 100, 0));
+		// Halted: nothing trades, but a liquidatable position is still liquidated.
+		MockStatus::set_market(MARKET, MarketStatus::Halted);
+		assert_noop!(sell(ALICE, 100, 0), Error::<Test>::MarketHalted);
+		MockPrices::set(MARKET, fixed(80));
+		// Until the breakers judge the price too old.
+		MockStatus::price_unusable(MARKET);
+		assert_noop!(
+			PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET),
+			Error::<Test>::PriceUnusable
+		);
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn an_insurance_fund_below_its_floor_stops_new_risk_in_that_silo() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		MockStatus::refuse_new_risk(SILO);
+		assert_noop!(buy(BOB, 100, 2_000), Error::<Test>::NewRiskNotAccepted);
+	});
+}
+
+#[test]
+fn a_price_update_queues_the_liquidatable_and_a_liquidation_unqueues_them() {
+	use bulwark_primitives::OnPriceUpdate;
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		assert_ok!(buy(BOB, 1_000, 50_000));
+		MockPrices::set(MARKET, fixed(90));
+		PerpetualMargin::on_price_update(MARKET, fixed(90));
+		assert_eq!(LiquidationQueue::<Test>::get().into_inner(), vec![(ALICE, MARKET)]);
+		// A second update does not queue her twice.
+		PerpetualMargin::on_price_update(MARKET, fixed(90));
+		assert_eq!(LiquidationQueue::<Test>::get().len(), 1);
+		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![(ALICE, MARKET)]);
+		assert_eq!(PerpetualMargin::liquidatable(1, 10), vec![]);
+		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
+		assert!(LiquidationQueue::<Test>::get().is_empty());
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn the_stress_test_projects_bad_debt_against_insurance_and_pool() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		// -20%: price 80, Alice's equity 10_899 + 80_000 - 100_050 = -9_151.
+		let stress = PerpetualMargin::stress_test(
+			Some(MARKET),
+			FixedI128::saturating_from_rational(-2i128, 10i128),
+		);
+		assert_eq!(
+			stress,
+			vec![crate::SiloStress {
+				silo: SILO,
+				bad_debt: 9_151,
+				liquidatable: 1,
+				trader_pnl: -20_050,
+				insurance: 20,
+				pool: 10_000_081,
+				uncovered: 9_131,
+			}]
+		);
+		// +20% makes no bad debt; the trader is up 19_950.
+		let stress = PerpetualMargin::stress_test(None, FixedI128::from_rational(2, 10));
+		assert_eq!(
+			(stress[0].bad_debt, stress[0].liquidatable, stress[0].trader_pnl),
+			(0, 0, 19_950)
+		);
+	});
+}
+
+#[test]
+fn governance_creates_markets_within_bounds() {
+	new_test_ext().execute_with(|| {
+		let mut bad = params();
+		bad.maintenance_margin = rational(10, 100);
+		assert_noop!(
+			PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, bad),
+			Error::<Test>::InvalidParams
+		);
+		let mut bad = params();
+		bad.size_tiers =
+			BoundedVec::truncate_from(vec![SizeTier { min_notional: 5, factor: rational(1, 2) }]);
+		assert_noop!(
+			PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, bad),
+			Error::<Test>::InvalidParams
+		);
+		let mut bad = params();
+		bad.max_price_impact = fixed(1);
+		assert_noop!(
+			PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, bad),
+			Error::<Test>::InvalidParams
+		);
+		assert_noop!(
+			PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, 3, params()),
+			Error::<Test>::UnknownSilo
+		);
+		assert_noop!(
+			PerpetualMargin::create_market(RuntimeOrigin::signed(ALICE), MARKET, SILO, params()),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params()));
+		assert_noop!(
+			PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params()),
+			Error::<Test>::MarketExists
+		);
+		for id in 0..3 {
+			assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), id, SILO, params()));
+		}
+		assert_noop!(
+			PerpetualMargin::create_market(RuntimeOrigin::root(), 3, SILO, params()),
+			Error::<Test>::TooManyMarkets
+		);
+	});
+}

@@ -1,0 +1,228 @@
+//! Storage and runtime-API types of the margin engine.
+
+use bulwark_primitives::{Balance, MarketId, SignedBalance, SiloId};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use scale_info::TypeInfo;
+use sp_runtime::{traits::Get, FixedI128, FixedU128, Permill};
+
+/// Positions worth at least `min_notional` need `factor` times the margin fractions.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SizeTier {
+	pub min_notional: Balance,
+	pub factor: FixedU128,
+}
+
+/// Governance-set parameters of a market. Sizes are in the market's size unit, money in the
+/// silo's collateral unit, fractions as fixed-point numbers (0.05 = 5%).
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[scale_info(skip_type_params(MaxTiers))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, bound = "")]
+pub struct MarketParams<MaxTiers: Get<u32>> {
+	/// Collateral units one size unit is worth per unit of oracle price (e.g. BTC in satoshi
+	/// against a 6-decimal dollar: 10^6 / 10^8 = 0.01).
+	pub value_scale: FixedU128,
+	/// Highest value-to-equity ratio a trade may open.
+	pub max_leverage: FixedU128,
+	/// Base initial margin fraction: what opening or increasing needs.
+	pub initial_margin: FixedU128,
+	/// Base maintenance margin fraction: below it a position is liquidatable.
+	pub maintenance_margin: FixedU128,
+	/// `k`: the volatility add-on is `k` times the oracle's per-block EWMA volatility.
+	pub volatility_factor: FixedU128,
+	/// Most the volatility add-on may rise per block.
+	pub max_margin_step: FixedU128,
+	/// Bigger positions need more margin; ascending thresholds, factors at least 1.
+	pub size_tiers: BoundedVec<SizeTier, MaxTiers>,
+	/// Smallest trade and smallest position left open: dust is refused.
+	pub min_size: u128,
+	/// Largest position one account may hold.
+	pub max_position_size: u128,
+	/// Open-interest caps per side.
+	pub max_long_size: u128,
+	pub max_short_size: u128,
+	/// The skew at which the price impact reaches 100% and the funding rate its maximum.
+	pub skew_scale: u128,
+	/// Cap on the price impact of one trade.
+	pub max_price_impact: FixedU128,
+	/// Largest funding rate per block.
+	pub max_funding_rate: FixedU128,
+	/// Most the funding rate may change per block.
+	pub max_funding_velocity: FixedU128,
+	/// Of the value traded, to the silo (pool and insurance by its fee split).
+	pub trading_fee: Permill,
+	/// Of the value liquidated, to the silo's insurance fund.
+	pub liquidation_penalty: Permill,
+	/// Of the value liquidated, to the keeper.
+	pub keeper_reward: Permill,
+}
+
+/// What the market's positions add up to, kept so that nothing loops over positions.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct OpenInterest {
+	pub long_size: u128,
+	pub short_size: u128,
+	/// Sum of the longs' and the shorts' entry values.
+	pub long_entry: Balance,
+	pub short_entry: Balance,
+	/// Sum of `size * funding index at the last change` (see [`crate::math::funding_basis`]).
+	pub funding_basis: SignedBalance,
+}
+
+impl OpenInterest {
+	/// Long size minus short size.
+	pub fn skew(&self) -> SignedBalance {
+		(self.long_size as SignedBalance).saturating_sub(self.short_size as SignedBalance)
+	}
+}
+
+/// The market's funding and adaptive-margin state, advanced lazily: whenever the market is
+/// touched, by exactly the blocks since the last touch.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct Accrual<BlockNumber> {
+	/// Funding rate per block (positive: longs pay).
+	pub funding_rate: FixedI128,
+	/// Cumulative funding per size unit, in collateral units.
+	pub funding_index: FixedI128,
+	/// The unit price the next blocks of funding are paid at (the last one seen).
+	pub unit_price: FixedU128,
+	/// The volatility add-on to the margin fractions now, and the one it moves toward.
+	pub volatility_margin: FixedU128,
+	pub volatility_target: FixedU128,
+	/// The block the above describe.
+	pub at: BlockNumber,
+}
+
+/// A market: its silo, parameters, open interest and accrual.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxTiers))]
+pub struct Market<MaxTiers: Get<u32>, BlockNumber: core::fmt::Debug + Clone + PartialEq + Eq> {
+	pub silo: SiloId,
+	pub params: MarketParams<MaxTiers>,
+	pub open_interest: OpenInterest,
+	pub accrual: Accrual<BlockNumber>,
+	/// Profits the silo's pool could not pay (taken by auto-deleveraging), since creation.
+	pub unpaid_profit: Balance,
+}
+
+/// One account's isolated position in one market.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct Position {
+	/// Positive long, negative short.
+	pub size: SignedBalance,
+	/// What the position's size cost (long) or fetched (short) at its fills.
+	pub entry: Balance,
+	/// Margin locked in the silo for this position only.
+	pub margin: Balance,
+	/// The market's funding index when funding was last settled.
+	pub funding_index: FixedI128,
+}
+
+/// A position's health, as the runtime API reports it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct PositionHealth {
+	pub market: MarketId,
+	pub silo: SiloId,
+	pub size: SignedBalance,
+	pub entry: Balance,
+	pub margin: Balance,
+	/// Margin plus unrealized PnL less funding owed, at the oracle price.
+	pub equity: SignedBalance,
+	/// Unrealized PnL at the oracle price, before funding.
+	pub pnl: SignedBalance,
+	/// Funding owed since the last settlement (positive: the trader pays).
+	pub funding_owed: SignedBalance,
+	pub initial_requirement: Balance,
+	pub maintenance_requirement: Balance,
+	/// Oracle price at which the position becomes liquidatable; `None` if none does.
+	pub liquidation_price: Option<FixedU128>,
+	pub liquidatable: bool,
+}
+
+/// What a price shock would do to a silo.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+pub struct SiloStress {
+	pub silo: SiloId,
+	/// Sum of the negative equity of every position the shock leaves below zero.
+	pub bad_debt: Balance,
+	/// How many positions the shock would make liquidatable.
+	pub liquidatable: u32,
+	/// Traders' net unrealized PnL after the shock (positive: the pool owes them).
+	pub trader_pnl: SignedBalance,
+	pub insurance: Balance,
+	pub pool: Balance,
+	/// Bad debt the insurance fund cannot pay: the LPs' loss.
+	pub uncovered: Balance,
+}
