@@ -233,5 +233,48 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The pool's check of a liquidatable position in a market whose funding and volatility
+	/// add-on have blocks to catch up on.
+	#[benchmark]
+	fn check_liquidatable() -> Result<(), BenchmarkError> {
+		let silo = market::<T>(DEEP_POOL);
+		let victim: T::AccountId = account("victim", 0, 0);
+		open::<T>(silo, &victim, SIZE);
+		advance_blocks::<T>(100);
+		T::BenchHelper::set_price(MARKET, price(50));
+		let liquidatable;
+		#[block]
+		{
+			liquidatable = Pallet::<T>::is_liquidatable(&victim, MARKET);
+		}
+		assert!(liquidatable);
+		Ok(())
+	}
+
+	/// The protocol's pass over `k` queued positions, each liquidated fully with bad debt in a
+	/// market whose trader list is full.
+	#[benchmark]
+	fn on_poll(k: Linear<0, { T::MaxLiquidationsPerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let silo = market::<T>(DEEP_POOL);
+		let traders = T::MaxPositionsPerMarket::get();
+		others::<T>(silo, traders.saturating_sub(k));
+		let victims: Vec<T::AccountId> = (0..k).map(|i| account("victim", i, 0)).collect();
+		for victim in &victims {
+			open::<T>(silo, victim, SIZE);
+		}
+		let queue = victims.iter().map(|victim| (victim.clone(), MARKET)).collect::<Vec<_>>();
+		LiquidationQueue::<T>::put(BoundedVec::truncate_from(queue));
+		advance_blocks::<T>(100);
+		T::BenchHelper::set_price(MARKET, price(50));
+		let liquidated;
+		#[block]
+		{
+			liquidated = Pallet::<T>::drain_queue(&mut WeightMeter::new());
+		}
+		assert_eq!(liquidated, k);
+		assert!(LiquidationQueue::<T>::get().is_empty());
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -24,14 +24,33 @@
 //!   shortfall goes down the silo's waterfall. When the silo's pool cannot back the traders'
 //!   unrealized profit, [`Pallet::deleverage`] closes the most profitable, most leveraged
 //!   positions of the market at the oracle price (auto-deleveraging), in that silo only.
-//! - Each new price re-checks the market's positions and queues the liquidatable ones in a
-//!   bounded queue for the block's liquidation pass and the keepers.
+//! - Each new price re-checks the market's positions and queues the liquidatable ones, most
+//!   underwater first, in a bounded queue.
+//!
+//! ## Liquidations first
+//!
+//! A position found liquidatable by the price aggregate of block N is liquidated at the start of
+//! block N+1, however full the transaction pool is:
+//! 1. Protocol: `on_poll` (after the inherents, before any transaction) liquidates the queue,
+//!    oldest first, up to [`Config::MaxLiquidationsPerBlock`] within its benchmarked weight. No
+//!    transaction is involved; the keeper reward goes to the insurance fund with the penalty.
+//! 2. Keepers: each validator's offchain worker submits [`Pallet::liquidate`] as a general
+//!    transaction authorized by the call itself (no signer, no fee) for every liquidatable
+//!    position the next pass will not reach. The pool admits it only if the position is
+//!    liquidatable, at [`Config::LiquidationPriority`], one per position (`provides` tag).
+//!    Signed keepers may call it too: Operational, free when it liquidates, charged when it does
+//!    not; [`PrioritizeLiquidations`] gives a verified one the same priority and tag.
+//! 3. Block: liquidations are Operational, so the 25% of every block that normal transactions
+//!    cannot use is theirs (the runtime's limits).
+//! The genesis-only [`LiquidationMode::Unprioritized`] turns all of this off, to measure it.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+pub mod extension;
 pub mod math;
+mod offchain;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
@@ -43,6 +62,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use extension::PrioritizeLiquidations;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -52,14 +72,21 @@ use bulwark_primitives::{
 	Balance, MarketId, MarketStatus, OnPriceUpdate, PriceFeed, PriceStatus, SignedBalance,
 	SiloHealth, SiloId, SiloLedger, TradeAction, TradingStatus, UnrealizedPnl,
 };
-use frame_support::pallet_prelude::*;
-use frame_system::pallet_prelude::*;
+use frame_support::{pallet_prelude::*, weights::WeightMeter};
+use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*};
 use sp_runtime::{
 	traits::{One, SaturatedConversion, Saturating, Zero},
+	transaction_validity::TransactionValidityWithRefund,
 	FixedI128, FixedPointNumber, FixedU128,
 };
 
 const LOG_TARGET: &str = "runtime::perpetual-margin";
+
+/// Blocks a verified liquidation may wait in the pool before it must be submitted again.
+pub const LIQUIDATION_LONGEVITY: u64 = 5;
+/// `InvalidTransaction::Custom` code of a liquidation whose position is not liquidatable (or
+/// does not exist, or whose price the breakers do not trust).
+pub const NOT_LIQUIDATABLE: u8 = 1;
 
 /// Largest size any parameter may allow: keeps every value product far from overflow.
 pub const MAX_SIZE: u128 = 1 << 100;
@@ -80,7 +107,10 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ CreateAuthorizedTransaction<Call<Self>>
+	{
 		/// Oracle prices, their status and volatility.
 		type Prices: PriceFeed<BlockNumberFor<Self>>;
 		/// The breakers: what each market and silo allows now.
@@ -103,6 +133,18 @@ pub mod pallet {
 		/// Positions one `deleverage` call may close.
 		#[pallet::constant]
 		type MaxDeleveragePerCall: Get<u32>;
+		/// Most positions the protocol liquidates at the start of a block (in `on_poll`). At most
+		/// `MaxQueue`; the runtime keeps this many benchmarked liquidations inside the block's
+		/// operational reserve.
+		#[pallet::constant]
+		type MaxLiquidationsPerBlock: Get<u32>;
+		/// Pool priority of a liquidation whose position the pool found liquidatable.
+		#[pallet::constant]
+		type LiquidationPriority: Get<TransactionPriority>;
+		/// Liquidations a validator's offchain worker submits per block, for the liquidatable
+		/// positions the next block's protocol pass will not reach.
+		#[pallet::constant]
+		type MaxKeeperSubmissions: Get<u32>;
 		type WeightInfo: WeightInfo;
 		/// Sets up benchmarks: margin in a silo and a fresh price.
 		#[cfg(feature = "runtime-benchmarks")]
@@ -141,11 +183,17 @@ pub mod pallet {
 	pub type LiquidationQueue<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, MarketId), T::MaxQueue>, ValueQuery>;
 
-	/// Markets that exist from genesis: (market id, silo, parameters).
+	/// Whether the liquidation priority layers are on. Set at genesis; no call changes it.
+	#[pallet::storage]
+	pub type Mode<T: Config> = StorageValue<_, LiquidationMode, ValueQuery>;
+
+	/// Markets that exist from genesis: (market id, silo, parameters), and the liquidation mode
+	/// (leave it at its default, `Prioritized`, on any real chain).
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		pub markets: Vec<(MarketId, SiloId, MarketParamsOf<T>)>,
+		pub liquidation_mode: LiquidationMode,
 	}
 
 	#[pallet::genesis_build]
@@ -163,6 +211,7 @@ pub mod pallet {
 				);
 				Markets::<T>::insert(market, Pallet::<T>::new_market(*silo, params.clone()));
 			}
+			Mode::<T>::put(self.liquidation_mode);
 		}
 	}
 
@@ -201,10 +250,12 @@ pub mod pallet {
 			amount: Balance,
 		},
 		/// `closed` units liquidated at `price`; `bad_debt` went down the silo's waterfall.
+		/// `keeper` is `None` when the protocol's pass or a validator's authorized transaction
+		/// liquidated: the reward then went to the insurance fund with the penalty.
 		Liquidated {
 			who: T::AccountId,
 			market: MarketId,
-			keeper: T::AccountId,
+			keeper: Option<T::AccountId>,
 			closed: u128,
 			size: SignedBalance,
 			price: FixedU128,
@@ -304,6 +355,22 @@ pub mod pallet {
 			assert!(T::MaxPositionsPerMarket::get() > 0, "MaxPositionsPerMarket must be positive");
 			assert!(T::MaxQueue::get() > 0, "MaxQueue must be positive");
 			assert!(T::MaxDeleveragePerCall::get() > 0, "MaxDeleveragePerCall must be positive");
+			assert!(
+				T::MaxLiquidationsPerBlock::get() <= T::MaxQueue::get(),
+				"MaxLiquidationsPerBlock above MaxQueue: the pass could never use it all"
+			);
+		}
+
+		/// The protocol's liquidation pass. `on_poll` runs after the inherents and before any
+		/// transaction, so what the last block's prices queued is liquidated before the pool
+		/// gets a say.
+		fn on_poll(_: BlockNumberFor<T>, meter: &mut WeightMeter) {
+			Self::drain_queue(meter);
+		}
+
+		/// Validators submit the liquidations the next block's pass will not reach.
+		fn offchain_worker(_: BlockNumberFor<T>) {
+			Self::submit_keeper_liquidations();
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -456,24 +523,39 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Liquidates `who`'s position in `market`, paying the caller the keeper reward.
+		/// Liquidates `who`'s position in `market`.
 		///
-		/// Origin: signed (anyone: keepers, validators' workers). The position's equity must be
-		/// below its maintenance requirement at the oracle price, and the breakers must judge
-		/// that price recent enough. Closes at the oracle price just enough to bring the rest
-		/// back to initial margin (all of it where that is not possible); pays the keeper, then
-		/// the penalty to the insurance fund, from the position's margin as far as it goes;
-		/// sends any shortfall down the silo's waterfall, and asks for auto-deleveraging if the
-		/// silo can no longer back its traders' profit.
+		/// Origin: signed (any keeper, paid the keeper reward), or a general transaction with no
+		/// signer authorized by this call (validators' offchain workers; the reward goes to the
+		/// insurance fund). The pool admits the unsigned form only for a liquidatable position,
+		/// once per position. Operational; free when it liquidates, charged when it does not.
+		///
+		/// The position's equity must be below its maintenance requirement at the oracle price,
+		/// and the breakers must judge that price recent enough. Closes at the oracle price just
+		/// enough to bring the rest back to initial margin (all of it where that is not
+		/// possible); pays the keeper, then the penalty to the insurance fund, from the
+		/// position's margin as far as it goes; sends any shortfall down the silo's waterfall,
+		/// and asks for auto-deleveraging if the silo can no longer back its traders' profit.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::liquidate(T::MaxPositionsPerMarket::get()))]
+		#[pallet::weight((
+			T::WeightInfo::liquidate(T::MaxPositionsPerMarket::get()),
+			Pallet::<T>::liquidation_class(),
+			Pays::Yes,
+		))]
+		#[pallet::authorize(Pallet::<T>::authorize_liquidate)]
+		#[pallet::weight_of_authorize(T::WeightInfo::check_liquidatable())]
 		pub fn liquidate(
 			origin: OriginFor<T>,
 			who: T::AccountId,
 			market: MarketId,
-		) -> DispatchResult {
-			let keeper = ensure_signed(origin)?;
-			Self::do_liquidate(&keeper, &who, market)
+		) -> DispatchResultWithPostInfo {
+			let keeper = match origin.into() {
+				Ok(frame_system::RawOrigin::Signed(keeper)) => Some(keeper),
+				Ok(frame_system::RawOrigin::Authorized) => None,
+				_ => return Err(DispatchError::BadOrigin.into()),
+			};
+			Self::do_liquidate(keeper.as_ref(), &who, market)?;
+			Ok(Pays::No.into())
 		}
 
 		/// Auto-deleverages `market`: closes, at the oracle price, the profitable positions with
@@ -513,6 +595,14 @@ impl Health {
 	pub fn liquidatable(&self) -> bool {
 		self.equity < self.maintenance.min(SignedBalance::MAX as u128) as SignedBalance
 	}
+
+	/// Equity as a multiple of the maintenance requirement: below one is liquidatable, below
+	/// zero is bad debt. Orders positions from the most underwater.
+	pub fn coverage(&self) -> FixedI128 {
+		let maintenance = self.maintenance.min(SignedBalance::MAX as u128) as SignedBalance;
+		FixedI128::checked_from_rational(self.equity, maintenance.max(1))
+			.unwrap_or(FixedI128::from_inner(if self.equity < 0 { i128::MIN } else { i128::MAX }))
+	}
 }
 
 /// A position after a fill: the parts of a trade's settlement that do not depend on who pays.
@@ -530,6 +620,95 @@ struct Fill {
 impl<T: Config> Pallet<T> {
 	fn market(market: MarketId) -> Result<MarketOf<T>, DispatchError> {
 		Markets::<T>::get(market).ok_or_else(|| Error::<T>::UnknownMarket.into())
+	}
+
+	/// Operational while the priority layers are on (liquidations may use the block space
+	/// normal transactions cannot); an ordinary Normal transaction otherwise.
+	pub fn liquidation_class() -> DispatchClass {
+		match Mode::<T>::get() {
+			LiquidationMode::Prioritized => DispatchClass::Operational,
+			LiquidationMode::Unprioritized => DispatchClass::Normal,
+		}
+	}
+
+	/// Whether `liquidate(who, market)` would succeed now: the same price, breaker and health
+	/// checks as the liquidation itself, without writing anything.
+	pub fn is_liquidatable(who: &T::AccountId, market: MarketId) -> bool {
+		let Some(mut state) = Markets::<T>::get(market) else { return false };
+		let Some(position) = Positions::<T>::get(who, market) else { return false };
+		let Ok(price) = Self::liquidation_unit_price(market, state.silo, &state.params) else {
+			return false;
+		};
+		Self::advance(market, &mut state, Some(price)).is_ok()
+			&& Self::health(&state, &position, price).is_ok_and(|health| health.liquidatable())
+	}
+
+	/// What the pool learns of a verified liquidation: the top priority, and a tag per position
+	/// so that one liquidation of it, signed or not, waits in the pool at a time.
+	pub fn liquidation_validity(who: &T::AccountId, market: MarketId) -> TransactionValidity {
+		ValidTransaction::with_tag_prefix("BulwarkLiquidation")
+			.priority(T::LiquidationPriority::get())
+			.and_provides((who, market))
+			// Prices move every block or two; a liquidation not in a block by then is re-checked
+			// by whoever submits it again.
+			.longevity(LIQUIDATION_LONGEVITY)
+			.propagate(true)
+			.build()
+	}
+
+	/// Pool (and block) validation of an unsigned `liquidate`: only a position liquidatable now,
+	/// and only while the priority layers are on.
+	fn authorize_liquidate(
+		_source: TransactionSource,
+		who: &T::AccountId,
+		market: &MarketId,
+	) -> TransactionValidityWithRefund {
+		if Mode::<T>::get() != LiquidationMode::Prioritized {
+			return Err(InvalidTransaction::Call.into());
+		}
+		if !Self::is_liquidatable(who, *market) {
+			return Err(InvalidTransaction::Custom(NOT_LIQUIDATABLE).into());
+		}
+		Ok((Self::liquidation_validity(who, *market)?, Weight::zero()))
+	}
+
+	/// The protocol's pass: liquidates queued positions, oldest first, at most
+	/// `MaxLiquidationsPerBlock` and as many as the meter's weight allows (by the benchmarked
+	/// weight of the pass). A queued position that is healthy again or gone leaves the queue; one
+	/// whose price the breakers judge too old moves to the back, to be tried when a price
+	/// returns. Returns how many positions it liquidated.
+	pub fn drain_queue(meter: &mut WeightMeter) -> u32 {
+		let prioritized = Mode::<T>::get() == LiquidationMode::Prioritized;
+		let queue = if prioritized { LiquidationQueue::<T>::get() } else { Default::default() };
+		let mut count = T::MaxLiquidationsPerBlock::get().min(queue.len() as u32);
+		while count > 0 && !meter.can_consume(T::WeightInfo::on_poll(count)) {
+			count -= 1;
+		}
+		if meter.try_consume(T::WeightInfo::on_poll(count)).is_err() {
+			return 0;
+		}
+		let mut liquidated = 0;
+		for (who, market) in queue.into_iter().take(count as usize) {
+			// A failed liquidation changes nothing: it runs in its own storage layer.
+			let outcome = frame_support::storage::with_storage_layer(|| {
+				Self::do_liquidate(None, &who, market)
+			});
+			match outcome {
+				Ok(()) => liquidated += 1,
+				Err(error) => {
+					let entry = (who, market);
+					LiquidationQueue::<T>::mutate(|queue| {
+						queue.retain(|queued| *queued != entry);
+						if error == Error::<T>::PriceUnusable.into() {
+							// Room is certain: the entry was just taken out.
+							let _ = queue.try_push(entry.clone());
+						}
+					});
+					log::debug!(target: LOG_TARGET, "queued liquidation not done: {error:?}");
+				},
+			}
+		}
+		liquidated
 	}
 
 	fn new_market(silo: SiloId, params: MarketParamsOf<T>) -> MarketOf<T> {
@@ -1001,7 +1180,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn do_liquidate(keeper: &T::AccountId, who: &T::AccountId, market: MarketId) -> DispatchResult {
+	/// Liquidates `who`'s position in `market` for `keeper` (`None`: the protocol, whose
+	/// reward goes to the insurance fund).
+	fn do_liquidate(
+		keeper: Option<&T::AccountId>,
+		who: &T::AccountId,
+		market: MarketId,
+	) -> DispatchResult {
 		let mut state = Self::market(market)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		let params = state.params.clone();
@@ -1036,8 +1221,15 @@ impl<T: Config> Pallet<T> {
 		let closed_value = math::value(closing, price, false).ok_or(Error::<T>::Overflow)?;
 		let reward = params.keeper_reward.mul_floor(closed_value).min(margin);
 		margin.saturating_reduce(reward);
-		let penalty = params.liquidation_penalty.mul_floor(closed_value).min(margin);
+		let mut penalty = params.liquidation_penalty.mul_floor(closed_value).min(margin);
 		margin.saturating_reduce(penalty);
+		// Without a keeper the reward is insurance too.
+		let reward = if keeper.is_some() {
+			reward
+		} else {
+			penalty = penalty.saturating_add(reward);
+			0
+		};
 		let release = if fill.size == 0 { margin } else { 0 };
 		margin.saturating_reduce(release);
 		let after = Position { size: fill.size, entry: fill.entry, margin, funding_index: index };
@@ -1054,7 +1246,7 @@ impl<T: Config> Pallet<T> {
 			T::Ledger::cover_bad_debt(silo, bad_debt)?;
 		}
 		if !(penalty.is_zero() && reward.is_zero()) {
-			T::Ledger::pay_liquidation(silo, who, penalty, keeper, reward)?;
+			T::Ledger::pay_liquidation(silo, who, penalty, keeper.unwrap_or(who), reward)?;
 		}
 		if !release.is_zero() {
 			T::Ledger::release_margin(silo, who, release)?;
@@ -1068,7 +1260,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::Liquidated {
 			who: who.clone(),
 			market,
-			keeper: keeper.clone(),
+			keeper: keeper.cloned(),
 			closed: closing,
 			size: after.size,
 			price,
@@ -1161,18 +1353,24 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let mut queue = LiquidationQueue::<T>::get();
-		let mut queued = Vec::new();
+		// (equity / maintenance requirement, account) of each newly liquidatable position.
+		let mut found = Vec::new();
 		for who in Traders::<T>::get(market) {
 			let Some(position) = Positions::<T>::get(&who, market) else { continue };
-			let liquidatable =
-				Self::health(&state, &position, price).is_ok_and(|h| h.liquidatable());
-			let entry = (who, market);
-			if liquidatable && !queue.contains(&entry) {
-				if queue.try_push(entry.clone()).is_err() {
-					break;
-				}
-				queued.push(entry);
+			let Ok(health) = Self::health(&state, &position, price) else { continue };
+			if health.liquidatable() && !queue.contains(&(who.clone(), market)) {
+				found.push((health.coverage(), who));
 			}
+		}
+		// Most underwater first (a stable sort keeps the trader order among equals); what does
+		// not fit the queue is left to the keepers.
+		found.sort_by_key(|(coverage, _)| *coverage);
+		let mut queued = Vec::new();
+		for (_, who) in found {
+			if queue.try_push((who.clone(), market)).is_err() {
+				break;
+			}
+			queued.push((who, market));
 		}
 		LiquidationQueue::<T>::put(queue);
 		Markets::<T>::insert(market, state);

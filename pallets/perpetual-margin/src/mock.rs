@@ -9,7 +9,7 @@ use bulwark_primitives::{
 };
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32},
+	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64},
 	PalletId,
 };
 use frame_system::{EnsureRoot, EnsureSigned};
@@ -54,6 +54,38 @@ impl frame_system::Config for Test {
 	type AccountId = AccountId;
 	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
 	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+/// What the mock's transactions carry: the runtime's two extensions that matter here.
+pub type Extension = (frame_system::AuthorizeCall<Test>, crate::PrioritizeLiquidations<Test>);
+pub type Extrinsic = sp_runtime::generic::UncheckedExtrinsic<AccountId, RuntimeCall, (), Extension>;
+pub const LIQUIDATION_PRIORITY: u64 = u64::MAX;
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extension = Extension;
+	fn create_transaction(call: RuntimeCall, extension: Extension) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_extension() -> Extension {
+		(frame_system::AuthorizeCall::new(), crate::PrioritizeLiquidations::new())
+	}
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -178,6 +210,9 @@ impl pallet_perpetual_margin::Config for Test {
 	type MaxPositionsPerMarket = ConstU32<16>;
 	type MaxQueue = ConstU32<8>;
 	type MaxDeleveragePerCall = ConstU32<2>;
+	type MaxLiquidationsPerBlock = ConstU32<3>;
+	type LiquidationPriority = ConstU64<LIQUIDATION_PRIORITY>;
+	type MaxKeeperSubmissions = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = MarginBenchHelper;
@@ -272,14 +307,19 @@ pub fn check_invariants() {
 	CollateralSilos::do_try_state().expect("silo invariants hold");
 }
 
-/// Runs blocks up to `n`, checking both pallets' invariants after each; prices keep their
-/// block of origin (and so age).
+/// Runs blocks up to `n` as the executive does (start of block, then the margin engine's
+/// `on_poll` with a whole block's weight), checking both pallets' invariants after each; prices
+/// keep their block of origin (and so age).
 pub fn run_to_block(n: u64) {
-	use frame_support::traits::Hooks;
+	use frame_support::{
+		traits::{Hooks, OnPoll},
+		weights::{Weight, WeightMeter},
+	};
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		CollateralSilos::on_initialize(next);
+		<PerpetualMargin as OnPoll<u64>>::on_poll(next, &mut WeightMeter::with_limit(Weight::MAX));
 		check_invariants();
 	}
 }

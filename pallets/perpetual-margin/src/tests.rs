@@ -12,6 +12,7 @@ use sp_runtime::{
 	FixedI128, FixedPointNumber, FixedU128, Permill,
 };
 
+mod liquidations_first;
 mod proptests;
 
 const MARKET: u32 = 7;
@@ -296,7 +297,7 @@ fn a_liquidation_closes_just_enough_and_pays_keeper_then_insurance() {
 			Event::Liquidated {
 				who: ALICE,
 				market: MARKET,
-				keeper: KEEPER,
+				keeper: Some(KEEPER),
 				closed: 594,
 				size: 406,
 				price: rational(938, 10),
@@ -336,7 +337,7 @@ fn a_gap_through_the_margin_sends_the_shortfall_down_the_silo_waterfall() {
 			Event::Liquidated {
 				who: ALICE,
 				market: MARKET,
-				keeper: KEEPER,
+				keeper: Some(KEEPER),
 				closed: 1_000,
 				size: 0,
 				price: fixed(80),

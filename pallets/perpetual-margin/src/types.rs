@@ -226,3 +226,30 @@ pub struct SiloStress {
 	/// Bad debt the insurance fund cannot pay: the LPs' loss.
 	pub uncovered: Balance,
 }
+
+/// How liquidations reach blocks. Fixed at genesis: no call changes it.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum LiquidationMode {
+	/// The protocol liquidates the queue at the start of every block, validators' offchain
+	/// workers submit the rest, and a verified liquidation is Operational at the top pool
+	/// priority.
+	#[default]
+	Prioritized,
+	/// None of that: a liquidation is a signed keeper's Normal transaction competing on fees with
+	/// every other. Only for measuring what the layers are worth; no real chain should run it.
+	Unprioritized,
+}

@@ -19,6 +19,12 @@ pub trait WeightInfo {
 	fn deleverage(n: u32) -> Weight;
 	/// Re-checking `n` positions after a new price, queueing every one of them.
 	fn on_price_update(n: u32) -> Weight;
+	/// The pool's check that a position is liquidatable (unsigned `liquidate` and
+	/// `PrioritizeLiquidations`).
+	fn check_liquidatable() -> Weight;
+	/// The protocol's pass liquidating `k` queued positions, each fully with bad debt, in
+	/// markets with full trader lists.
+	fn on_poll(k: u32) -> Weight;
 }
 
 /// For tests: flat weights, growing with `n` where the real ones do.
@@ -46,5 +52,11 @@ impl WeightInfo for () {
 	}
 	fn on_price_update(n: u32) -> Weight {
 		Weight::from_parts(10_000_000 + 1_000_000 * n as u64, 0)
+	}
+	fn check_liquidatable() -> Weight {
+		Weight::from_parts(20_000_000, 0)
+	}
+	fn on_poll(k: u32) -> Weight {
+		Weight::from_parts(5_000_000 + 60_000_000 * k as u64, 0)
 	}
 }

@@ -109,6 +109,8 @@ fn apply(op: &Op, price: &mut FixedU128) {
 			},
 			Op::Liquidate { who } => {
 				PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), TRADERS[who], MARKET)
+					.map(|_| ())
+					.map_err(|e| e.error)
 			},
 			Op::Deleverage => PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
 		}
@@ -139,6 +141,7 @@ proptest! {
 			for who in TRADERS {
 				let _ = with_storage_layer(|| {
 					PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), who, MARKET)
+						.map_err(|e| e.error)
 				});
 			}
 			check_invariants();
