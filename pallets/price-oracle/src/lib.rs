@@ -213,6 +213,10 @@ pub mod pallet {
 		FeederRemoved {
 			feeder: T::AuthorityId,
 		},
+		/// The validator set changed: its `feeders` oracle keys are now the feeder set.
+		FeedersFollowValidators {
+			feeders: u32,
+		},
 		ParamsSet {
 			params: OracleParams<BlockNumberFor<T>>,
 		},
@@ -825,4 +829,44 @@ impl<T: Config> PriceFeed<BlockNumberFor<T>> for Pallet<T> {
 
 impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
 	type Public = T::AuthorityId;
+}
+
+/// The feeders follow the validator set: pallet-session hands over the validators' oracle keys
+/// at genesis and whenever the set changes. (`add_feeder` / `remove_feeder` remain for an
+/// emergency; the next change of the validator set replaces what they did.)
+impl<T: Config> frame_support::traits::OneSessionHandler<T::AccountId> for Pallet<T> {
+	type Key = T::AuthorityId;
+
+	fn on_genesis_session<'a, I: 'a>(validators: I)
+	where
+		I: Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
+	{
+		Self::follow_validators(validators.map(|(_, key)| key));
+	}
+
+	fn on_new_session<'a, I: 'a>(changed: bool, validators: I, _queued: I)
+	where
+		I: Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
+	{
+		if changed {
+			Self::follow_validators(validators.map(|(_, key)| key));
+		}
+	}
+
+	fn on_disabled(_validator_index: u32) {}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Makes `keys` the feeder set (sorted, each once, at most `MaxFeeders`).
+	fn follow_validators(keys: impl Iterator<Item = T::AuthorityId>) {
+		let mut keys: Vec<T::AuthorityId> = keys.collect();
+		keys.sort();
+		keys.dedup();
+		let feeders = BoundedVec::<_, T::MaxFeeders>::truncate_from(keys);
+		if feeders != Feeders::<T>::get() {
+			let count = feeders.len() as u32;
+			Feeders::<T>::put(feeders);
+			Self::deposit_event(Event::FeedersFollowValidators { feeders: count });
+		}
+	}
 }

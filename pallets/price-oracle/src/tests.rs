@@ -674,3 +674,38 @@ fn the_call_weight_covers_aggregation_at_max_feeders() {
 		);
 	});
 }
+
+#[test]
+fn the_feeders_follow_the_validator_set_the_session_hands_over() {
+	use frame_support::traits::OneSessionHandler;
+	new_test_ext().execute_with(|| {
+		let accounts = [1u64, 2, 3];
+		let session = |keys: Vec<crypto::Public>| accounts.iter().zip(keys);
+		// Genesis: the validators' oracle keys become the feeders, sorted.
+		<PriceOracle as OneSessionHandler<u64>>::on_genesis_session(session(vec![
+			charlie(),
+			alice(),
+			bob(),
+		]));
+		let mut expected = vec![alice(), bob(), charlie()];
+		expected.sort();
+		assert_eq!(Feeders::<Test>::get().into_inner(), expected);
+		// A session whose set did not change changes nothing.
+		<PriceOracle as OneSessionHandler<u64>>::on_new_session(
+			false,
+			session(vec![eve()]),
+			session(vec![eve()]),
+		);
+		assert_eq!(Feeders::<Test>::get().into_inner(), expected);
+		// A new set replaces the feeders, and says so.
+		<PriceOracle as OneSessionHandler<u64>>::on_new_session(
+			true,
+			session(vec![dave(), eve()]),
+			session(vec![dave(), eve()]),
+		);
+		let mut expected = vec![dave(), eve()];
+		expected.sort();
+		assert_eq!(Feeders::<Test>::get().into_inner(), expected);
+		System::assert_last_event(Event::FeedersFollowValidators { feeders: 2 }.into());
+	});
+}

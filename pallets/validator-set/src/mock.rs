@@ -1,0 +1,91 @@
+//! A test runtime: System and the validator set, with the accounts that hold session keys set
+//! by each test.
+
+use crate as pallet_validator_set;
+use frame_support::{derive_impl, parameter_types, traits::Contains};
+use frame_system::EnsureRoot;
+use sp_runtime::BuildStorage;
+use std::cell::RefCell;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type ValidatorSet = pallet_validator_set;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+thread_local! {
+	static WITH_KEYS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Accounts 1 to 9 have session keys, and whoever `give_keys` names.
+pub struct MockKeys;
+impl MockKeys {
+	pub fn give_keys(who: u64) {
+		WITH_KEYS.with(|k| k.borrow_mut().push(who));
+	}
+}
+impl Contains<u64> for MockKeys {
+	fn contains(who: &u64) -> bool {
+		(1..=9).contains(who) || WITH_KEYS.with(|k| k.borrow().contains(who))
+	}
+}
+
+parameter_types! {
+	pub const MinValidators: u32 = 2;
+	pub const MaxValidators: u32 = 4;
+}
+
+impl pallet_validator_set::Config for Test {
+	type AdminOrigin = EnsureRoot<u64>;
+	type HasSessionKeys = MockKeys;
+	type MinValidators = MinValidators;
+	type MaxValidators = MaxValidators;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchHelper = MockKeys;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<u64> for MockKeys {
+	fn register_keys(who: &u64) {
+		MockKeys::give_keys(*who);
+	}
+}
+
+/// Genesis: validators 1 and 2.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_validator_set::GenesisConfig::<Test> { validators: vec![2, 1] }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		WITH_KEYS.with(|k| k.borrow_mut().clear());
+	});
+	ext
+}
