@@ -15,7 +15,9 @@ CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo build --release --locked -p bulwark-n
 node="$BENCH_TARGET_DIR/release/bulwark-node"
 
 pallets=("$@")
-[ "${#pallets[@]}" -gt 0 ] || pallets=(pallet_collateral_silos pallet_price_oracle pallet_circuit_breaker)
+[ "${#pallets[@]}" -gt 0 ] ||
+	pallets=(pallet_collateral_silos pallet_price_oracle pallet_circuit_breaker pallet_perpetual_margin
+		pallet_validator_set)
 mkdir -p runtime/src/weights
 for pallet in "${pallets[@]}"; do
 	"$node" benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*' \
@@ -23,3 +25,14 @@ for pallet in "${pallets[@]}"; do
 		--header scripts/weight-header.txt --output "runtime/src/weights/$pallet.rs"
 done
 cargo fmt --all
+
+# The liquidation budget against a transfer measured in this same run: the weight of one
+# protocol liquidation (the slope of `on_poll(k)`) over one `transfer_keep_alive`, and how many
+# liquidations fit in the 25% of a block normal transactions cannot use.
+if [[ " ${pallets[*]} " == *" pallet_perpetual_margin "* ]]; then
+	"$node" benchmark pallet --chain dev --pallet pallet_balances --extrinsic transfer_keep_alive \
+		--steps "${BENCH_STEPS:-20}" --repeat "${BENCH_REPEAT:-10}" \
+		--output "$BENCH_TARGET_DIR/pallet_balances.rs" >/dev/null
+	python3 scripts/liquidation-budget.py runtime/src/weights/pallet_perpetual_margin.rs \
+		"$BENCH_TARGET_DIR/pallet_balances.rs" | tee "$BENCH_TARGET_DIR/liquidation-budget.txt"
+fi

@@ -91,18 +91,20 @@ impl ExtrinsicBuilder for SignedCallBuilder {
 	fn build(&self, nonce: u32) -> Result<OpaqueExtrinsic, &'static str> {
 		let genesis = self.client.block_hash(0).ok().flatten().ok_or("no genesis block")?;
 		let extension = bulwark_runtime::tx_extension(nonce);
-		// What the extensions add to the signed payload without putting it in the extrinsic.
+		// What the extensions add to the signed payload without putting it in the extrinsic, in
+		// the order of `TxExtension`: only the version and genesis checks add anything.
 		let implicit = (
-			(),
-			(),
-			VERSION.spec_version,
-			VERSION.transaction_version,
-			genesis,
-			genesis,
-			(),
-			(),
-			(),
-			(),
+			(),                          // AuthorizeCall
+			(),                          // CheckNonZeroSender
+			VERSION.spec_version,        // CheckSpecVersion
+			VERSION.transaction_version, // CheckTxVersion
+			genesis,                     // CheckGenesis
+			genesis,                     // CheckEra (immortal: the genesis hash)
+			(),                          // CheckNonce
+			(),                          // CheckWeight
+			(),                          // PrioritizeLiquidations
+			(),                          // ChargeTransactionPayment
+			(),                          // WeightReclaim
 		);
 		let payload = SignedPayload::from_raw(self.call.clone(), extension.clone(), implicit);
 		let signer = Sr25519Keyring::Alice;

@@ -30,13 +30,25 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// `--chain local`: two validators (Alice and Bob) on one machine.
+/// `--chain local`: four validators (Alice, Bob, Charlie, Dave) on one machine.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
 		.with_name("Bulwark Local Testnet")
 		.with_id("bulwark_local")
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// `--chain staging`: the local chain's four validators, guardians, and no sudo: changed only by
+/// referenda. Its keys are well-known dev keys; a real network replaces them.
+pub fn staging_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("Bulwark Staging")
+		.with_id("bulwark_staging")
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(bulwark_runtime::genesis_config_presets::STAGING_PRESET)
 		.with_properties(properties())
 		.build())
 }

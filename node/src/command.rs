@@ -39,11 +39,12 @@ impl SubstrateCli for Cli {
 		Ok(match id {
 			"dev" => Box::new(chain_spec::development_chain_spec()?),
 			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
+			"staging" => Box::new(chain_spec::staging_chain_spec()?),
 			path => {
 				let path = std::path::PathBuf::from(path);
 				if !path.exists() {
 					return Err(format!(
-						"unknown chain `{}`: expected `dev`, `local` or the path of a chain-spec file",
+						"unknown chain `{}`: expected `dev`, `local`, `staging` or the path of a chain-spec file",
 						path.display()
 					));
 				}

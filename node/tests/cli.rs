@@ -110,6 +110,22 @@ fn checked_in_raw_local_spec_matches_this_build() {
 }
 
 #[test]
+fn checked_in_staging_spec_matches_this_build_and_has_no_sudo() {
+	let generated =
+		stdout_json(&node(&["build-spec", "--chain", "staging", "--disable-default-bootnode"]));
+	let patch = &generated["genesis"]["runtimeGenesis"]["patch"];
+	assert_eq!(generated["chainType"], "Live");
+	assert_eq!(patch["sudo"]["key"], Value::Null, "staging has no sudo key");
+	assert_eq!(patch["guardians"]["members"].as_array().map(Vec::len), Some(3));
+	assert_eq!(patch["validatorSet"]["validators"].as_array().map(Vec::len), Some(4));
+	assert_eq!(
+		without_plain_code(generated),
+		without_plain_code(checked_in("staging.json")),
+		"chain-specs/staging.json is stale: run scripts/gen-chain-specs.sh"
+	);
+}
+
+#[test]
 fn dev_spec_names_the_token() {
 	let spec = stdout_json(&node(&["build-spec", "--dev", "--disable-default-bootnode"]));
 	assert_eq!(spec["id"], "bulwark_dev");

@@ -1,10 +1,13 @@
 //! Configuration of every pallet in the runtime.
 
 use crate::{
+	governance::{GovernanceOrigin, TripOrigin},
+	opaque::SessionKeys,
 	AccountId, AssetId, Assets, Aura, Balance, Balances, Block, BlockNumber, CircuitBreaker,
-	CollateralSilos, Hash, Nonce, PalletInfo, PriceOracle, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, Timestamp,
-	TxExtension, UncheckedExtrinsic, BWK, EXISTENTIAL_DEPOSIT, MICRO_BWK, SLOT_DURATION, VERSION,
+	CollateralSilos, Hash, Nonce, PalletInfo, PerpetualMargin, PriceOracle, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System,
+	Timestamp, TxExtension, UncheckedExtrinsic, ValidatorSet, BWK, EXISTENTIAL_DEPOSIT, MICRO_BWK,
+	SLOT_DURATION, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -184,19 +187,19 @@ parameter_types! {
 	pub const SilosPalletId: frame_support::PalletId = frame_support::PalletId(*b"bwk/silo");
 }
 
-/// Isolated collateral vaults. Governance is root (sudo) until the governance pallets land; the
-/// breakers and the margin engine are not wired yet, so withdrawals are always Normal and the
-/// traders' unrealized PnL is zero.
+/// Isolated collateral vaults, administered by governance (Root or the risk-parameters track);
+/// the breakers set the withdrawal status, the margin engine prices LP shares with the traders'
+/// unrealized PnL.
 impl pallet_collateral_silos::Config for Runtime {
 	type AssetId = AssetId;
 	type Assets = Assets;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = GovernanceOrigin;
 	type PalletId = SilosPalletId;
 	type MaxSilos = ConstU32<32>;
 	type MaxQueuedWithdrawals = ConstU32<256>;
 	type MaxPayoutsPerSilo = ConstU32<16>;
 	type Status = CircuitBreaker;
-	type TraderPnl = ();
+	type TraderPnl = PerpetualMargin;
 	type Events = CircuitBreaker;
 	type WeightInfo = crate::weights::pallet_collateral_silos::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -234,22 +237,31 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
-/// Pool priority of liquidations (the issue that adds them uses this): above everything.
+/// Pool priority of a verified liquidation: above everything.
 pub const LIQUIDATION_PRIORITY: TransactionPriority = TransactionPriority::MAX;
 /// Pool priority of oracle reports: just below liquidations, above any user transaction.
 pub const ORACLE_REPORT_PRIORITY: TransactionPriority = TransactionPriority::MAX - 1;
 
 parameter_types! {
 	pub const OracleReportPriority: TransactionPriority = ORACLE_REPORT_PRIORITY;
+	pub const LiquidationPriority: TransactionPriority = LIQUIDATION_PRIORITY;
 }
+
+/// Positions the protocol liquidates at the start of each block: the whole queue. 128
+/// benchmarked worst-case liquidations (about 26 ms), with the oracle's three aggregates, fit
+/// easily in the 25% of a block that normal transactions cannot use (checked by the runtime's
+/// tests; `scripts/bench.sh` prints how many would).
+pub const MAX_LIQUIDATIONS_PER_BLOCK: u32 = 128;
 
 impl pallet_price_oracle::Config for Runtime {
 	type AuthorityId = pallet_price_oracle::crypto::Public;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = GovernanceOrigin;
+	// The feeders follow the validator set (the session hands over their oracle keys); Root may
+	// still add or remove one in an emergency, until the set next changes.
 	type FeederOrigin = EnsureRoot<AccountId>;
 	type UnixTime = Timestamp;
-	// The margin engine subscribes here too when it lands.
-	type OnPriceUpdate = CircuitBreaker;
+	// The breakers first: a band trip is in place before the engine re-checks the market.
+	type OnPriceUpdate = (CircuitBreaker, PerpetualMargin);
 	type ReportPriority = OracleReportPriority;
 	type MaxFeeders = ConstU32<32>;
 	type MaxMarkets = ConstU32<16>;
@@ -291,12 +303,140 @@ where
 impl pallet_circuit_breaker::Config for Runtime {
 	type Prices = PriceOracle;
 	type Silos = CollateralSilos;
-	// Root until the governance issue brings the guardian committee and referenda.
-	type TripOrigin = EnsureRoot<AccountId>;
-	type LiftOrigin = EnsureRoot<AccountId>;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	// Governance or the guardians trip; only governance lifts or changes parameters.
+	type TripOrigin = TripOrigin;
+	type LiftOrigin = GovernanceOrigin;
+	type AdminOrigin = GovernanceOrigin;
 	type MaxMarkets = ConstU32<16>;
 	type MaxSilos = ConstU32<32>;
 	type MaxBandSamples = ConstU32<64>;
 	type WeightInfo = crate::weights::pallet_circuit_breaker::WeightInfo<Runtime>;
+}
+
+/// The margin engine: traders against each silo's pool. Markets are created and tuned by
+/// governance (Root or the risk-parameters track).
+impl pallet_perpetual_margin::Config for Runtime {
+	type Prices = PriceOracle;
+	type Status = CircuitBreaker;
+	type Ledger = CollateralSilos;
+	type AdminOrigin = GovernanceOrigin;
+	type MaxMarkets = ConstU32<16>;
+	type MaxTiers = ConstU32<8>;
+	// Every price update re-checks every position of its market: this bounds that scan (its
+	// weight is charged to the oracle report that completes the round).
+	type MaxPositionsPerMarket = ConstU32<256>;
+	type MaxQueue = ConstU32<128>;
+	type MaxDeleveragePerCall = ConstU32<8>;
+	type MaxLiquidationsPerBlock = ConstU32<MAX_LIQUIDATIONS_PER_BLOCK>;
+	type LiquidationPriority = LiquidationPriority;
+	type MaxKeeperSubmissions = ConstU32<16>;
+	type WeightInfo = crate::weights::pallet_perpetual_margin::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchHelper = MarginBenchHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MarginBenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_perpetual_margin::benchmarking::BenchmarkHelper<AccountId> for MarginBenchHelper {
+	fn silo() -> bulwark_primitives::SiloId {
+		0
+	}
+	fn fund(silo: bulwark_primitives::SiloId, who: &AccountId, amount: Balance) {
+		use frame_support::traits::fungibles::Mutate;
+		let _ = <Assets as Mutate<AccountId>>::mint_into(crate::USDB_ASSET_ID, who, amount);
+		let _ = CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(who.clone()),
+			silo,
+			crate::USDB_ASSET_ID,
+			amount,
+		);
+	}
+	fn provide_liquidity(silo: bulwark_primitives::SiloId, who: &AccountId, amount: Balance) {
+		use frame_support::traits::fungibles::Mutate;
+		let _ = <Assets as Mutate<AccountId>>::mint_into(crate::USDB_ASSET_ID, who, amount);
+		let _ = CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(who.clone()),
+			silo,
+			crate::USDB_ASSET_ID,
+			amount,
+		);
+	}
+	fn set_price(market: bulwark_primitives::MarketId, price: sp_runtime::FixedU128) {
+		let now = frame_system::Pallet::<Runtime>::block_number();
+		pallet_price_oracle::Prices::<Runtime>::insert(
+			market,
+			pallet_price_oracle::MarketPrice {
+				price,
+				round: 0,
+				updated_at: now,
+				timestamp: 0,
+				reports: 0,
+				twap: price,
+				variance: Default::default(),
+				status: bulwark_primitives::PriceStatus::Fresh,
+			},
+		);
+	}
+}
+
+parameter_types! {
+	/// An hour per session: a validator that governance adds or removes is in or out of the
+	/// authority set within two sessions.
+	pub const SessionPeriod: BlockNumber = crate::HOURS;
+	pub const SessionOffset: BlockNumber = 0;
+	/// Held from an account while it has session keys registered.
+	pub const SessionKeyDeposit: Balance = 10 * BWK;
+}
+
+/// Sessions: the validator set (from [`ValidatorSet`]) and its keys, handed to Aura, GRANDPA and
+/// the oracle's feeder set at each rotation.
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type SessionManager = ValidatorSet;
+	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type KeyDeposit = SessionKeyDeposit;
+}
+
+/// Accounts with session keys registered: only they may become validators.
+pub struct HasSessionKeys;
+impl frame_support::traits::Contains<AccountId> for HasSessionKeys {
+	fn contains(who: &AccountId) -> bool {
+		pallet_session::NextKeys::<Runtime>::contains_key(who)
+	}
+}
+
+/// The validators, chosen by Root (a root-track referendum): never fewer than one, never more
+/// than the consensus pallets' 32 authorities.
+impl pallet_validator_set::Config for Runtime {
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type HasSessionKeys = HasSessionKeys;
+	type MinValidators = ConstU32<1>;
+	type MaxValidators = ConstU32<32>;
+	type WeightInfo = crate::weights::pallet_validator_set::WeightInfo<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchHelper = ValidatorSetBenchHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ValidatorSetBenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_validator_set::benchmarking::BenchmarkHelper<AccountId> for ValidatorSetBenchHelper {
+	fn register_keys(who: &AccountId) {
+		// The keys' content does not matter to the validator set, only that they are registered.
+		let keys = SessionKeys {
+			aura: sp_core::sr25519::Public::from_raw([1; 32]).into(),
+			grandpa: sp_core::ed25519::Public::from_raw([1; 32]).into(),
+			oracle: sp_core::sr25519::Public::from_raw([1; 32]).into(),
+		};
+		pallet_session::NextKeys::<Runtime>::insert(who, keys);
+	}
 }

@@ -1,22 +1,25 @@
-//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice and Bob).
+//! Genesis presets: `development` (one validator, Alice), `local_testnet` (four: Alice, Bob,
+//! Charlie, Dave) and `staging` (the same four, and no sudo).
 //!
-//! The node's `--chain dev` and `--chain local` are built from these; `build-spec` writes them
-//! out. Both endow the well-known dev accounts with BWK and with the dev collateral stablecoin
-//! USDB (pallet-assets id 1, 6 decimals), and keep sudo (Alice) for convenience.
+//! The node's `--chain dev`, `--chain local` and `--chain staging` are built from these;
+//! `build-spec` writes them out. All endow the well-known dev accounts with BWK and with the dev
+//! collateral stablecoin USDB (pallet-assets id 1, 6 decimals). The validators' keys are in the
+//! session pallet (Aura, GRANDPA and the oracle follow it); `dev` and `local` keep sudo (Alice)
+//! for convenience, `staging` is governed only by referenda and its guardians. Its validators and
+//! guardians are well-known dev keys: replace them with the operators' before it leaves a lab.
 
 use crate::{
-	AccountId, AssetsConfig, AuraConfig, BalancesConfig, CircuitBreakerConfig,
-	CollateralSilosConfig, GrandpaConfig, PriceOracleConfig, Runtime, RuntimeGenesisConfig,
-	SudoConfig, BWK, MINUTES, USDB, USDB_ASSET_ID, USDB_DECIMALS,
+	opaque::SessionKeys, AccountId, AssetsConfig, BalancesConfig, CircuitBreakerConfig,
+	CollateralSilosConfig, GuardiansConfig, PerpetualMarginConfig, PriceOracleConfig, Runtime,
+	RuntimeGenesisConfig, SessionConfig, SudoConfig, ValidatorSetConfig, BWK, MINUTES, USDB,
+	USDB_ASSET_ID, USDB_DECIMALS,
 };
 use alloc::{vec, vec::Vec};
 use bulwark_primitives::MarketId;
 use frame_support::build_struct_json_patch;
 use pallet_collateral_silos::SiloParams;
-use pallet_price_oracle::{crypto::Public as OracleId, FeedConfig, FeedOf, Source};
+use pallet_price_oracle::{FeedConfig, FeedOf, Source};
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{FixedPointNumber, FixedU128, Perbill, Permill};
@@ -141,6 +144,68 @@ pub fn dev_feeds() -> Vec<(MarketId, FeedOf<Runtime>)> {
 	]
 }
 
+/// One dollar of USDB collateral, as the margin engine counts money.
+const DOLLARS: u128 = USDB;
+/// Every dev market's size unit is 10^-8 of its base asset (a satoshi for BTC). One size unit
+/// at an oracle price of P dollars is then worth P * 10^6 / 10^8 = P / 100 USDB units.
+const SIZE_UNITS_PER_COIN: u128 = 100_000_000;
+
+/// Parameters of a dev market whose positions may reach `max_coins` of the base asset.
+/// `leverage` sets the margin fractions: initial = 1 / leverage, maintenance = 60% of that.
+fn perp_params(
+	leverage: u32,
+	min_coins_per_million: u128,
+	max_coins: u128,
+) -> pallet_perpetual_margin::MarketParamsOf<Runtime> {
+	use pallet_perpetual_margin::{MarketParams, SizeTier};
+	let fixed = FixedU128::saturating_from_integer::<u128>;
+	MarketParams {
+		value_scale: FixedU128::saturating_from_rational(USDB, SIZE_UNITS_PER_COIN),
+		max_leverage: fixed(leverage.into()),
+		initial_margin: FixedU128::saturating_from_rational(1, leverage),
+		maintenance_margin: FixedU128::saturating_from_rational(6, 10 * leverage as u128),
+		// Three times the oracle's per-block volatility on top, rising at most 0.1% per block.
+		volatility_factor: fixed(3),
+		max_margin_step: FixedU128::saturating_from_rational(1, 1_000),
+		// $1M and $10M of notional need 1.5x and 2x the margin.
+		size_tiers: vec![
+			SizeTier {
+				min_notional: 1_000_000 * DOLLARS,
+				factor: FixedU128::saturating_from_rational(3, 2),
+			},
+			SizeTier { min_notional: 10_000_000 * DOLLARS, factor: fixed(2) },
+		]
+		.try_into()
+		.unwrap_or_default(),
+		min_size: min_coins_per_million * SIZE_UNITS_PER_COIN / 1_000_000,
+		max_position_size: max_coins * SIZE_UNITS_PER_COIN,
+		max_long_size: 10 * max_coins * SIZE_UNITS_PER_COIN,
+		max_short_size: 10 * max_coins * SIZE_UNITS_PER_COIN,
+		// A trade of 1% of this skew moves its own fill by 0.5%.
+		skew_scale: 100 * max_coins * SIZE_UNITS_PER_COIN,
+		max_price_impact: FixedU128::saturating_from_rational(1, 100),
+		// At full skew 10^-6 per block (about 1.4% a day), reached in no less than 1000 blocks.
+		max_funding_rate: FixedU128::saturating_from_rational(1, 1_000_000),
+		max_funding_velocity: FixedU128::saturating_from_rational(1, 1_000_000_000),
+		trading_fee: Permill::from_parts(500),
+		liquidation_penalty: Permill::from_percent(1),
+		keeper_reward: Permill::from_parts(2_500),
+	}
+}
+
+/// The perpetual markets of the dev and local chains, all in silo 0 (USDB): BTC and ETH at up
+/// to 20x, DOT at up to 10x.
+pub fn dev_markets() -> Vec<(MarketId, u32, pallet_perpetual_margin::MarketParamsOf<Runtime>)> {
+	vec![
+		// 0.0001 BTC to 100 BTC per position.
+		(BTC_USD, 0, perp_params(20, 100, 100)),
+		// 0.001 ETH to 1,000 ETH.
+		(ETH_USD, 0, perp_params(20, 1_000, 1_000)),
+		// 1 DOT to 1,000,000 DOT.
+		(DOT_USD, 0, perp_params(10, 1_000_000, 1_000_000)),
+	]
+}
+
 /// The pallet's defaults, except that the insurance-floor trigger is off: dev and local chains
 /// start with an empty insurance fund, which would stop all new risk from block 1. Governance
 /// sets the floor once the fund is seeded.
@@ -151,24 +216,33 @@ pub fn dev_breaker_params() -> pallet_circuit_breaker::BreakerParams<crate::Bloc
 	}
 }
 
+/// The name of the staging preset (`--chain staging`).
+pub const STAGING_PRESET: &str = "staging";
+
 fn genesis(
-	authorities: Vec<(AuraId, GrandpaId, OracleId)>,
-	root: AccountId,
+	validators: Vec<(AccountId, SessionKeys)>,
+	root: Option<AccountId>,
+	guardians: Vec<AccountId>,
 	endowed: Vec<AccountId>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.iter().cloned().map(|account| (account, DEV_ENDOWMENT)).collect(),
 		},
-		aura: AuraConfig {
-			authorities: authorities.iter().map(|(aura, ..)| aura.clone()).collect(),
+		// Session 0's validators; the session pallet hands their keys to Aura, GRANDPA and the
+		// oracle (whose feeders they become).
+		validator_set: ValidatorSetConfig {
+			validators: validators.iter().map(|(account, _)| account.clone()).collect(),
 		},
-		grandpa: GrandpaConfig {
-			authorities: authorities.iter().map(|(_, grandpa, _)| (grandpa.clone(), 1)).collect(),
+		session: SessionConfig {
+			keys: validators
+				.into_iter()
+				.map(|(account, keys)| (account.clone(), account, keys))
+				.collect(),
 		},
 		assets: AssetsConfig {
 			// Sufficient: a trader needs no BWK to hold USDB.
-			assets: vec![(USDB_ASSET_ID, root.clone(), true, USDB_MIN_BALANCE)],
+			assets: vec![(USDB_ASSET_ID, endowed[0].clone(), true, USDB_MIN_BALANCE)],
 			metadata: vec![(
 				USDB_ASSET_ID,
 				b"Bulwark Dollar".to_vec(),
@@ -184,49 +258,75 @@ fn genesis(
 		collateral_silos: CollateralSilosConfig {
 			silos: vec![(USDB_ASSET_ID, usdb_silo_params())]
 		},
-		price_oracle: PriceOracleConfig {
-			// The initial validators feed prices.
-			feeders: authorities.iter().map(|(.., oracle)| oracle.clone()).collect(),
-			feeds: dev_feeds(),
-		},
+		price_oracle: PriceOracleConfig { feeds: dev_feeds() },
 		circuit_breaker: CircuitBreakerConfig {
 			markets: vec![BTC_USD, ETH_USD, DOT_USD],
 			silos: vec![0],
 			params: Some(dev_breaker_params()),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		perpetual_margin: PerpetualMarginConfig { markets: dev_markets() },
+		guardians: GuardiansConfig { members: guardians },
+		sudo: SudoConfig { key: root },
 	})
 }
 
-/// A dev validator's keys: Aura and the oracle key from its sr25519 seed, GRANDPA from ed25519
-/// (what `--alice` and friends put in the keystore).
-fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId, OracleId) {
-	(aura.public().into(), grandpa.public().into(), aura.public().into())
+/// A dev validator: its account, and its session keys as `--alice` and friends put them in the
+/// keystore (Aura and the oracle key from its sr25519 seed, GRANDPA from its ed25519 seed).
+fn validator(sr25519: Sr25519Keyring, ed25519: Ed25519Keyring) -> (AccountId, SessionKeys) {
+	let keys = SessionKeys {
+		aura: sr25519.public().into(),
+		grandpa: ed25519.public().into(),
+		oracle: sr25519.public().into(),
+	};
+	(sr25519.to_account_id(), keys)
+}
+
+/// Alice, Bob, Charlie and Dave.
+fn four_validators() -> Vec<(AccountId, SessionKeys)> {
+	vec![
+		validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	]
+}
+
+fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
+	keys.iter().map(|key| key.to_account_id()).collect()
 }
 
 fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-/// One validator (Alice), for `--dev`.
+/// One validator (Alice), for `--dev`. Sudo: Alice; guardians: Alice, Bob, Charlie.
 pub fn development_config_genesis() -> Value {
+	use Sr25519Keyring::*;
 	genesis(
-		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-		Sr25519Keyring::Alice.to_account_id(),
+		vec![validator(Alice, Ed25519Keyring::Alice)],
+		Some(Alice.to_account_id()),
+		accounts(&[Alice, Bob, Charlie]),
 		dev_accounts(),
 	)
 }
 
-/// Two validators (Alice and Bob), for `--chain local` and zombienet.
+/// Four validators (Alice, Bob, Charlie, Dave), for `--chain local` and zombienet. Sudo:
+/// Alice; guardians: Alice, Bob, Charlie.
 pub fn local_config_genesis() -> Value {
+	use Sr25519Keyring::*;
 	genesis(
-		vec![
-			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-		],
-		Sr25519Keyring::Alice.to_account_id(),
+		four_validators(),
+		Some(Alice.to_account_id()),
+		accounts(&[Alice, Bob, Charlie]),
 		dev_accounts(),
 	)
+}
+
+/// Four validators (Alice, Bob, Charlie, Dave), guardians Eve, Ferdie and One, and no sudo:
+/// only referenda change it.
+pub fn staging_config_genesis() -> Value {
+	use Sr25519Keyring::*;
+	genesis(four_validators(), None, accounts(&[Eve, Ferdie, One]), dev_accounts())
 }
 
 /// The JSON patch of a named preset.
@@ -234,6 +334,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		STAGING_PRESET => staging_config_genesis(),
 		_ => return None,
 	};
 	// Serializing a `Value` cannot fail; `ok()` keeps the runtime free of panics all the same.
@@ -245,5 +346,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(STAGING_PRESET),
 	]
 }

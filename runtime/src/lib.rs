@@ -12,10 +12,18 @@
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
+/// This runtime as its own next version: the same code with `spec_version` one higher (feature
+/// `next-spec-version`), which upgrade tests enact. Not built for benchmarking nodes.
+#[cfg(all(feature = "std", not(feature = "runtime-benchmarks")))]
+pub mod next_spec_version {
+	include!(concat!(env!("OUT_DIR"), "/bulwark_runtime_next"));
+}
+
 extern crate alloc;
 
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -97,19 +105,30 @@ pub mod opaque {
 	}
 }
 
-#[sp_version::runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
-	spec_name: alloc::borrow::Cow::Borrowed("bulwark"),
-	impl_name: alloc::borrow::Cow::Borrowed("bulwark"),
-	authoring_version: 1,
-	// Bump on every change of runtime logic; governance upgrades refuse a lower value.
-	spec_version: 100,
-	impl_version: 1,
-	apis: RUNTIME_API_VERSIONS,
-	// Bump when the encoding of calls or transaction extensions changes.
-	transaction_version: 2,
-	system_version: 1,
-};
+/// The runtime version, with `spec_version` as given: `runtime_version` needs literals.
+macro_rules! runtime_version {
+	($spec_version:tt) => {
+		#[sp_version::runtime_version]
+		pub const VERSION: RuntimeVersion = RuntimeVersion {
+			spec_name: alloc::borrow::Cow::Borrowed("bulwark"),
+			impl_name: alloc::borrow::Cow::Borrowed("bulwark"),
+			authoring_version: 1,
+			// Bump on every change of runtime logic; governance upgrades refuse a lower value.
+			spec_version: $spec_version,
+			impl_version: 1,
+			apis: RUNTIME_API_VERSIONS,
+			// Bump when the encoding of calls or transaction extensions changes.
+			transaction_version: 3,
+			system_version: 1,
+		};
+	};
+}
+
+#[cfg(not(feature = "next-spec-version"))]
+runtime_version!(100);
+/// The same code as its own next version, for upgrade tests (see `next_spec_version`).
+#[cfg(feature = "next-spec-version")]
+runtime_version!(101);
 
 #[frame_support::runtime]
 mod runtime {
@@ -132,6 +151,12 @@ mod runtime {
 	pub type System = frame_system;
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
+	// Declared before Aura and GRANDPA: the validator set is read by the session's genesis, and
+	// a session rotation hands the new authorities over before the consensus pallets' hooks run.
+	#[runtime::pallet_index(14)]
+	pub type ValidatorSet = pallet_validator_set;
+	#[runtime::pallet_index(15)]
+	pub type Session = pallet_session;
 	#[runtime::pallet_index(2)]
 	pub type Aura = pallet_aura;
 	#[runtime::pallet_index(3)]
@@ -142,9 +167,23 @@ mod runtime {
 	pub type TransactionPayment = pallet_transaction_payment;
 	#[runtime::pallet_index(6)]
 	pub type Assets = pallet_assets;
-	/// Only until on-chain governance replaces it outside dev chains.
+	/// Dev and local chains only: the staging preset, like any real network, has no sudo key.
 	#[runtime::pallet_index(7)]
 	pub type Sudo = pallet_sudo;
+
+	// Governance: referenda voted with conviction, enacted by the scheduler; the guardians.
+	#[runtime::pallet_index(8)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(9)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(10)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(11)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(12)]
+	pub type GovernanceOrigins = governance::origins::pallet_governance_origins;
+	#[runtime::pallet_index(13)]
+	pub type Guardians = pallet_collective<Instance1>;
 
 	// Bulwark's own pallets start at 20.
 	#[runtime::pallet_index(20)]
@@ -153,7 +192,12 @@ mod runtime {
 	pub type PriceOracle = pallet_price_oracle;
 	#[runtime::pallet_index(22)]
 	pub type CircuitBreaker = pallet_circuit_breaker;
+	#[runtime::pallet_index(23)]
+	pub type PerpetualMargin = pallet_perpetual_margin;
 }
+
+/// The guardian committee's instance of pallet-collective.
+pub type GuardianCollective = pallet_collective::Instance1;
 
 /// The address format: an account id or an index.
 pub type Address = MultiAddress<AccountId, ()>;
@@ -171,6 +215,9 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
+	// A signed liquidation the pool finds due gets the top priority (and shares its `provides`
+	// tag with the validators' unsigned ones); everything else passes unchanged.
+	pallet_perpetual_margin::PrioritizeLiquidations<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
@@ -186,6 +233,7 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_perpetual_margin::PrioritizeLiquidations::<Runtime>::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)
@@ -194,7 +242,10 @@ pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Runtime-level migrations (pallets' own go through their storage versions).
+/// Storage migrations this runtime runs when it replaces an older one (`on_runtime_upgrade`,
+/// before any pallet's hooks). Each is a `VersionedMigration` from a pallet's storage version to
+/// the next, with try-runtime `pre_upgrade`/`post_upgrade` checks. None is due: no Bulwark
+/// pallet's storage layout has changed since version 0.
 type Migrations = ();
 
 pub type Executive = frame_executive::Executive<
@@ -218,6 +269,8 @@ mod benches {
 		[pallet_collateral_silos, CollateralSilos]
 		[pallet_price_oracle, PriceOracle]
 		[pallet_circuit_breaker, CircuitBreaker]
+		[pallet_perpetual_margin, PerpetualMargin]
+		[pallet_validator_set, ValidatorSet]
 	);
 }
 
@@ -407,6 +460,21 @@ impl_runtime_apis! {
 		}
 		fn emergency() -> bool {
 			pallet_circuit_breaker::Emergency::<Runtime>::get()
+		}
+	}
+
+	impl pallet_perpetual_margin::runtime_api::PerpetualMarginApi<Block, AccountId> for Runtime {
+		fn account_health(who: AccountId) -> Vec<pallet_perpetual_margin::PositionHealth> {
+			PerpetualMargin::account_health(&who)
+		}
+		fn liquidatable(start: u32, count: u32) -> Vec<(AccountId, bulwark_primitives::MarketId)> {
+			PerpetualMargin::liquidatable(start, count)
+		}
+		fn stress_test(
+			market: Option<bulwark_primitives::MarketId>,
+			shock: sp_runtime::FixedI128,
+		) -> Vec<pallet_perpetual_margin::SiloStress> {
+			PerpetualMargin::stress_test(market, shock)
 		}
 	}
 

@@ -7,7 +7,7 @@ use crate::{
 		get_preset as preset_patch, preset_names, DEV_ENDOWMENT, DEV_USDB_ENDOWMENT,
 	},
 };
-use codec::Encode;
+use codec::{Decode, Encode};
 use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
 	traits::{fungibles, IntegrityTest},
@@ -18,6 +18,9 @@ use sp_runtime::{
 	generic::{Digest, DigestItem},
 	traits::Header as HeaderT,
 };
+
+mod governance;
+mod margin;
 
 /// Deep-merges `patch` into `base`, as the node does when it applies a preset to the defaults.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
@@ -52,7 +55,10 @@ fn pallets_pass_their_integrity_tests() {
 
 #[test]
 fn presets_are_listed_and_unknown_ones_refused() {
-	assert_eq!(preset_names(), vec!["development".to_string(), "local_testnet".to_string()]);
+	assert_eq!(
+		preset_names(),
+		vec!["development".to_string(), "local_testnet".to_string(), "staging".to_string()]
+	);
 	assert!(preset_patch(&"staging-does-not-exist".into()).is_none());
 }
 
@@ -87,20 +93,51 @@ fn development_preset_builds_a_one_validator_chain() {
 }
 
 #[test]
-fn local_testnet_preset_has_alice_and_bob_as_validators() {
+fn local_testnet_preset_has_four_validators_in_session_aura_and_grandpa() {
+	use sp_keyring::Ed25519Keyring;
 	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		let expected: Vec<AuraId> =
-			vec![Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()];
-		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), expected);
+		let four = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		];
+		let mut accounts: Vec<AccountId> = four.iter().map(|k| k.to_account_id()).collect();
+		accounts.sort();
+		assert_eq!(pallet_validator_set::Validators::<Runtime>::get().into_inner(), accounts);
+		assert_eq!(Session::validators(), accounts);
+		// Aura and GRANDPA got their keys from the session, in the session's order.
+		let aura: Vec<AuraId> = pallet_aura::Authorities::<Runtime>::get().into_inner();
+		assert_eq!(aura.len(), 4);
+		for key in four {
+			assert!(aura.contains(&key.public().into()));
+		}
 		let grandpa: Vec<GrandpaId> =
 			Grandpa::grandpa_authorities().into_iter().map(|(id, _)| id).collect();
-		assert_eq!(
-			grandpa,
-			vec![
-				sp_keyring::Ed25519Keyring::Alice.public().into(),
-				sp_keyring::Ed25519Keyring::Bob.public().into()
-			]
-		);
+		for key in [
+			Ed25519Keyring::Alice,
+			Ed25519Keyring::Bob,
+			Ed25519Keyring::Charlie,
+			Ed25519Keyring::Dave,
+		] {
+			assert!(grandpa.contains(&key.public().into()));
+		}
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+	});
+}
+
+#[test]
+fn staging_preset_has_no_sudo_and_three_guardians() {
+	preset_ext(genesis_config_presets::STAGING_PRESET).execute_with(|| {
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		let mut guardians: Vec<AccountId> =
+			[Sr25519Keyring::Eve, Sr25519Keyring::Ferdie, Sr25519Keyring::One]
+				.iter()
+				.map(|k| k.to_account_id())
+				.collect();
+		guardians.sort();
+		assert_eq!(pallet_collective::Members::<Runtime, GuardianCollective>::get(), guardians);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
 	});
 }
 
@@ -283,8 +320,16 @@ fn presets_make_the_validators_feeders_of_three_markets() {
 	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		let feeders: Vec<pallet_price_oracle::crypto::Public> =
 			pallet_price_oracle::Feeders::<Runtime>::get().into_inner();
-		let mut expected: Vec<pallet_price_oracle::crypto::Public> =
-			vec![Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()];
+		// The feeders are the validators' oracle keys, handed over by the session.
+		let mut expected: Vec<pallet_price_oracle::crypto::Public> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.public().into())
+		.collect();
 		expected.sort();
 		assert_eq!(feeders, expected);
 		let symbols: Vec<Vec<u8>> = (0..3)
@@ -363,22 +408,25 @@ fn an_oracle_report_passes_the_real_pool_and_block_and_junk_does_not() {
 fn only_aggregates_move_the_breakers_and_a_lone_liar_does_not() {
 	use pallet_circuit_breaker::Markets;
 	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		// Two feeders (Alice, Bob): a round needs both.
+		// Four feeders (the local validators): a round needs three.
 		Executive::initialize_block(&header_in_slot(1_000_000));
 		let apply = |feeder, round, units| {
 			let xt = oracle_report(feeder, feeder, round, units);
 			assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
 		};
 		let band_until = || Markets::<Runtime>::get(0).expect("BTC is watched").band_until;
-		apply(Sr25519Keyring::Alice, 1, 100);
-		apply(Sr25519Keyring::Bob, 1, 100);
+		use Sr25519Keyring::{Alice, Bob, Charlie};
+		apply(Alice, 1, 100);
+		apply(Bob, 1, 100);
+		apply(Charlie, 1, 100);
 		assert_eq!(Markets::<Runtime>::get(0).unwrap().samples.len(), 1);
-		// Alice alone says 10x: no aggregate, so the breakers never see it.
-		apply(Sr25519Keyring::Alice, 2, 1_000);
+		// Alice says 10x, then Bob: two of four are no quorum, so the breakers never see it.
+		apply(Alice, 2, 1_000);
+		apply(Bob, 2, 1_000);
 		assert_eq!(band_until(), None);
 		assert_eq!(Markets::<Runtime>::get(0).unwrap().samples.len(), 1);
-		// Bob agrees: the aggregate moves 10x and trips the band in this very block.
-		apply(Sr25519Keyring::Bob, 2, 1_000);
+		// Charlie agrees: the aggregate moves 10x and trips the band in this very block.
+		apply(Charlie, 2, 1_000);
 		assert_eq!(band_until(), Some(1 + 50));
 		assert_eq!(
 			<CircuitBreaker as bulwark_primitives::TradingStatus>::market_status(0),
@@ -422,5 +470,23 @@ fn bad_debt_in_the_silo_gates_its_withdrawals_and_the_api_reports_it() {
 		ids.sort();
 		assert_eq!(ids, vec![0, 1, 2]);
 		assert!(!<Runtime as CircuitBreakerApiV1<Block>>::emergency());
+	});
+}
+
+/// Every Bulwark pallet records its storage version at genesis, so that a change of layout is a
+/// version bump with a migration in `Migrations` (checked by try-runtime's pre/post hooks), and
+/// a runtime upgrade that forgot one is caught by try-runtime's `post_upgrade` version check.
+#[test]
+fn every_bulwark_pallet_starts_at_its_in_code_storage_version() {
+	use frame_support::traits::{GetStorageVersion, StorageVersion};
+	fn same<P: GetStorageVersion<InCodeStorageVersion = StorageVersion>>(name: &str) {
+		assert_eq!(P::on_chain_storage_version(), P::in_code_storage_version(), "{name}");
+	}
+	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		same::<CollateralSilos>("collateral silos");
+		same::<PriceOracle>("price oracle");
+		same::<CircuitBreaker>("circuit breaker");
+		same::<PerpetualMargin>("perpetual margin");
+		same::<ValidatorSet>("validator set");
 	});
 }

@@ -2,4 +2,6 @@
 
 pub mod pallet_circuit_breaker;
 pub mod pallet_collateral_silos;
+pub mod pallet_perpetual_margin;
 pub mod pallet_price_oracle;
+pub mod pallet_validator_set;

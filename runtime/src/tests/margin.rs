@@ -1,0 +1,331 @@
+//! The margin engine in the real runtime: a trader's journey through real blocks (oracle
+//! reports, the breakers, the silo), the liquidation priority layers as the pool and the block
+//! builder see them, and the weight budget of the protocol's liquidation pass.
+
+use super::*;
+use bulwark_primitives::MarketId;
+use codec::Decode;
+use frame_support::{
+	assert_ok,
+	dispatch::Pays,
+	storage::{with_transaction, TransactionOutcome},
+	traits::Get,
+};
+use pallet_perpetual_margin::{
+	runtime_api::runtime_decl_for_perpetual_margin_api::PerpetualMarginApiV1, Event as MarginEvent,
+	LiquidationQueue, Positions, NOT_LIQUIDATABLE,
+};
+use sp_runtime::{
+	transaction_validity::{InvalidTransaction, TransactionValidity, TransactionValidityError},
+	DispatchError, FixedI128, FixedPointNumber, FixedU128,
+};
+
+const BTC: MarketId = genesis_config_presets::BTC_USD;
+/// 0.1 BTC in the dev markets' size unit (10^-8 BTC).
+const TENTH_OF_A_BTC: i128 = 10_000_000;
+const FIRST_SLOT: u64 = 1_000_000;
+
+fn account(who: Sr25519Keyring) -> AccountId {
+	who.to_account_id()
+}
+
+/// Starts block `number` the way the node does: initialize (Aura's slot in the digest), then
+/// the timestamp inherent. The next `apply_extrinsic` of a transaction runs `on_poll` first.
+fn start_block(number: BlockNumber) {
+	let slot = FIRST_SLOT + u64::from(number);
+	let digest =
+		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
+	let parent = System::block_hash(number - 1);
+	Executive::initialize_block(&Header::new(
+		number,
+		Default::default(),
+		Default::default(),
+		parent,
+		digest,
+	));
+	let timestamp =
+		UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+			now: slot * SLOT_DURATION,
+		}));
+	assert_eq!(Executive::apply_extrinsic(timestamp), Ok(Ok(())));
+}
+
+/// Ends the block and checks the margin engine's and the silos' invariants.
+fn end_block() {
+	Executive::finalize_block();
+	PerpetualMargin::do_try_state().expect("margin invariants");
+	CollateralSilos::do_try_state().expect("silo invariants");
+}
+
+/// Alice (the dev chain's one feeder) reports `units` dollars for BTC in `round`: an aggregate.
+fn aggregate(round: u32, units: u64) {
+	let report = oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, round, units);
+	assert_eq!(Executive::apply_extrinsic(report), Ok(Ok(())));
+}
+
+fn liquidate_unsigned(who: &AccountId) -> UncheckedExtrinsic {
+	let call = RuntimeCall::PerpetualMargin(pallet_perpetual_margin::Call::liquidate {
+		who: who.clone(),
+		market: BTC,
+	});
+	<Runtime as frame_system::offchain::CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
+}
+
+/// What the pool would say of `xt` now. Validation initializes a block of its own; the node
+/// does that on a copy of the state, so here it is rolled back.
+fn validate(xt: UncheckedExtrinsic) -> TransactionValidity {
+	let parent = System::parent_hash();
+	with_transaction(|| {
+		let validity = Executive::validate_transaction(TransactionSource::External, xt, parent);
+		TransactionOutcome::Rollback(Ok::<_, DispatchError>(validity))
+	})
+	.expect("rolled back")
+}
+
+fn margin_events() -> Vec<MarginEvent<Runtime>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::PerpetualMargin(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Block 1 of the dev chain: BTC at 67,000, its breaker lifted (a fresh chain's markets start
+/// ReduceOnly, their oracle silent), Charlie's 100,000 USDB in the pool, and Bob long 0.1 BTC on
+/// 1,000 USDB of his 10,000 deposited.
+fn bob_long_a_tenth_of_a_btc() {
+	let bob = account(Sr25519Keyring::Bob);
+	start_block(1);
+	aggregate(1, 67_000);
+	assert_ok!(CircuitBreaker::lift_market(RuntimeOrigin::root(), BTC));
+	assert_ok!(CollateralSilos::add_liquidity(
+		RuntimeOrigin::signed(account(Sr25519Keyring::Charlie)),
+		0,
+		USDB_ASSET_ID,
+		100_000 * USDB
+	));
+	assert_ok!(CollateralSilos::deposit_margin(
+		RuntimeOrigin::signed(bob.clone()),
+		0,
+		USDB_ASSET_ID,
+		10_000 * USDB
+	));
+	assert_ok!(PerpetualMargin::trade(
+		RuntimeOrigin::signed(bob),
+		BTC,
+		TENTH_OF_A_BTC,
+		1_000 * USDB,
+		FixedU128::saturating_from_integer(68_000u32),
+		false,
+	));
+}
+
+#[test]
+fn a_trader_opens_a_btc_perp_and_the_runtime_api_reports_its_health() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		bob_long_a_tenth_of_a_btc();
+		let bob = account(Sr25519Keyring::Bob);
+		// One size unit (a satoshi) at 67,000 is worth 670 USDB units. Skew 0, buy 10^7 of a
+		// skew scale of 10^12: impact 10^7 / (2 * 10^12) = 0.0005%, fill 67,000.335, entry value
+		// 10^7 * 670.00335 = 6,700,033,500 ($6,700.0335). Fee 0.05% of it: 3,350,016.75, up to
+		// 3,350,017. Margin 1,000 USDB less the fee: 996,649,983.
+		let position = Positions::<Runtime>::get(&bob, BTC).expect("a position");
+		assert_eq!(
+			(position.size, position.entry, position.margin),
+			(TENTH_OF_A_BTC, 6_700_033_500, 996_649_983)
+		);
+		let health = <Runtime as PerpetualMarginApiV1<Block, AccountId>>::account_health(bob);
+		assert_eq!(health.len(), 1);
+		let health = &health[0];
+		// At 67,000: value 6,700,000,000, PnL -33,500; initial 5% = 335,000,000, maintenance 3%
+		// = 201,000,000 (one aggregate: no volatility add-on yet).
+		assert_eq!(
+			(health.pnl, health.equity, health.initial_requirement, health.maintenance_requirement),
+			(-33_500, 996_616_483, 335_000_000, 201_000_000)
+		);
+		// Liquidatable below (entry - margin) / (size * 0.97) = 5,703,383,517 / 9,700,000 =
+		// 587.977682164948453609 (rounded up) units per satoshi: $58,797.7682164948453609.
+		assert_eq!(
+			health.liquidation_price,
+			Some(FixedU128::from_inner(58_797_768_216_494_845_360_900))
+		);
+		assert!(!health.liquidatable);
+		// A 13% drop (to 58,290) makes it liquidatable: equity 996,649,983 - 871,033,500 =
+		// 125,616,483 below 3% of 5,829,000,000 = 174,870,000, but no bad debt. At 15% (56,950)
+		// the loss of 1,005,033,500 exceeds the margin: 8,383,517 of bad debt, of which the
+		// insurance fund (30% of Bob's fee, 1,005,005) covers part: 7,378,512 is the LPs'.
+		let stress = |percent: i128| {
+			let report = <Runtime as PerpetualMarginApiV1<Block, AccountId>>::stress_test(
+				Some(BTC),
+				FixedI128::saturating_from_rational(-percent, 100),
+			);
+			assert_eq!(report.len(), 1);
+			(report[0].silo, report[0].liquidatable, report[0].bad_debt, report[0].uncovered)
+		};
+		assert_eq!(stress(13), (0, 1, 0, 0));
+		assert_eq!(stress(15), (0, 1, 8_383_517, 7_378_512));
+		end_block();
+	});
+}
+
+#[test]
+fn a_position_made_liquidatable_in_block_n_is_liquidated_first_thing_in_block_n_plus_1() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = account(Sr25519Keyring::Bob);
+		bob_long_a_tenth_of_a_btc();
+		end_block();
+
+		// Block 2 (= N): BTC aggregates at 58,000, below Bob's liquidation price. The engine
+		// queues him in this block; nothing is liquidated yet.
+		start_block(2);
+		aggregate(2, 58_000);
+		assert_eq!(LiquidationQueue::<Runtime>::get().into_inner(), vec![(bob.clone(), BTC)]);
+		assert!(margin_events()
+			.iter()
+			.any(|event| matches!(event, MarginEvent::LiquidationQueued { .. })));
+		let before = Positions::<Runtime>::get(&bob, BTC).expect("still open");
+		end_block();
+
+		// Block 3 (= N+1): the first transaction is Ferdie's transfer, yet the liquidation has
+		// happened before it: `on_poll` ran between the inherents and the transfer.
+		start_block(3);
+		let transfer = signed_by(
+			Sr25519Keyring::Ferdie,
+			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: MultiAddress::Id(account(Sr25519Keyring::Eve)),
+				value: BWK,
+			}),
+			0,
+		);
+		assert_eq!(Executive::apply_extrinsic(transfer), Ok(Ok(())));
+		let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
+		let liquidated = events
+			.iter()
+			.position(|event| {
+				matches!(
+					event,
+					RuntimeEvent::PerpetualMargin(MarginEvent::Liquidated { keeper: None, .. })
+				)
+			})
+			.expect("liquidated in block 3");
+		let transferred = events
+			.iter()
+			.position(|event| {
+				matches!(event, RuntimeEvent::Balances(pallet_balances::Event::Transfer { .. }))
+			})
+			.expect("the transfer");
+		assert!(liquidated < transferred, "the liquidation comes first: {events:?}");
+		let after = Positions::<Runtime>::get(&bob, BTC).map(|p| p.size).unwrap_or_default();
+		assert!(after < before.size, "reduced: {after} of {}", before.size);
+		assert!(LiquidationQueue::<Runtime>::get().is_empty());
+		end_block();
+	});
+}
+
+#[test]
+fn the_pool_admits_an_unsigned_liquidation_only_when_it_is_due_and_only_once() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = account(Sr25519Keyring::Bob);
+		bob_long_a_tenth_of_a_btc();
+		let not_due =
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(NOT_LIQUIDATABLE)));
+		// Healthy: refused, no block space spent. Nobody at all (Dave has no position): refused.
+		assert_eq!(validate(liquidate_unsigned(&bob)), not_due);
+		assert_eq!(validate(liquidate_unsigned(&account(Sr25519Keyring::Dave))), not_due);
+		// Malformed: a truncated transaction does not even decode.
+		let bytes = liquidate_unsigned(&bob).encode();
+		assert!(UncheckedExtrinsic::decode(&mut &bytes[..bytes.len() - 3]).is_err());
+
+		// BTC at 58,000: due. Top priority, one tag per position.
+		aggregate(2, 58_000);
+		let valid = validate(liquidate_unsigned(&bob)).expect("due");
+		assert_eq!(valid.priority, LIQUIDATION_PRIORITY);
+		assert_eq!(valid.provides.len(), 1);
+		let xt = liquidate_unsigned(&bob);
+		assert_eq!(xt.get_dispatch_info().class, DispatchClass::Operational);
+		// A signed keeper's copy: the same priority and the same tag, so the pool keeps one.
+		let signed = signed_by(
+			Sr25519Keyring::Eve,
+			RuntimeCall::PerpetualMargin(pallet_perpetual_margin::Call::liquidate {
+				who: bob.clone(),
+				market: BTC,
+			}),
+			0,
+		);
+		let keeper_copy = validate(signed).expect("due");
+		assert_eq!(keeper_copy.priority, LIQUIDATION_PRIORITY);
+		assert!(keeper_copy.provides.contains(&valid.provides[0]));
+
+		// In a block: the first copy liquidates; a duplicate is no longer valid and is dropped.
+		assert_eq!(Executive::apply_extrinsic(xt.clone()), Ok(Ok(())));
+		assert_eq!(
+			Executive::apply_extrinsic(xt),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(NOT_LIQUIDATABLE)))
+		);
+		end_block();
+	});
+}
+
+#[test]
+fn a_signed_keeper_is_paid_when_it_liquidates_and_charged_when_it_does_not() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = account(Sr25519Keyring::Bob);
+		let eve = account(Sr25519Keyring::Eve);
+		bob_long_a_tenth_of_a_btc();
+		let liquidate = || {
+			RuntimeCall::PerpetualMargin(pallet_perpetual_margin::Call::liquidate {
+				who: bob.clone(),
+				market: BTC,
+			})
+		};
+		let balance = || Balances::free_balance(&eve);
+		// Too early: the call fails and Eve pays its fee.
+		let start = balance();
+		let result = Executive::apply_extrinsic(signed_by(Sr25519Keyring::Eve, liquidate(), 0));
+		assert!(matches!(result, Ok(Err(_))), "{result:?}");
+		assert!(balance() < start);
+		// Due: free, and the keeper reward lands in Eve's margin in silo 0.
+		aggregate(2, 58_000);
+		let before = balance();
+		assert_eq!(
+			Executive::apply_extrinsic(signed_by(Sr25519Keyring::Eve, liquidate(), 1)),
+			Ok(Ok(()))
+		);
+		assert_eq!(balance(), before);
+		assert!(margin_events().iter().any(|event| matches!(
+			event,
+			MarginEvent::Liquidated { keeper: Some(keeper), reward, .. } if *keeper == eve && *reward > 0
+		)));
+		assert_eq!(liquidate().get_dispatch_info().pays_fee, Pays::Yes);
+		end_block();
+	});
+}
+
+#[test]
+fn the_protocol_pass_fits_the_operational_reserve() {
+	use pallet_perpetual_margin::WeightInfo as _;
+	use pallet_price_oracle::WeightInfo as _;
+	type MarginWeights = <Runtime as pallet_perpetual_margin::Config>::WeightInfo;
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal).max_total.expect("normal is capped");
+	let reserve = weights.max_block.saturating_sub(normal);
+	let pass = MarginWeights::on_poll(MAX_LIQUIDATIONS_PER_BLOCK);
+	// The pass at its budget, and every market's aggregate (each with its `OnPriceUpdate`
+	// re-check charged in full), fit in what normal transactions cannot use.
+	let markets = genesis_config_presets::dev_markets().len() as u64;
+	let aggregates = <Runtime as pallet_price_oracle::Config>::WeightInfo::submit_report_aggregate(
+		<Runtime as pallet_price_oracle::Config>::MaxFeeders::get(),
+	)
+	.saturating_add(<<Runtime as pallet_price_oracle::Config>::OnPriceUpdate as bulwark_primitives::OnPriceUpdate>::max_weight())
+	.saturating_mul(markets);
+	assert!(
+		pass.saturating_add(aggregates).all_lte(reserve),
+		"pass {pass:?} + aggregates {aggregates:?} > reserve {reserve:?}"
+	);
+	assert_eq!(
+		<<Runtime as pallet_perpetual_margin::Config>::MaxLiquidationsPerBlock as Get<u32>>::get(),
+		MAX_LIQUIDATIONS_PER_BLOCK
+	);
+}
