@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo build --profile "$BULWARK_PROFILE" --locked -p bulwark-node
+# The whole workspace, as scripts/test.sh builds it (a subset would resolve features differently).
+cargo build --profile "$BULWARK_PROFILE" --locked --workspace
 "$BULWARK_NODE" build-spec --chain local --disable-default-bootnode > chain-specs/local.json
 "$BULWARK_NODE" build-spec --chain local --raw --disable-default-bootnode > chain-specs/local-raw.json
 "$BULWARK_NODE" build-spec --chain staging --disable-default-bootnode > chain-specs/staging.json

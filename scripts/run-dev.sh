@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-cargo build --profile "$BULWARK_PROFILE" --locked -p bulwark-node
+# The whole workspace, as scripts/test.sh builds it (a subset would resolve features differently).
+cargo build --profile "$BULWARK_PROFILE" --locked --workspace
 # --dev: Alice authors and finalizes, state in a temporary directory unless --base-path is given.
 exec "$BULWARK_NODE" --dev --rpc-cors all --prometheus-port 9615 "$@"

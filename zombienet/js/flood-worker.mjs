@@ -1,0 +1,23 @@
+// The flood in a thread of its own (worker_threads): it signs the transfers and submits them, so
+// that the signing and the thousands of requests a second never starve the thread that follows
+// the chain (a node drops a subscriber that stops reading). Driven by lib.mjs `startFlood`.
+import { parentPort, workerData } from 'node:worker_threads';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { flood, keyring, signTransfers } from './lib.mjs';
+
+const { url, accounts, dest, perSender, amount, rate, seconds, chosenEvery } = workerData;
+const api = await ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
+const senders = Array.from({ length: accounts }, (_, i) => keyring.addFromUri(`//flood/${i}`));
+const started = Date.now();
+const { signed, firstNonce } = await signTransfers(api, senders, dest, perSender, amount);
+await api.disconnect();
+parentPort.postMessage({ type: 'signed', count: accounts * perSender, seconds: (Date.now() - started) / 1000 });
+let taken = 0;
+parentPort.once('message', async () => {
+  const stats = await flood(url, signed, firstNonce, {
+    rate,
+    seconds,
+    onSubmitted: (_sender, _nonce, hash) => ++taken % chosenEvery === 0 && parentPort.postMessage({ type: 'chosen', hash }),
+  });
+  parentPort.postMessage({ type: 'done', stats: { ...stats, refusals: [...stats.refusals] } });
+});

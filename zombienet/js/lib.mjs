@@ -1,0 +1,233 @@
+// Shared by the load and latency tools: argument parsing, funding many accounts, pre-signing a
+// flood of transfers, submitting them at a fixed rate, and waiting for blocks and events.
+import { Worker } from 'node:worker_threads';
+import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+
+/** `--name value` pairs of the command line, as an object. */
+export function parseArgs(argv = process.argv.slice(2)) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--')) args[argv[i].slice(2)] = argv[i + 1];
+  }
+  return args;
+}
+
+export const keyring = new Keyring({ type: 'sr25519' });
+
+/** `transfer_keep_alive`s a block holds: the 75% normal share (`benchmark extrinsic`). */
+export const BLOCK_TRANSFERS = 2396;
+
+/**
+ * Transfers to sign per sender for a flood of `seconds` from `accounts` senders: what 6 s blocks
+ * can take over that time, half as much again for transfers the pool drops and takes back, and
+ * the in-pool `depth`. Signing more would only cost time: a block takes no more.
+ */
+export function transfersPerSender(seconds, accounts, depth = FLOOD_DEPTH) {
+  return Math.ceil(((seconds / 6) * BLOCK_TRANSFERS * 1.5) / accounts) + depth;
+}
+
+/** Transfers each flood sender may have beyond its on-chain nonce (see `flood`). */
+export const FLOOD_DEPTH = 5;
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Submits `tx` signed by `who` and resolves with its events once it is in a block (then stops
+ * watching it); rejects if it failed.
+ */
+export function send(tx, who, options = {}) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = null;
+    let settled = false;
+    const settle = (outcome) => {
+      settled = true;
+      if (unsubscribe) unsubscribe();
+      outcome();
+    };
+    tx.signAndSend(who, options, ({ status, dispatchError, events }) => {
+      if (settled) return;
+      if (dispatchError) settle(() => reject(new Error(`${tx.method.section}.${tx.method.method}: ${dispatchError.toString()}`)));
+      else if (status.isInBlock) settle(() => resolve(events));
+      else if (status.isDropped || status.isInvalid || status.isUsurped) settle(() => reject(new Error(`${tx.method.section}.${tx.method.method}: ${status.type}`)));
+    })
+      .then((unsub) => (settled ? unsub() : (unsubscribe = unsub)))
+      .catch(reject);
+  });
+}
+
+/**
+ * Sends every tx of `txs` from `who` with consecutive nonces and waits for all of them, 500 at a
+ * time (each is a subscription, and a node serves at most 1024 per connection).
+ */
+export async function sendAll(api, txs, who) {
+  let nonce = (await api.rpc.system.accountNextIndex(who.address)).toNumber();
+  const events = [];
+  for (let i = 0; i < txs.length; i += 500) {
+    events.push(...(await Promise.all(txs.slice(i, i + 500).map((tx) => send(tx, who, { nonce: nonce++ })))));
+  }
+  return events;
+}
+
+/** `count` flood senders (//flood/i), each funded by `funder` with `amount` BWK units. */
+export async function fundedSenders(api, funder, count, amount) {
+  const senders = Array.from({ length: count }, (_, i) => keyring.addFromUri(`//flood/${i}`));
+  const balances = await api.query.system.account.multi(senders.map((s) => s.address));
+  const needy = senders.filter((_, i) => balances[i].data.free.toBigInt() < amount);
+  await sendAll(api, needy.map((s) => api.tx.balances.transferKeepAlive(s.address, amount)), funder);
+  return senders;
+}
+
+/**
+ * Signs `perSender` transfers of `amount` to `dest` for each of `senders` (immortal, explicit
+ * nonces from each sender's next one), so that signing speed does not bound the flood's rate.
+ * Returns { signed: per sender, the hex transfers in nonce order (and its `address`),
+ * firstNonce: per sender, the nonce of its first transfer }.
+ */
+export async function signTransfers(api, senders, dest, perSender, amount) {
+  const firstNonce = await Promise.all(senders.map(async (s) => (await api.rpc.system.accountNextIndex(s.address)).toNumber()));
+  const { genesisHash, runtimeVersion } = api;
+  const signed = senders.map((sender, i) => {
+    const transfers = [];
+    for (let k = 0; k < perSender; k++) {
+      const tx = api.tx.balances.transferKeepAlive(dest, amount);
+      tx.sign(sender, { nonce: firstNonce[i] + k, era: 0, blockHash: genesisHash, genesisHash, runtimeVersion });
+      transfers.push(tx.toHex());
+    }
+    transfers.address = sender.address;
+    return transfers;
+  });
+  return { signed, firstNonce };
+}
+
+/**
+ * Submits the signed transfers at `rate` per second for `seconds`, over `connections` WebSocket
+ * connections of its own, and keeps the pool full of *ready* transfers however long the flood
+ * lasts. `signed[s]` is sender `s`'s transfers in nonce order, from nonce `firstNonce[s]`.
+ *
+ * A pool that is full drops transfers, including ones it first took; a dropped nonce would strand
+ * the rest of that sender's transfers in the future queue, and the flood would thin out to
+ * nothing within a few blocks. So each sender has at most `depth` transfers beyond its on-chain
+ * nonce (read every block), one the pool had no room for goes out again, and a sender whose
+ * on-chain nonce has not moved for two blocks starts again from it. Submissions beyond
+ * `maxInFlight` unanswered wait (a node drops a connection that floods it faster than it
+ * answers), so the achieved rate is what the node takes, and is reported.
+ * `onSubmitted(sender, nonce, hash)` hears of every transfer the pool took.
+ */
+export async function flood(url, signed, firstNonce, { rate, seconds, depth = FLOOD_DEPTH, connections = 4, maxInFlight = 512, onSubmitted = () => {} }) {
+  const api = await ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
+  const providers = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const provider = new WsProvider(url, false);
+      await provider.connect();
+      await provider.isReady;
+      return provider;
+    }),
+  );
+  const senders = signed.length;
+  const addresses = signed.map((transfers) => transfers.address);
+  const included = new Array(senders).fill(0); // per sender: transfers on chain
+  const sent = new Array(senders).fill(0); // per sender: transfers the pool took
+  const stalled = new Array(senders).fill(0); // per sender: blocks without progress
+  const waiting = new Array(senders).fill(false);
+  const unsubscribe = await api.rpc.chain.subscribeNewHeads(async () => {
+    const accounts = await api.query.system.account.multi(addresses);
+    accounts.forEach((account, s) => {
+      const onChain = account.nonce.toNumber() - firstNonce[s];
+      stalled[s] = onChain === included[s] && sent[s] > onChain ? stalled[s] + 1 : 0;
+      included[s] = onChain;
+      if (sent[s] < onChain) sent[s] = onChain;
+      // Taken by the pool, then dropped: send again from the first one missing.
+      if (stalled[s] >= 2) [sent[s], stalled[s]] = [onChain, 0];
+    });
+  });
+  const stats = { submitted: 0, accepted: 0, refused: 0, retried: 0, refusals: new Map(), seconds: 0 };
+  const start = Date.now();
+  const inFlight = new Set();
+  let cursor = 0;
+  while (Date.now() - start < seconds * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * rate);
+    for (let idle = 0; stats.submitted < due && inFlight.size < maxInFlight && idle < senders; idle++) {
+      const s = cursor;
+      cursor = (cursor + 1) % senders;
+      const k = sent[s];
+      if (waiting[s] || k >= signed[s].length || k - included[s] >= depth) continue;
+      idle = -1;
+      waiting[s] = true;
+      stats.submitted++;
+      const request = providers[stats.submitted % connections]
+        .send('author_submitExtrinsic', [signed[s][k]])
+        .then((hash) => {
+          stats.accepted++;
+          if (sent[s] === k) sent[s] = k + 1;
+          onSubmitted(s, k, hash);
+        })
+        .catch((error) => {
+          const reason = String(error.message).slice(0, 60);
+          stats.refusals.set(reason, (stats.refusals.get(reason) ?? 0) + 1);
+          if (/Immediately Dropped|Priority is too low|limit reached/.test(reason)) {
+            // No room in the pool: the same transfer again later.
+            stats.retried++;
+          } else if (/Already Imported/.test(reason)) {
+            // Still in the pool after all: go on with the next.
+            if (sent[s] === k) sent[s] = k + 1;
+          } else {
+            // Banned for a while after a drop, or invalid: this sender can go no further.
+            stats.refused++;
+            sent[s] = signed[s].length;
+          }
+        })
+        .finally(() => {
+          waiting[s] = false;
+          inFlight.delete(request);
+        });
+      inFlight.add(request);
+    }
+    await sleep(20);
+  }
+  await Promise.all(inFlight);
+  stats.seconds = (Date.now() - start) / 1000;
+  unsubscribe();
+  await Promise.all([api.disconnect(), ...providers.map((provider) => provider.disconnect())]);
+  return stats;
+}
+
+/** Resolves with the first new best block for which `predicate(blockNumber)` holds. */
+export async function waitForBlock(api, predicate, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const number = (await api.rpc.chain.getHeader()).number.toNumber();
+    if (predicate(number)) return number;
+    if (Date.now() > deadline) throw new Error('timed out waiting for a block');
+    await sleep(500);
+  }
+}
+
+/**
+ * Starts a flood in a worker thread (flood-worker.mjs): it signs `perSender` transfers of
+ * `amount` to `dest` for each of the `accounts` senders //flood/i (funded beforehand:
+ * `fundedSenders`), then, on `go()`, submits them at `rate` per second for `seconds` (see
+ * `flood`). `signed` resolves when the signing is done; `done` with the flood's counts;
+ * `onChosen(hash)` hears of every `chosenEvery`-th transfer the pool took.
+ */
+export function startFlood({ url, accounts, dest, perSender, amount, rate, seconds, chosenEvery = 500, onChosen = () => {} }) {
+  const worker = new Worker(new URL('./flood-worker.mjs', import.meta.url), {
+    workerData: { url, accounts, dest, perSender, amount, rate, seconds, chosenEvery },
+  });
+  let signedResolve;
+  let doneResolve;
+  const signed = new Promise((resolve) => (signedResolve = resolve));
+  const done = new Promise((resolve) => (doneResolve = resolve));
+  const failed = new Promise((_, reject) => worker.once('error', reject));
+  worker.on('message', (message) => {
+    if (message.type === 'signed') signedResolve(message);
+    if (message.type === 'chosen') onChosen(message.hash);
+    if (message.type === 'done') {
+      doneResolve({ ...message.stats, refusals: new Map(message.stats.refusals) });
+      worker.terminate();
+    }
+  });
+  return {
+    signed: Promise.race([signed, failed]),
+    done: Promise.race([done, failed]),
+    go: () => worker.postMessage('go'),
+  };
+}
