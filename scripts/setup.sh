@@ -10,6 +10,8 @@ as_root() {
 }
 
 packages=(clang libclang-dev protobuf-compiler pkg-config make git curl jq)
+# The network tests and Polkadot.js tools run on Node.js (20 or later) with npm.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

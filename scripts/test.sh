@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs the whole test suite: formatting, every crate's unit and
-# integration tests (runtime, pallets, the node binary's CLI tests).
+# integration tests (runtime, pallets, the node binary's CLI tests), then the network tests
+# (zombienet/run.sh: real multi-validator networks on loopback). BULWARK_SKIP_NETWORK_TESTS=1
+# stops after the cargo tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -11,4 +13,8 @@ cargo fmt --all -- --check
 # Build first, with the same profile and features the tests use, so nothing compiles twice.
 cargo build --profile "$BULWARK_PROFILE" --locked --workspace
 cargo test --profile "$BULWARK_PROFILE" --locked --workspace
+echo "test.sh: cargo tests passed after $(( $(date +%s) - start )) s"
+if [ -z "${BULWARK_SKIP_NETWORK_TESTS:-}" ]; then
+	zombienet/run.sh
+fi
 echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Bulwark's network tests: each test spawns its own network of bulwark-node processes on
+# loopback with zombienet's native provider (four validators, a full node where a test needs
+# one), with the three loopback price servers the local chain's oracle reads.
+#
+# Usage: zombienet/run.sh [tests/NN-name.zndsl ...]   (default: every tests/*.zndsl, in order)
+# Needs the node and price-feed binaries built (scripts/test.sh builds them first) and Node.js.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ../scripts/env.sh
+export BULWARK_NODE
+[ -x "$BULWARK_NODE" ] || { echo "run.sh: build bulwark-node first ($BULWARK_NODE)" >&2; exit 1; }
+# Pinned by package-lock.json; reinstalled only when it changed.
+if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+	npm ci --no-audit --no-fund >/dev/null
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/bulwark-zombienet.XXXXXX")"
+# The local chain as this binary builds it (raw: zombienet uses it as it is).
+"$BULWARK_NODE" build-spec --chain local --raw --disable-default-bootnode >"$work/local-raw.json" 2>/dev/null
+export BULWARK_SPEC="$work/local-raw.json"
+# The runtime that test 5 upgrades to: this one with spec_version + 1 (runtime/build.rs).
+export BULWARK_NEXT_RUNTIME_WASM="$CARGO_TARGET_DIR/$BULWARK_PROFILE/wbuild/bulwark-runtime/bulwark_runtime_next.compact.compressed.wasm"
+
+tests=("$@")
+[ "${#tests[@]}" -gt 0 ] || tests=(tests/*.zndsl)
+trap '../scripts/run-price-feeds.sh stop' EXIT
+suite_start=$(date +%s)
+for test in "${tests[@]}"; do
+	# Fresh price servers for every network: the tests steer them.
+	../scripts/run-price-feeds.sh stop
+	../scripts/run-price-feeds.sh start >/dev/null
+	start=$(date +%s)
+	echo "== $test"
+	if ! npx zombienet --provider native --logType text --dir "$work/$(basename "$test" .zndsl)" \
+		test "$test" >"$work/$(basename "$test" .zndsl).log" 2>&1; then
+		tail -n 60 "$work/$(basename "$test" .zndsl).log"
+		echo "FAILED: $test after $(($(date +%s) - start)) s (logs in $work)" >&2
+		exit 1
+	fi
+	grep -E '✅|PASS|\[[0-9:]{8}\]' "$work/$(basename "$test" .zndsl).log" | sed 's/^/   /' || true
+	echo "passed in $(($(date +%s) - start)) s"
+done
+echo "zombienet: ${#tests[@]} tests passed in $(($(date +%s) - suite_start)) s (logs in $work)"
