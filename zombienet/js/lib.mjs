@@ -28,11 +28,23 @@ export function transfersPerSender(seconds, accounts, depth = FLOOD_DEPTH) {
 
 /** Transfers each flood sender may have beyond its on-chain nonce (see `flood`). */
 export const FLOOD_DEPTH = 5;
+
+/** How many of `block`'s extrinsics are flood transfers and how many are oracle reports. */
+export function countFloodAndReports(block) {
+  let transfers = 0;
+  let reports = 0;
+  for (const xt of block.block.extrinsics) {
+    const call = `${xt.method.section}.${xt.method.method}`;
+    if (call === 'balances.transferKeepAlive') transfers++;
+    if (call === 'priceOracle.submitReport') reports++;
+  }
+  return { transfers, reports };
+}
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Submits `tx` signed by `who` and resolves with its events once it is in a block (then stops
- * watching it); rejects if it failed.
+ * Submits `tx` signed by `who` (unsigned if `who` is null) and resolves with its events once it
+ * is in a block (then stops watching it); rejects if it failed.
  */
 export function send(tx, who, options = {}) {
   return new Promise((resolve, reject) => {
@@ -43,12 +55,13 @@ export function send(tx, who, options = {}) {
       if (unsubscribe) unsubscribe();
       outcome();
     };
-    tx.signAndSend(who, options, ({ status, dispatchError, events }) => {
+    const watch = ({ status, dispatchError, events }) => {
       if (settled) return;
       if (dispatchError) settle(() => reject(new Error(`${tx.method.section}.${tx.method.method}: ${dispatchError.toString()}`)));
       else if (status.isInBlock) settle(() => resolve(events));
       else if (status.isDropped || status.isInvalid || status.isUsurped) settle(() => reject(new Error(`${tx.method.section}.${tx.method.method}: ${status.type}`)));
-    })
+    };
+    (who ? tx.signAndSend(who, options, watch) : tx.send(watch))
       .then((unsub) => (settled ? unsub() : (unsubscribe = unsub)))
       .catch(reject);
   });

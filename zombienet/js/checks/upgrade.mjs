@@ -1,8 +1,11 @@
-// Test 5: a runtime upgrade. Enacts, with `system.setCode` through sudo (on the local chain sudo
-// stands in for a root referendum), the next version of the runtime the network runs: the same
-// code built with spec_version + 1 (runtime/build.rs; run.sh names it in
-// BULWARK_NEXT_RUNTIME_WASM). Then: the chain reports the new version, and blocks and finality go
-// on across the upgrade.
+// Test 5: a runtime upgrade the way governance enacts one. The chain authorizes the hash of the
+// next version of the runtime it runs (`system.authorizeUpgrade`: on the staging chain a root
+// referendum's call, whose vote the runtime tests cover; on this local chain sudo stands in for
+// the vote, as the root track's periods last days), then anyone submits the code itself
+// (`system.applyAuthorizedUpgrade`, an unsigned transaction the pool admits only for the
+// authorized hash). The code is this runtime built with spec_version + 1 (runtime/build.rs;
+// run.sh names it in BULWARK_NEXT_RUNTIME_WASM). Then: the chain reports the new version, and
+// blocks and finality go on across the upgrade.
 import { readFile } from 'node:fs/promises';
 import { best, connect, finalized, keyring, log, send, waitFor } from './common.mjs';
 
@@ -63,10 +66,20 @@ export default async function upgrade({ wsUri }) {
     if (to !== from + 1) throw new Error(`the chain runs ${from}, the next runtime says ${to}`);
     const alice = keyring.addFromUri('//Alice');
     // As hex: a raw Uint8Array would be read as SCALE bytes with a length prefix.
-    const setCode = api.tx.sudo.sudoUncheckedWeight(api.tx.system.setCode(`0x${code.toString('hex')}`), { refTime: 0, proofSize: 0 });
-    await send(setCode, alice);
+    const codeHex = `0x${code.toString('hex')}`;
+    const hash = api.registry.hash(code).toHex(); // blake2-256, the runtime's hasher
+    const authorizing = await send(api.tx.sudo.sudo(api.tx.system.authorizeUpgrade(hash)), alice);
+    if (!authorizing.some(({ event }) => event.section === 'system' && event.method === 'UpgradeAuthorized')) {
+      throw new Error(`authorizeUpgrade: no UpgradeAuthorized (${authorizing.map(({ event }) => `${event.section}.${event.method}`).join(', ')})`);
+    }
+    log(`authorized ${hash} (spec_version ${to})`);
+    // Anyone may now bring the code: an unsigned transaction, no account, no fee.
+    const events = await send(api.tx.system.applyAuthorizedUpgrade(codeHex), null);
     const at = await best(api);
-    log(`set_code to spec_version ${to} in block ~${at}`);
+    if (!events.some(({ event }) => event.section === 'system' && event.method === 'CodeUpdated')) {
+      throw new Error(`applyAuthorizedUpgrade: no CodeUpdated (${events.map(({ event }) => `${event.section}.${event.method}`).join(', ')})`);
+    }
+    log(`applyAuthorizedUpgrade in block ~${at}`);
     await waitFor(`spec_version ${to}`, async () => (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber() === to, 60);
     // The new code ran its upgrade hooks in its first block and recorded its version.
     await waitFor('the upgrade recorded', async () => {
