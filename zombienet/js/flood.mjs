@@ -9,7 +9,7 @@
 // era, explicit nonces, in a worker thread), so the client's signing speed does not bound the
 // rate; the flood keeps the pool full of ready transfers for its whole length (lib.mjs `flood`).
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { fundedSenders, keyring, parseArgs, sleep, startFlood, transfersPerSender } from './lib.mjs';
+import { countFloodAndReports, fundedSenders, keyring, parseArgs, sleep, startFlood, transfersPerSender } from './lib.mjs';
 
 const args = parseArgs();
 const url = args.url ?? 'ws://127.0.0.1:9944';
@@ -52,12 +52,8 @@ const blocks = [];
 let flooding = true;
 const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
   const block = await api.rpc.chain.getBlock(header.hash);
-  let transfers = 0;
-  let reports = 0;
+  const { transfers, reports } = countFloodAndReports(block);
   for (const xt of block.block.extrinsics) {
-    const call = `${xt.method.section}.${xt.method.method}`;
-    if (call === 'balances.transferKeepAlive') transfers++;
-    if (call === 'priceOracle.submitReport') reports++;
     const hash = xt.hash.toHex();
     if (chosen.has(hash)) {
       latencies.push(header.number.toNumber() - chosen.get(hash));

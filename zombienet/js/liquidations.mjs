@@ -1,6 +1,6 @@
 // The liquidation-latency measurement as a function, for the CLI (liquidation-latency.mjs) and
 // the zombienet flood test. See liquidation-latency.mjs for what it does.
-import { fundedSenders, keyring, send, sendAll, sleep, startFlood, transfersPerSender, waitForBlock } from './lib.mjs';
+import { countFloodAndReports, fundedSenders, keyring, send, sendAll, sleep, startFlood, transfersPerSender, waitForBlock } from './lib.mjs';
 
 const BTC = 0;
 const USDB_ASSET = 1;
@@ -85,13 +85,7 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
   const handleBlock = async (header) => {
     const number = header.number.toNumber();
     const [events, block] = await Promise.all([api.query.system.events.at(header.hash), api.rpc.chain.getBlock(header.hash)]);
-    let transfers = 0;
-    let reports = 0;
-    for (const xt of block.block.extrinsics) {
-      const call = `${xt.method.section}.${xt.method.method}`;
-      if (call === 'balances.transferKeepAlive') transfers++;
-      if (call === 'priceOracle.submitReport') reports++;
-    }
+    const { transfers, reports } = countFloodAndReports(block);
     blockLog.push({ number, transfers, reports });
     for (const { event } of events) {
       if (event.section === 'priceOracle' && event.method === 'PriceAggregated' && event.data.market.toNumber() === BTC) {
