@@ -42,6 +42,7 @@
 //!    not; [`PrioritizeLiquidations`] gives a verified one the same priority and tag.
 //! 3. Block: liquidations are Operational, so the 25% of every block that normal transactions
 //!    cannot use is theirs (the runtime's limits).
+//!
 //! The genesis-only [`LiquidationMode::Unprioritized`] turns all of this off, to measure it.
 
 #![cfg_attr(not(feature = "std"), no_std)]
