@@ -837,16 +837,16 @@ impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
 impl<T: Config> frame_support::traits::OneSessionHandler<T::AccountId> for Pallet<T> {
 	type Key = T::AuthorityId;
 
-	fn on_genesis_session<'a, I: 'a>(validators: I)
+	fn on_genesis_session<'a, I>(validators: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
+		I: 'a + Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
 	{
 		Self::follow_validators(validators.map(|(_, key)| key));
 	}
 
-	fn on_new_session<'a, I: 'a>(changed: bool, validators: I, _queued: I)
+	fn on_new_session<'a, I>(changed: bool, validators: I, _queued: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
+		I: 'a + Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
 	{
 		if changed {
 			Self::follow_validators(validators.map(|(_, key)| key));
