@@ -46,10 +46,14 @@ pub fn fraction_of(amount: Balance, fraction: FixedU128, round_up: bool) -> Opti
 }
 
 /// The price a trade of `delta` (positive buys) fills at, given the market's `skew` (long minus
-/// short size) before it. The premium is the skew the trade leaves on average over its size,
-/// `(skew + (skew + delta)) / 2`, as a share of `skew_scale`, capped at `max_impact`: a trade that
-/// adds to the skew pays more than the oracle, one that reduces it gets a better price, so one
-/// side cannot drain the pool at the oracle price. Buys round up, sells down.
+/// short size) before it: the price times one plus the trade's premium. The premium of a skew
+/// `x` is `x / skew_scale`, capped at `max_impact` either way; the trade pays the average of
+/// that premium over the skew it walks through, from `skew` to `skew + delta`. A trade that adds
+/// to the skew pays more than the oracle, one that reduces it gets a better price, so one side
+/// cannot drain the pool at the oracle price. Because the cap is applied before averaging (not to
+/// the average skew), what a sequence of trades pays depends only on where the skew starts and
+/// ends: slicing a trade across the cap earns nothing. Buys round up, sells down; `None` for a
+/// zero `delta` or a skew that does not fit.
 pub fn fill_price(
 	price: FixedU128,
 	skew: SignedBalance,
@@ -57,18 +61,55 @@ pub fn fill_price(
 	skew_scale: u128,
 	max_impact: FixedU128,
 ) -> Option<FixedU128> {
-	let average_skew_twice = skew.checked_mul(2)?.checked_add(delta)?;
-	let impact = FixedU128::checked_from_rational(
-		average_skew_twice.unsigned_abs(),
+	let buys = delta > 0;
+	let end = skew.checked_add(delta)?;
+	let (low, high) = if buys { (skew, end) } else { (end, skew) };
+	let length = delta.unsigned_abs();
+	// Beyond this skew either way the premium stays at its cap, `cap_skew / skew_scale`.
+	let cap_skew = SignedBalance::try_from(fraction_of(skew_scale, max_impact, false)?).ok()?;
+	let beyond_long = high.checked_sub(low.max(cap_skew))?.max(0);
+	let beyond_short = high.min(-cap_skew).checked_sub(low)?.max(0);
+	let (slope_from, slope_to) = (low.max(-cap_skew), high.min(cap_skew));
+	let on_slope = slope_to.checked_sub(slope_from)?.max(0);
+	let slope_middle_twice = slope_from.checked_add(slope_to)?;
+	// The premium's two parts, weighted by their shares of the trade's length: the capped
+	// stretches at the cap, and the slope at its midpoint's premium (its average).
+	let net_capped = beyond_long.checked_sub(beyond_short)?;
+	let capped = weighted_premium(
+		net_capped.unsigned_abs(),
+		length,
+		cap_skew.unsigned_abs(),
+		skew_scale,
+		net_capped < 0,
+		buys,
+	)?;
+	let sloped = weighted_premium(
+		on_slope.unsigned_abs(),
+		length,
+		slope_middle_twice.unsigned_abs(),
 		skew_scale.checked_mul(2)?,
-	)?
-	.min(max_impact);
-	let factor = if average_skew_twice >= 0 {
-		ONE.checked_add(impact.into_inner())?
-	} else {
-		ONE.checked_sub(impact.into_inner())?
-	};
-	mul_div(price.into_inner(), factor, ONE, delta > 0).map(FixedU128::from_inner)
+		slope_middle_twice < 0,
+		buys,
+	)?;
+	let factor = SignedBalance::try_from(ONE).ok()?.checked_add(capped)?.checked_add(sloped)?;
+	mul_div(price.into_inner(), u128::try_from(factor).ok()?, ONE, buys).map(FixedU128::from_inner)
+}
+
+/// `share / length` of the premium `skew / scale` (both ratios at most one), negative if
+/// `negative`, in fixed-point inner units; its magnitude rounds so that the buyer pays more or
+/// the seller gets less.
+fn weighted_premium(
+	share: u128,
+	length: u128,
+	skew: u128,
+	scale: u128,
+	negative: bool,
+	buys: bool,
+) -> Option<SignedBalance> {
+	let round_up = negative != buys;
+	let weight = mul_div(share, ONE, length, round_up)?;
+	let premium = mul_div(skew, ONE, scale, round_up)?;
+	signed(mul_div(weight, premium, ONE, round_up)?, negative)
 }
 
 /// The part of a position's entry value that `closing` of its `size` units take with them.
@@ -335,13 +376,32 @@ mod tests {
 			fill_price(fixed(100), -40_000, -10_000, 1_000_000, rational(1, 10)),
 			Some(rational(955, 10))
 		);
-		// A huge buy is capped at the 10% limit: 110.
+		// The premium reaches its 10% cap at skew 100_000. A huge buy of 10_000_000 from skew 0
+		// walks the slope for 100_000 (5% on average) and stays at the cap for the other
+		// 9_900_000: 0.01 * 5% + 0.99 * 10% = 9.95%, fill 109.95.
 		assert_eq!(
 			fill_price(fixed(100), 0, 10_000_000, 1_000_000, rational(1, 10)),
-			Some(fixed(110))
+			Some(rational(10_995, 100))
 		);
-		// A skew that overflows doubling is refused.
+		// Skew 150_000, sell 300_000 down to -150_000: 50_000 at +10%, 200_000 along the slope
+		// from 100_000 to -100_000 (0% on average), 50_000 at -10%: no premium, fill 100.
+		assert_eq!(
+			fill_price(fixed(100), 150_000, -300_000, 1_000_000, rational(1, 10)),
+			Some(fixed(100))
+		);
+		// Inexact premiums round against the trader: buying 1 from skew 0 with scale 3 pays
+		// 1 + 1/6 rounded up; selling it back gets 1 + 1/6 rounded down.
+		assert_eq!(
+			fill_price(fixed(1), 0, 1, 3, rational(1, 2)),
+			Some(FixedU128::from_inner(1_166_666_666_666_666_667))
+		);
+		assert_eq!(
+			fill_price(fixed(1), 1, -1, 3, rational(1, 2)),
+			Some(FixedU128::from_inner(1_166_666_666_666_666_666))
+		);
+		// A skew that overflows and a zero trade are refused.
 		assert_eq!(fill_price(fixed(100), i128::MAX, 1, 1_000_000, rational(1, 10)), None);
+		assert_eq!(fill_price(fixed(100), 0, 0, 1_000_000, rational(1, 10)), None);
 	}
 
 	#[test]

@@ -157,6 +157,127 @@ fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit()
 }
 
 #[test]
+fn slicing_a_trade_through_the_impact_cap_earns_nothing() {
+	new_test_ext().execute_with(|| {
+		let mut free_params = params();
+		free_params.trading_fee = Permill::zero();
+		assert_ok!(PerpetualMargin::create_market(
+			RuntimeOrigin::root(),
+			MARKET,
+			SILO,
+			free_params
+		));
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(LP),
+			SILO,
+			USD,
+			50_000_000
+		));
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(ALICE),
+			SILO,
+			USD,
+			10_000_000
+		));
+		MockPrices::set(MARKET, fixed(100));
+		// The premium reaches its 10% cap at skew 10% of 1_000_000 = 100_000. Buying 100_000
+		// from skew 0 walks the slope: average premium (0 + 100_000) / 2_000_000 = 5%, fill 105.
+		assert_ok!(buy(ALICE, 100_000, 4_000_000));
+		assert_eq!(position(ALICE).entry, 10_500_000);
+		// The next 100_000 (skew 100_000 to 200_000) is all beyond the cap: 10%, fill 110.
+		assert_ok!(buy(ALICE, 100_000, 4_000_000));
+		assert_eq!(position(ALICE).entry, 21_500_000);
+		// Selling all 200_000 walks the skew back: half at the cap (10%), half along the slope
+		// (5% on average), so 7.5%, fill 107.5: the 21_500_000 the two buys paid, no profit. (The
+		// cap applied to the average skew, 100_000, would have paid 110, a profit of 500_000.)
+		assert_ok!(PerpetualMargin::close_position(
+			RuntimeOrigin::signed(ALICE),
+			MARKET,
+			FixedU128::zero()
+		));
+		System::assert_last_event(
+			Event::PositionChanged {
+				who: ALICE,
+				market: MARKET,
+				size_delta: -200_000,
+				size: 0,
+				fill_price: rational(1_075, 10),
+				fee: 0,
+				realized: 0,
+				funding: 0,
+				margin: 0,
+			}
+			.into(),
+		);
+		assert_eq!(free(ALICE), 10_000_000);
+		assert_eq!(books().pool, 50_000_000);
+	});
+}
+
+/// The shortest sequence the round-trip property test found that gained a unit before the
+/// premium was integrated along the skew: the last buy crosses the cap.
+#[test]
+fn round_trips_that_touch_the_impact_cap_create_no_value() {
+	new_test_ext().execute_with(|| {
+		let trades: [(AccountId, i128); 10] = [
+			(ALICE, 11_830),
+			(CAROL, 13_188),
+			(BOB, 18_190),
+			(ALICE, -1_945),
+			(BOB, 6_566),
+			(CAROL, 16_613),
+			(ALICE, 18_416),
+			(BOB, -1_357),
+			(BOB, 14_523),
+			(ALICE, 7_967),
+		];
+		let mut free_params = params();
+		free_params.trading_fee = Permill::zero();
+		assert_ok!(PerpetualMargin::create_market(
+			RuntimeOrigin::root(),
+			MARKET,
+			SILO,
+			free_params
+		));
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(LP),
+			SILO,
+			USD,
+			10_000_000
+		));
+		for who in [ALICE, BOB, CAROL] {
+			assert_ok!(CollateralSilos::deposit_margin(
+				RuntimeOrigin::signed(who),
+				SILO,
+				USD,
+				1_000_000
+			));
+		}
+		MockPrices::set(MARKET, fixed(100));
+		for (who, size) in trades {
+			// Margin for 4x, as the property test gives.
+			let margin = (100 * size.unsigned_abs() / 4).min(free(who));
+			let limit = if size > 0 { fixed(u32::MAX) } else { FixedU128::zero() };
+			let _ = PerpetualMargin::trade(
+				RuntimeOrigin::signed(who),
+				MARKET,
+				size,
+				margin,
+				limit,
+				false,
+			);
+		}
+		for who in [ALICE, BOB, CAROL] {
+			let limit = if position(who).size < 0 { fixed(u32::MAX) } else { FixedU128::zero() };
+			assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(who), MARKET, limit));
+		}
+		let traders: u128 = [ALICE, BOB, CAROL].iter().map(|who| free(*who)).sum();
+		assert!(traders <= 3_000_000, "traders gained {}", traders - 3_000_000);
+		check_invariants();
+	});
+}
+
+#[test]
 fn increasing_averages_the_entry_and_reducing_realizes_a_proportional_part() {
 	new_test_ext().execute_with(|| {
 		setup(10_000_000);

@@ -69,7 +69,8 @@ pub struct MarketParams<MaxTiers: Get<u32>> {
 	pub max_short_size: u128,
 	/// The skew at which the price impact reaches 100% and the funding rate its maximum.
 	pub skew_scale: u128,
-	/// Cap on the price impact of one trade.
+	/// Cap on the premium of any skew (reached at `max_price_impact * skew_scale`); a trade pays
+	/// the average of the capped premium over the skew it walks through.
 	pub max_price_impact: FixedU128,
 	/// Largest funding rate per block.
 	pub max_funding_rate: FixedU128,

@@ -151,11 +151,11 @@ proptest! {
 	}
 
 	/// At a constant price, with no fee and no time for funding, no sequence of trades ends
-	/// with the traders holding more than they put in: price impact and rounding never hand out
-	/// value.
+	/// with the traders holding more than they put in: price impact (which reaches its cap at
+	/// skew 100_000) and rounding never hand out value.
 	#[test]
 	fn round_trips_at_a_constant_price_never_create_value(
-		trades in prop::collection::vec((0..3usize, -20_000i128..20_000), 1..30),
+		trades in prop::collection::vec((0..3usize, -60_000i128..60_000), 1..30),
 	) {
 		new_test_ext().execute_with(|| {
 			let mut free_params = params();
@@ -163,7 +163,7 @@ proptest! {
 			assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, free_params));
 			assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 10_000_000));
 			for who in TRADERS {
-				assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(who), SILO, USD, 1_000_000));
+				assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(who), SILO, USD, 5_000_000));
 			}
 			MockPrices::set(MARKET, fixed(100));
 			let traders_total = || -> u128 {
