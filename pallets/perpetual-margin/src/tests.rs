@@ -58,14 +58,30 @@ pub fn params() -> MarketParams<frame_support::traits::ConstU32<4>> {
 	}
 }
 
-/// A market at price 100 over a pool of `pool`, traders with 100_000 of free margin each.
-fn setup(pool: u128) {
-	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params()));
+/// A market with `params` at price 100 over a pool of `pool`, each of `traders` with `margin`
+/// of free margin.
+fn open_market(
+	params: MarketParams<frame_support::traits::ConstU32<4>>,
+	pool: u128,
+	traders: &[AccountId],
+	margin: u128,
+) {
+	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params));
 	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, pool));
-	for who in [ALICE, BOB, CAROL] {
-		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(who), SILO, USD, 100_000));
+	for who in traders {
+		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(*who), SILO, USD, margin));
 	}
 	MockPrices::set(MARKET, fixed(100));
+}
+
+/// A market at price 100 over a pool of `pool`, traders with 100_000 of free margin each.
+fn setup(pool: u128) {
+	open_market(params(), pool, &[ALICE, BOB, CAROL], 100_000);
+}
+
+/// `params()` without the trading fee.
+fn fee_free_params() -> MarketParams<frame_support::traits::ConstU32<4>> {
+	MarketParams { trading_fee: Permill::zero(), ..params() }
 }
 
 fn buy(who: AccountId, size: i128, margin: u128) -> sp_runtime::DispatchResult {
@@ -159,27 +175,7 @@ fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit()
 #[test]
 fn slicing_a_trade_through_the_impact_cap_earns_nothing() {
 	new_test_ext().execute_with(|| {
-		let mut free_params = params();
-		free_params.trading_fee = Permill::zero();
-		assert_ok!(PerpetualMargin::create_market(
-			RuntimeOrigin::root(),
-			MARKET,
-			SILO,
-			free_params
-		));
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(LP),
-			SILO,
-			USD,
-			50_000_000
-		));
-		assert_ok!(CollateralSilos::deposit_margin(
-			RuntimeOrigin::signed(ALICE),
-			SILO,
-			USD,
-			10_000_000
-		));
-		MockPrices::set(MARKET, fixed(100));
+		open_market(fee_free_params(), 50_000_000, &[ALICE], 10_000_000);
 		// The premium reaches its 10% cap at skew 10% of 1_000_000 = 100_000. Buying 100_000
 		// from skew 0 walks the slope: average premium (0 + 100_000) / 2_000_000 = 5%, fill 105.
 		assert_ok!(buy(ALICE, 100_000, 4_000_000));
@@ -231,29 +227,7 @@ fn round_trips_that_touch_the_impact_cap_create_no_value() {
 			(BOB, 14_523),
 			(ALICE, 7_967),
 		];
-		let mut free_params = params();
-		free_params.trading_fee = Permill::zero();
-		assert_ok!(PerpetualMargin::create_market(
-			RuntimeOrigin::root(),
-			MARKET,
-			SILO,
-			free_params
-		));
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(LP),
-			SILO,
-			USD,
-			10_000_000
-		));
-		for who in [ALICE, BOB, CAROL] {
-			assert_ok!(CollateralSilos::deposit_margin(
-				RuntimeOrigin::signed(who),
-				SILO,
-				USD,
-				1_000_000
-			));
-		}
-		MockPrices::set(MARKET, fixed(100));
+		open_market(fee_free_params(), 10_000_000, &[ALICE, BOB, CAROL], 1_000_000);
 		for (who, size) in trades {
 			// Margin for 4x, as the property test gives.
 			let margin = (100 * size.unsigned_abs() / 4).min(free(who));
@@ -309,20 +283,7 @@ fn funding_accrues_per_block_at_a_rate_whose_speed_is_capped() {
 		let mut slow = params();
 		slow.skew_scale = 10_000;
 		slow.max_funding_velocity = rational(4, 100_000);
-		assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, slow));
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(LP),
-			SILO,
-			USD,
-			10_000_000
-		));
-		assert_ok!(CollateralSilos::deposit_margin(
-			RuntimeOrigin::signed(ALICE),
-			SILO,
-			USD,
-			100_000
-		));
-		MockPrices::set(MARKET, fixed(100));
+		open_market(slow, 10_000_000, &[ALICE], 100_000);
 		// Buy 1_000: impact 1_000 / 20_000 = 5%, fill 105.
 		assert_ok!(buy(ALICE, 1_000, 30_000));
 		assert_eq!(position(ALICE).entry, 105_000);

@@ -24,12 +24,7 @@ const DAVE: AccountId = 8;
 fn setup_without_funding(pool: u128) {
 	let mut no_funding = params();
 	no_funding.max_funding_rate = FixedU128::zero();
-	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, no_funding));
-	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, pool));
-	for who in [ALICE, BOB, CAROL, DAVE] {
-		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(who), SILO, USD, 100_000));
-	}
-	MockPrices::set(MARKET, fixed(100));
+	open_market(no_funding, pool, &[ALICE, BOB, CAROL, DAVE], 100_000);
 }
 
 /// A new aggregate: the oracle's price and its `OnPriceUpdate` call, as in the runtime.

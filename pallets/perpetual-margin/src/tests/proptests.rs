@@ -158,14 +158,7 @@ proptest! {
 		trades in prop::collection::vec((0..3usize, -60_000i128..60_000), 1..30),
 	) {
 		new_test_ext().execute_with(|| {
-			let mut free_params = params();
-			free_params.trading_fee = Permill::zero();
-			assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, free_params));
-			assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 10_000_000));
-			for who in TRADERS {
-				assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(who), SILO, USD, 5_000_000));
-			}
-			MockPrices::set(MARKET, fixed(100));
+			open_market(fee_free_params(), 10_000_000, &TRADERS, 5_000_000);
 			let traders_total = || -> u128 {
 				TRADERS
 					.iter()
