@@ -41,7 +41,7 @@ const run = startFlood({
   rate,
   seconds,
   chosenEvery: CHOSEN_EVERY,
-  onChosen: (_, hash) => chosen.set(hash, best),
+  onChosen: (hash) => chosen.set(hash, best),
 });
 const { count, seconds: signing } = await run.signed;
 console.log(`signed ${count} transfers in ${signing.toFixed(1)} s`);
