@@ -8,8 +8,7 @@
 // share, from `benchmark extrinsic`). Transactions are signed before the flood starts (immortal
 // era, explicit nonces, in a worker thread), so the client's signing speed does not bound the
 // rate; the flood keeps the pool full of ready transfers for its whole length (lib.mjs `flood`).
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { countFloodAndReports, fundedSenders, keyring, parseArgs, sleep, startFlood, transfersPerSender } from './lib.mjs';
+import { best as bestBlock, connect, countFloodAndReports, fundedSenders, keyring, parseArgs, sleep, startFlood, transfersPerSender } from './lib.mjs';
 
 const args = parseArgs();
 const url = args.url ?? 'ws://127.0.0.1:9944';
@@ -19,18 +18,16 @@ const accounts = Number(args.accounts ?? 2000);
 const CHOSEN_EVERY = 500; // every 500th transfer is followed to its block
 const DRAIN_SECONDS = 60; // after the flood, wait at most this long for the pool to drain
 
-const api = await ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
+const api = await connect(url);
 const [alice, bob] = [keyring.addFromUri('//Alice'), keyring.addFromUri('//Bob')];
-const bestNumber = async () => (await api.rpc.chain.getHeader()).number.toNumber();
 
 // 1. Fund the senders from Alice (0.01 BWK per transfer is far above the real fee), then sign
 //    everything up front in a worker thread (this thread keeps following the chain).
 const perSender = transfersPerSender(seconds, accounts);
 const amount = 10n ** 9n; // 0.001 BWK moved by each flood transfer
-const funding = BigInt(perSender) * (10n ** 10n + amount) + 10n ** 13n;
-await fundedSenders(api, alice, accounts, funding);
+await fundedSenders(api, alice, accounts, perSender, amount);
 console.log(`funded ${accounts} senders`);
-let best = await bestNumber();
+let best = await bestBlock(api);
 const chosen = new Map(); // hash -> block number at submission
 const run = startFlood({
   url,
@@ -65,7 +62,7 @@ const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
 });
 
 // 3. Flood at the rate for the duration; the pool refuses what it cannot hold.
-const bestTicker = setInterval(async () => (best = await bestNumber()), 1000);
+const bestTicker = setInterval(async () => (best = await bestBlock(api)), 1000);
 run.go();
 const stats = await run.done;
 flooding = false;

@@ -1,7 +1,64 @@
-// Shared by the load and latency tools: argument parsing, funding many accounts, pre-signing a
-// flood of transfers, submitting them at a fixed rate, and waiting for blocks and events.
+// Shared by the load and latency tools and the zombienet checks: connecting, reading the chain,
+// the oracle and the breakers, steering the loopback price servers, argument parsing, funding
+// many accounts, pre-signing a flood of transfers, submitting them at a fixed rate, and waiting
+// for blocks and events.
 import { Worker } from 'node:worker_threads';
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+
+/** The dev and local chains' BTC-USD market, and their collateral USDB (asset 1, 6 decimals). */
+export const BTC = 0;
+export const USDB_ASSET = 1;
+export const USDB = 1_000_000n;
+/** 1.0 as a FixedU128. */
+export const FIXED = 10n ** 18n;
+/** The loopback price servers (scripts/run-price-feeds.sh, zombienet/run.sh). */
+export const FEED_PORTS = [8101, 8102, 8103];
+
+export async function connect(url) {
+  return ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
+}
+
+export const best = async (api) => (await api.rpc.chain.getHeader()).number.toNumber();
+export const finalized = async (api) =>
+  (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+
+/** The oracle's record of `market`: { price (dollars, Number), status, round, updatedAt } or null. */
+export async function oraclePrice(api, market) {
+  const entry = await api.query.priceOracle.prices(market);
+  if (entry.isNone) return null;
+  const record = entry.unwrap();
+  return {
+    price: Number((record.price.toBigInt() * 1_000_000n) / FIXED) / 1e6,
+    status: record.status.toString(),
+    round: record.round.toNumber(),
+    updatedAt: record.updatedAt.toNumber(),
+  };
+}
+
+/** The breakers' status of `market` (Normal, ReduceOnly, Halted) and its reason. */
+export async function breaker(api, market) {
+  const reports = await api.call.circuitBreakerApi.marketStatuses();
+  const report = reports.find((r) => r.market.toNumber() === market);
+  return { status: report.status.toString(), reason: report.reason.isSome ? report.reason.unwrap().toString() : null };
+}
+
+/**
+ * Lifts `market`'s breaker with `sudo`'s key unless it is Normal (a new chain starts ReduceOnly
+ * until its insurance fund is seeded); resolves with the status it found.
+ */
+export async function ensureTrading(api, market, sudo) {
+  const { status } = await breaker(api, market);
+  if (status !== 'Normal') await send(api.tx.sudo.sudo(api.tx.circuitBreaker.liftMarket(market)), sudo);
+  return status;
+}
+
+/** Sends a control request to every loopback price server (`set?market=..&price=..`, ...). */
+export async function controlFeeds(query, ports = FEED_PORTS) {
+  for (const port of ports) {
+    const response = await fetch(`http://127.0.0.1:${port}/control/${query}`);
+    if (!response.ok) throw new Error(`price server ${port}: ${response.status} for ${query}`);
+  }
+}
 
 /** `--name value` pairs of the command line, as an object. */
 export function parseArgs(argv = process.argv.slice(2)) {
@@ -80,12 +137,16 @@ export async function sendAll(api, txs, who) {
   return events;
 }
 
-/** `count` flood senders (//flood/i), each funded by `funder` with `amount` BWK units. */
-export async function fundedSenders(api, funder, count, amount) {
+/**
+ * `count` flood senders (//flood/i), each funded by `funder` for `perSender` transfers of
+ * `amount` BWK units: 0.01 BWK of fee each (far above the real fee) and 10 BWK to spare.
+ */
+export async function fundedSenders(api, funder, count, perSender, amount) {
+  const funding = BigInt(perSender) * (10n ** 10n + amount) + 10n ** 13n;
   const senders = Array.from({ length: count }, (_, i) => keyring.addFromUri(`//flood/${i}`));
   const balances = await api.query.system.account.multi(senders.map((s) => s.address));
-  const needy = senders.filter((_, i) => balances[i].data.free.toBigInt() < amount);
-  await sendAll(api, needy.map((s) => api.tx.balances.transferKeepAlive(s.address, amount)), funder);
+  const needy = senders.filter((_, i) => balances[i].data.free.toBigInt() < funding);
+  await sendAll(api, needy.map((s) => api.tx.balances.transferKeepAlive(s.address, funding)), funder);
   return senders;
 }
 
@@ -126,7 +187,7 @@ export async function signTransfers(api, senders, dest, perSender, amount) {
  * `onSubmitted(sender, nonce, hash)` hears of every transfer the pool took.
  */
 export async function flood(url, signed, firstNonce, { rate, seconds, depth = FLOOD_DEPTH, connections = 4, maxInFlight = 512, onSubmitted = () => {} }) {
-  const api = await ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
+  const api = await connect(url);
   const providers = await Promise.all(
     Array.from({ length: connections }, async () => {
       const provider = new WsProvider(url, false);
@@ -207,7 +268,7 @@ export async function flood(url, signed, firstNonce, { rate, seconds, depth = FL
 export async function waitForBlock(api, predicate, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const number = (await api.rpc.chain.getHeader()).number.toNumber();
+    const number = await best(api);
     if (predicate(number)) return number;
     if (Date.now() > deadline) throw new Error('timed out waiting for a block');
     await sleep(500);

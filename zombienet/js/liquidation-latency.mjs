@@ -14,13 +14,12 @@
 // queued and resubmits it at every block until it is liquidated, in every mode:
 // the chain decides who gets there first. With --expect-next-block it exits 1 unless every
 // position was liquidated in N+1.
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { parseArgs } from './lib.mjs';
+import { connect, FEED_PORTS, parseArgs } from './lib.mjs';
 import { measureLiquidations } from './liquidations.mjs';
 
 const args = parseArgs();
 const url = args.url ?? 'ws://127.0.0.1:9944';
-const api = await ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
+const api = await connect(url);
 const result = await measureLiquidations(api, {
   url,
   groups: Number(args.groups ?? 10),
@@ -28,7 +27,7 @@ const result = await measureLiquidations(api, {
   rate: Number(args.rate ?? 1200),
   floodAccounts: Number(args['flood-accounts'] ?? 2000),
   stepBlocks: Number(args['step-blocks'] ?? 3),
-  feeds: (args.feeds ?? '8101,8102,8103').split(',').map(Number),
+  feeds: args.feeds ? args.feeds.split(',').map(Number) : FEED_PORTS,
 });
 await api.disconnect();
 const expectNextBlock = process.argv.includes('--expect-next-block');

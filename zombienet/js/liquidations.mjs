@@ -1,10 +1,7 @@
 // The liquidation-latency measurement as a function, for the CLI (liquidation-latency.mjs) and
 // the zombienet flood test. See liquidation-latency.mjs for what it does.
-import { countFloodAndReports, fundedSenders, keyring, send, sendAll, sleep, startFlood, transfersPerSender, waitForBlock } from './lib.mjs';
+import { best, BTC, controlFeeds, countFloodAndReports, ensureTrading, FEED_PORTS, fundedSenders, keyring, oraclePrice, send, sendAll, sleep, startFlood, transfersPerSender, USDB, USDB_ASSET, waitForBlock } from './lib.mjs';
 
-const BTC = 0;
-const USDB_ASSET = 1;
-const USDB = 1_000_000n;
 const SIZE = 1_000_000n; // 0.01 BTC in satoshi, the dev market's size unit
 const BLOCK_SECONDS = 6;
 
@@ -15,28 +12,23 @@ const [alice, charlie, bob] = ['//Alice', '//Charlie', '//Bob'].map((uri) => key
  * { mode, trials, nextBlock, maxWait }: positions queued by an aggregate, how many of them were
  * liquidated in the next block, and the longest wait in blocks.
  */
-export async function measureLiquidations(api, { url, groups = 10, perGroup = 10, rate = 1200, floodAccounts = 2000, stepBlocks = 3, feeds = [8101, 8102, 8103] } = {}) {
+export async function measureLiquidations(api, { url, groups = 10, perGroup = 10, rate = 1200, floodAccounts = 2000, stepBlocks = 3, feeds = FEED_PORTS } = {}) {
   const mode = (await api.query.perpetualMargin.mode()).toString();
   console.log(`liquidation mode: ${mode}`);
 
   // 1. A Fresh BTC price and a market that takes new positions.
-  const oraclePrice = async () => {
-    const entry = await api.query.priceOracle.prices(BTC);
-    if (entry.isNone || entry.unwrap().status.toString() !== 'Fresh') return null;
-    return Number(entry.unwrap().price.toBigInt() / 10n ** 12n) / 1e6; // FixedU128 -> dollars
+  const freshPrice = async () => {
+    const record = await oraclePrice(api, BTC);
+    return record?.status === 'Fresh' ? record.price : null;
   };
   let price = null;
   for (let i = 0; i < 60 && price === null; i++) {
-    price = await oraclePrice();
+    price = await freshPrice();
     if (price === null) await sleep(2000);
   }
   if (price === null) throw new Error('no Fresh BTC price: are the price servers running?');
-  const setServedPrice = async (dollars) => {
-    await Promise.all(feeds.map((port) => fetch(`http://127.0.0.1:${port}/control/set?market=BTC-USD&price=${dollars.toFixed(2)}`)));
-  };
-  const statuses = await api.call.circuitBreakerApi.marketStatuses();
-  const btcStatus = statuses.find((s) => s.market.toNumber() === BTC)?.status.toString();
-  if (btcStatus !== 'Normal') await send(api.tx.sudo.sudo(api.tx.circuitBreaker.liftMarket(BTC)), alice);
+  const setServedPrice = (dollars) => controlFeeds(`set?market=BTC-USD&price=${dollars.toFixed(2)}`, feeds);
+  const btcStatus = await ensureTrading(api, BTC, alice);
   console.log(`BTC at ${price}, breaker was ${btcStatus}`);
 
   // 2. Liquidity, then the traders: group g is liquidatable a little below (3 + 1.5 g)% under the
@@ -121,13 +113,13 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
   const floodSeconds = (groups * stepBlocks + 4) * BLOCK_SECONDS;
   const amount = 10n ** 9n;
   const perSender = transfersPerSender(floodSeconds, floodAccounts);
-  await fundedSenders(api, alice, floodAccounts, BigInt(perSender) * (10n ** 10n + amount) + 10n ** 13n);
+  await fundedSenders(api, alice, floodAccounts, perSender, amount);
   const floodRun = startFlood({ url, accounts: floodAccounts, dest: bob.address, perSender, amount, rate, seconds: floodSeconds });
   const { count, seconds: signing } = await floodRun.signed;
   console.log(`flooding ${count} transfers (signed in ${signing.toFixed(0)} s) at ${rate}/s for ${floodSeconds} s`);
   floodRun.go();
   const flooding = floodRun.done;
-  const floodStart = (await api.rpc.chain.getHeader()).number.toNumber();
+  const floodStart = await best(api);
 
   // 5. Two blocks into the flood, step the price down one group at a time.
   let best = await waitForBlock(api, (n) => n >= floodStart + 2);
@@ -136,7 +128,7 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
     best = await waitForBlock(api, (n) => n >= best + stepBlocks);
   }
   const stats = await flooding;
-  const floodEnd = (await api.rpc.chain.getHeader()).number.toNumber();
+  const floodEnd = await best(api);
   // Let the last liquidations land (at most 10 more blocks), then put the price back.
   const allLiquidated = () => traders.every((t) => trials.get(t.pair.address)?.liquidated !== undefined);
   await waitForBlock(api, (n) => n >= floodEnd + 10 || allLiquidated(), 240_000);

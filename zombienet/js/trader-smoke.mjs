@@ -2,26 +2,18 @@
 // sign a transfer and a silo deposit with the runtime's transaction extensions (AuthorizeCall
 // included), read the oracle's BTC price, ask the breakers' runtime API, and decode the latest
 // block (oracle reports are general transactions, extrinsic v5). Exits 1 on any failure.
-import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
+import { BTC, connect, keyring, send, USDB, USDB_ASSET } from './lib.mjs';
 
 const url = process.argv[2] ?? 'ws://127.0.0.1:9944';
-const api = await ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true });
-const keyring = new Keyring({ type: 'sr25519' });
+const api = await connect(url);
 const [alice, bob] = [keyring.addFromUri('//Alice'), keyring.addFromUri('//Bob')];
-
-const send = (tx, who) =>
-  new Promise((resolve, reject) => {
-    tx.signAndSend(who, ({ status, dispatchError, events }) => {
-      if (dispatchError) reject(new Error(dispatchError.toString()));
-      else if (status.isInBlock) resolve(events.map((e) => `${e.event.section}.${e.event.method}`));
-    }).catch(reject);
-  });
+const names = (events) => events.map((e) => `${e.event.section}.${e.event.method}`).join(' ');
 
 try {
-  console.log('transfer:', (await send(api.tx.balances.transferKeepAlive(bob.address, 10n ** 12n), alice)).join(' '));
-  // Silo 0, USDB (asset 1), 500 USDB.
-  console.log('deposit:', (await send(api.tx.collateralSilos.depositMargin(0, 1, 500_000_000n), bob)).join(' '));
-  console.log('BTC-USD:', JSON.stringify((await api.query.priceOracle.prices(0)).toHuman()));
+  console.log('transfer:', names(await send(api.tx.balances.transferKeepAlive(bob.address, 10n ** 12n), alice)));
+  // Silo 0, 500 USDB.
+  console.log('deposit:', names(await send(api.tx.collateralSilos.depositMargin(0, USDB_ASSET, 500n * USDB), bob)));
+  console.log('BTC-USD:', JSON.stringify((await api.query.priceOracle.prices(BTC)).toHuman()));
   console.log('breakers:', JSON.stringify((await api.call.circuitBreakerApi.marketStatuses()).toHuman()));
   const block = await api.rpc.chain.getBlock();
   console.log('latest block:', block.block.extrinsics.map((x) => `${x.method.section}.${x.method.method}`).join(' '));

@@ -1,14 +1,13 @@
 // Test 2: the validators' offchain workers bring the served prices on-chain; one source lying
 // 10x changes nothing; all sources dead -> Stale -> breaker ReduceOnly; sources back -> Fresh ->
 // Normal once the breaker's hysteresis has passed.
-import { breaker, connect, controlFeeds, keyring, log, oraclePrice, send, waitFor } from './common.mjs';
+import { breaker, BTC, connect, controlFeeds, keyring, log, oraclePrice, send, waitFor } from './common.mjs';
 
 const SERVED = [
   [0, 'BTC-USD', 67000],
   [1, 'ETH-USD', 3500],
   [2, 'DOT-USD', 7.5],
 ];
-const BTC = 0;
 
 export default async function oracle({ wsUri }) {
   const api = await connect(wsUri);

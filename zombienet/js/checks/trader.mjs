@@ -2,13 +2,9 @@
 // 0.1 BTC with 1,000 USDB; the served price drops 13%; the protocol liquidates her in the block
 // after the aggregate that queued her; the insurance fund and the pool move exactly as the
 // engine's rules say (what the unit tests pin down).
-import { breaker, connect, controlFeeds, keyring, log, oraclePrice, send, sendAll, waitFor } from './common.mjs';
+import { BTC, connect, controlFeeds, ensureTrading, FIXED, keyring, log, oraclePrice, send, sendAll, USDB, USDB_ASSET, waitFor } from './common.mjs';
 
-const BTC = 0;
-const USDB_ASSET = 1;
-const USDB = 1_000_000n;
 const SIZE = 10_000_000n; // 0.1 BTC in satoshi
-const FIXED = 10n ** 18n;
 
 export default async function trader({ wsUri }) {
   const api = await connect(wsUri);
@@ -26,9 +22,7 @@ export default async function trader({ wsUri }) {
       const p = await oraclePrice(api, BTC);
       return p?.status === 'Fresh' && p.price === 67000 ? true : undefined;
     }, 120);
-    if ((await breaker(api, BTC)).status !== 'Normal') {
-      await send(api.tx.sudo.sudo(api.tx.circuitBreaker.liftMarket(BTC)), alice);
-    }
+    await ensureTrading(api, BTC, alice);
     await send(api.tx.collateralSilos.addLiquidity(0, USDB_ASSET, 100_000n * USDB), charlie);
 
     // Deposit and open: 0.1 BTC long on 1,000 USDB, accepting a fill up to 68,000.

@@ -7,7 +7,7 @@
 // run.sh names it in BULWARK_NEXT_RUNTIME_WASM). Then: the chain reports the new version, and
 // blocks and finality go on across the upgrade.
 import { readFile } from 'node:fs/promises';
-import { best, connect, finalized, keyring, log, send, waitFor } from './common.mjs';
+import { best, connect, finalized, keyring, log, requireEvent, send, waitFor } from './common.mjs';
 
 /** Reads an unsigned LEB128 at `offset`: [value, bytes used]. */
 function leb128(bytes, offset) {
@@ -68,17 +68,11 @@ export default async function upgrade({ wsUri }) {
     // As hex: a raw Uint8Array would be read as SCALE bytes with a length prefix.
     const codeHex = `0x${code.toString('hex')}`;
     const hash = api.registry.hash(code).toHex(); // blake2-256, the runtime's hasher
-    const authorizing = await send(api.tx.sudo.sudo(api.tx.system.authorizeUpgrade(hash)), alice);
-    if (!authorizing.some(({ event }) => event.section === 'system' && event.method === 'UpgradeAuthorized')) {
-      throw new Error(`authorizeUpgrade: no UpgradeAuthorized (${authorizing.map(({ event }) => `${event.section}.${event.method}`).join(', ')})`);
-    }
+    requireEvent(await send(api.tx.sudo.sudo(api.tx.system.authorizeUpgrade(hash)), alice), 'system.UpgradeAuthorized');
     log(`authorized ${hash} (spec_version ${to})`);
     // Anyone may now bring the code: an unsigned transaction, no account, no fee.
-    const events = await send(api.tx.system.applyAuthorizedUpgrade(codeHex), null);
+    requireEvent(await send(api.tx.system.applyAuthorizedUpgrade(codeHex), null), 'system.CodeUpdated');
     const at = await best(api);
-    if (!events.some(({ event }) => event.section === 'system' && event.method === 'CodeUpdated')) {
-      throw new Error(`applyAuthorizedUpgrade: no CodeUpdated (${events.map(({ event }) => `${event.section}.${event.method}`).join(', ')})`);
-    }
     log(`applyAuthorizedUpgrade in block ~${at}`);
     await waitFor(`spec_version ${to}`, async () => (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber() === to, 60);
     // The new code ran its upgrade hooks in its first block and recorded its version.
