@@ -92,16 +92,15 @@ fn development_preset_builds_a_one_validator_chain() {
 	});
 }
 
+/// The `local_testnet` preset's validators.
+const LOCAL_VALIDATORS: [Sr25519Keyring; 4] =
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+
 #[test]
 fn local_testnet_preset_has_four_validators_in_session_aura_and_grandpa() {
 	use sp_keyring::Ed25519Keyring;
 	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		let four = [
-			Sr25519Keyring::Alice,
-			Sr25519Keyring::Bob,
-			Sr25519Keyring::Charlie,
-			Sr25519Keyring::Dave,
-		];
+		let four = LOCAL_VALIDATORS;
 		let mut accounts: Vec<AccountId> = four.iter().map(|k| k.to_account_id()).collect();
 		accounts.sort();
 		assert_eq!(pallet_validator_set::Validators::<Runtime>::get().into_inner(), accounts);
@@ -321,15 +320,8 @@ fn presets_make_the_validators_feeders_of_three_markets() {
 		let feeders: Vec<pallet_price_oracle::crypto::Public> =
 			pallet_price_oracle::Feeders::<Runtime>::get().into_inner();
 		// The feeders are the validators' oracle keys, handed over by the session.
-		let mut expected: Vec<pallet_price_oracle::crypto::Public> = [
-			Sr25519Keyring::Alice,
-			Sr25519Keyring::Bob,
-			Sr25519Keyring::Charlie,
-			Sr25519Keyring::Dave,
-		]
-		.iter()
-		.map(|k| k.public().into())
-		.collect();
+		let mut expected: Vec<pallet_price_oracle::crypto::Public> =
+			LOCAL_VALIDATORS.iter().map(|k| k.public().into()).collect();
 		expected.sort();
 		assert_eq!(feeders, expected);
 		let symbols: Vec<Vec<u8>> = (0..3)
