@@ -23,7 +23,7 @@ trap cleanup EXIT
 # The whole workspace, as scripts/test.sh builds it: building a subset resolves features
 # differently and would rebuild the runtime and the node.
 cargo build --profile "$BULWARK_PROFILE" --locked --workspace
-(cd zombienet && npm ci --no-audit --no-fund >/dev/null)
+zombienet/install.sh
 
 "$BULWARK_NODE" build-spec --chain dev >"$work/on.json" 2>/dev/null
 # Python, not jq: jq rounds the spec's 128-bit balances to doubles.

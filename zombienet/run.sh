@@ -10,11 +10,7 @@ cd "$(dirname "$0")"
 source ../scripts/env.sh
 export BULWARK_NODE
 [ -x "$BULWARK_NODE" ] || { echo "run.sh: build bulwark-node first ($BULWARK_NODE)" >&2; exit 1; }
-# Pinned by package-lock.json; reinstalled only when it changed since the last install here.
-if ! cmp -s package-lock.json node_modules/.bulwark-installed-lock.json 2>/dev/null; then
-	npm ci --no-audit --no-fund >/dev/null
-	cp package-lock.json node_modules/.bulwark-installed-lock.json
-fi
+./install.sh
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/bulwark-zombienet.XXXXXX")"
 # The local chain as this binary builds it (raw: zombienet uses it as it is).
