@@ -68,7 +68,7 @@ const stats = await run.done;
 flooding = false;
 clearInterval(bestTicker);
 console.log(`submitted ${stats.submitted} in ${stats.seconds.toFixed(1)} s (${(stats.submitted / stats.seconds).toFixed(0)}/s): ${stats.accepted} accepted, ${stats.retried} sent again for want of room in the pool, ${stats.refused} refused`);
-for (const [reason, count] of stats.refusals) console.log(`  refused ${count}: ${reason}`);
+for (const [reason, times] of stats.refusals) console.log(`  refused ${times}: ${reason}`);
 
 // 4. Let the pool drain (bounded), then report.
 const drainEnd = Date.now() + DRAIN_SECONDS * 1000;

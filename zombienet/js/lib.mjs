@@ -74,6 +74,9 @@ export const keyring = new Keyring({ type: 'sr25519' });
 /** `transfer_keep_alive`s a block holds: the 75% normal share (`benchmark extrinsic`). */
 export const BLOCK_TRANSFERS = 2396;
 
+/** Transfers each flood sender may have beyond its on-chain nonce (see `flood`). */
+export const FLOOD_DEPTH = 5;
+
 /**
  * Transfers to sign per sender for a flood of `seconds` from `accounts` senders: what 6 s blocks
  * can take over that time, half as much again for transfers the pool drops and takes back, and
@@ -83,8 +86,6 @@ export function transfersPerSender(seconds, accounts, depth = FLOOD_DEPTH) {
   return Math.ceil(((seconds / 6) * BLOCK_TRANSFERS * 1.5) / accounts) + depth;
 }
 
-/** Transfers each flood sender may have beyond its on-chain nonce (see `flood`). */
-export const FLOOD_DEPTH = 5;
 
 /** How many of `block`'s extrinsics are flood transfers and how many are oracle reports. */
 export function countFloodAndReports(block) {

@@ -122,10 +122,10 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
   const floodStart = await best(api);
 
   // 5. Two blocks into the flood, step the price down one group at a time.
-  let best = await waitForBlock(api, (n) => n >= floodStart + 2);
+  let reached = await waitForBlock(api, (n) => n >= floodStart + 2);
   for (let g = 0; g < groups; g++) {
     await setServedPrice(price * (1 - drop(g) - 0.004));
-    best = await waitForBlock(api, (n) => n >= best + stepBlocks);
+    reached = await waitForBlock(api, (n) => n >= reached + stepBlocks);
   }
   const stats = await flooding;
   const floodEnd = await best(api);
@@ -140,7 +140,7 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
   // 6. Report.
   const during = blockLog.filter((b) => b.number > floodStart && b.number <= floodEnd);
   console.log(`flood: ${stats.submitted} submitted in ${stats.seconds.toFixed(0)} s (${(stats.submitted / stats.seconds).toFixed(0)}/s), ${stats.accepted} accepted, ${stats.retried} sent again for want of room in the pool, ${stats.refused} refused`);
-  for (const [reason, count] of stats.refusals) console.log(`  refused ${count}: ${reason}`);
+  for (const [reason, times] of stats.refusals) console.log(`  refused ${times}: ${reason}`);
   console.log(`blocks ${floodStart + 1}..${floodEnd}: transfers per block ${during.map((b) => b.transfers).join(' ')}`);
   console.log(`oracle reports per block: ${during.map((b) => b.reports).join(' ')}; BTC aggregates in blocks ${aggregates.filter((n) => n > floodStart).join(' ')}`);
   const queued = [...trials.values()].filter((t) => t.queued !== null && t.queued !== undefined);
