@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs the whole test suite: formatting, every crate's unit and
-# integration tests (runtime, pallets, the node binary's CLI tests), then the network tests
+# Installs what is missing and runs the whole test suite: formatting, the lint of the network
+# tests' JavaScript, every crate's unit and integration tests (runtime, pallets, the node binary's CLI tests), then the network tests
 # (zombienet/run.sh: real multi-validator networks on loopback). BULWARK_SKIP_NETWORK_TESTS=1
 # stops after the cargo tests.
 set -euo pipefail
@@ -10,6 +10,8 @@ scripts/setup.sh
 
 start=$(date +%s)
 cargo fmt --all -- --check
+zombienet/install.sh
+(cd zombienet && npx eslint .)
 # Build first, with the same profile and features the tests use, so nothing compiles twice.
 cargo build --profile "$BULWARK_PROFILE" --locked --workspace
 cargo test --profile "$BULWARK_PROFILE" --locked --workspace
