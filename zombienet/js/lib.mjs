@@ -267,12 +267,23 @@ export async function flood(url, signed, firstNonce, { rate, seconds, depth = FL
 
 /** Resolves with the first new best block for which `predicate(blockNumber)` holds. */
 export async function waitForBlock(api, predicate, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return waitFor('a block', async () => {
     const number = await best(api);
-    if (predicate(number)) return number;
-    if (Date.now() > deadline) throw new Error('timed out waiting for a block');
-    await sleep(500);
+    return predicate(number) ? number : undefined;
+  }, timeoutMs / 1000, 500);
+}
+
+/**
+ * Polls `probe` every `intervalMs` until it returns a value other than undefined or false, or
+ * throws after `seconds`.
+ */
+export async function waitFor(what, probe, seconds, intervalMs = 1000) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await sleep(intervalMs);
   }
 }
 
