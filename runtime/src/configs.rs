@@ -200,7 +200,7 @@ impl pallet_collateral_silos::Config for Runtime {
 	type MaxPayoutsPerSilo = ConstU32<16>;
 	type Status = CircuitBreaker;
 	type TraderPnl = PerpetualMargin;
-	type Events = CircuitBreaker;
+	type OnSiloEvent = CircuitBreaker;
 	type WeightInfo = crate::weights::pallet_collateral_silos::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = SilosBenchHelper;
@@ -302,7 +302,7 @@ where
 
 impl pallet_circuit_breaker::Config for Runtime {
 	type Prices = PriceOracle;
-	type Silos = CollateralSilos;
+	type SiloHealth = CollateralSilos;
 	// Governance or the guardians trip; only governance lifts or changes parameters.
 	type TripOrigin = TripOrigin;
 	type LiftOrigin = GovernanceOrigin;

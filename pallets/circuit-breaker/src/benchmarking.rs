@@ -2,6 +2,7 @@
 //! start-of-block pass over `MaxMarkets` markets and `MaxSilos` silos.
 
 use super::*;
+use bulwark_primitives::Aggregate;
 use frame_benchmarking::v2::*;
 
 /// Exactly `count` markets watched (genesis may have tracked some).
@@ -170,9 +171,15 @@ mod benchmarks {
 	fn on_price_update() {
 		track_markets::<T>(1);
 		fill_samples::<T>(0);
+		let aggregate = Aggregate {
+			price: FixedU128::from_u32(1_000),
+			round: 0,
+			block: frame_system::Pallet::<T>::block_number(),
+			volatility: FixedU128::zero(),
+		};
 		#[block]
 		{
-			Pallet::<T>::on_price_update(0, FixedU128::from_u32(1_000));
+			Pallet::<T>::on_price_update(0, &aggregate);
 		}
 		assert_eq!(Markets::<T>::get(0).map(|m| m.automatic), Some(MarketStatus::ReduceOnly));
 	}

@@ -21,13 +21,30 @@
 //!
 //! The per-block pass looks at the tracked markets and silos only (at most `MaxMarkets` and
 //! `MaxSilos`); every transition is an event with its [`Reason`].
+//!
+//! ## Where each rule lives
+//!
+//! - `lib.rs`: configuration, storage, events, errors, genesis, the per-block hook, the calls
+//!   (manual trips, lifts, the emergency, parameters, watching) and the invariants
+//!   ([`Pallet::do_try_state`]).
+//! - `triggers.rs`: the automatic triggers and their recovery per market and silo, the
+//!   withdrawal window, the effective level, watching, and the parameters' bounds.
+//! - `impls.rs`: [`TradingStatus`], [`OnPriceUpdate`] (the band) and [`OnSiloEvent`] for the
+//!   rest of the runtime.
+//! - `views.rs`: the reports the runtime API returns.
+//! - [`math`]: the pure rules: the hysteresis step of every breaker and the band test.
+//! - [`types`]: parameters, breaker state, reasons, reports.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod impls;
+pub mod math;
 pub mod runtime_api;
+mod triggers;
 pub mod types;
+mod views;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -37,14 +54,15 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use math::beyond_band;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use bulwark_primitives::{
-	relative_deviation, Balance, MarketId, MarketStatus, OnPriceUpdate, OnSiloEvent, PriceFeed,
-	PriceStatus, SiloHealth, SiloId, TradingStatus, WithdrawalStatus,
+	Balance, MarketId, MarketStatus, OnPriceUpdate, OnSiloEvent, PriceFeed, PriceStatus,
+	SiloHealth, SiloId, TradingStatus, WithdrawalStatus,
 };
 use frame_support::{pallet_prelude::*, traits::BuildGenesisConfig};
 use frame_system::pallet_prelude::*;
@@ -52,70 +70,6 @@ use sp_runtime::{
 	traits::{Saturating, Zero},
 	FixedPointNumber, FixedU128,
 };
-
-/// A breaker level that can step down toward Normal.
-trait Level: Ord + Copy {
-	fn one_down(self) -> Self;
-}
-
-impl Level for MarketStatus {
-	fn one_down(self) -> Self {
-		match self {
-			MarketStatus::Halted => MarketStatus::ReduceOnly,
-			_ => MarketStatus::Normal,
-		}
-	}
-}
-
-impl Level for WithdrawalStatus {
-	fn one_down(self) -> Self {
-		match self {
-			WithdrawalStatus::Frozen => WithdrawalStatus::RateLimited,
-			_ => WithdrawalStatus::Normal,
-		}
-	}
-}
-
-/// `true` (new risk blocked) is above `false`.
-impl Level for bool {
-	fn one_down(self) -> Self {
-		false
-	}
-}
-
-/// Moves `current` toward `required`: up at once; down one level only once `required` has been
-/// below `current` for `recovery` blocks (counted again for each level). `None`: no move.
-fn step<L: Level, B: Copy + Ord + Saturating>(
-	current: L,
-	required: L,
-	clear_since: &mut Option<B>,
-	now: B,
-	recovery: B,
-) -> Option<L> {
-	if required > current {
-		*clear_since = None;
-		return Some(required);
-	}
-	if required == current {
-		*clear_since = None;
-		return None;
-	}
-	let since = *clear_since.get_or_insert(now);
-	if now.saturating_sub(since) < recovery {
-		return None;
-	}
-	let next = current.one_down().max(required);
-	*clear_since = if next > required { Some(now) } else { None };
-	Some(next)
-}
-
-/// Whether `price` is further than `max_move` (a fraction) from `reference`.
-pub fn beyond_band(reference: FixedU128, price: FixedU128, max_move: FixedU128) -> bool {
-	// A move too large to express as a ratio is beyond any band; a zero reference compares
-	// with nothing.
-	!reference.is_zero()
-		&& relative_deviation(price, reference).is_none_or(|moved| moved > max_move)
-}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -133,7 +87,7 @@ pub mod pallet {
 		/// The oracle: staleness and price age of each market.
 		type Prices: PriceFeed<BlockNumberFor<Self>>;
 		/// The silos: insurance fund and pool of each silo.
-		type Silos: SiloHealth;
+		type SiloHealth: SiloHealth;
 		/// May trip any breaker at once, and lift none (the guardian committee; governance).
 		type TripOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// May lift breakers early and end the emergency (governance).
@@ -265,7 +219,8 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			if let Some(params) = self.params {
-				Pallet::<T>::check_params(&params).expect("genesis breaker params are invalid");
+				Pallet::<T>::ensure_valid_params(&params)
+					.expect("genesis breaker params are invalid");
 				Params::<T>::put(params);
 			}
 			for market in &self.markets {
@@ -296,7 +251,7 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxMarkets::get() > 0, "MaxMarkets must be positive");
 			assert!(T::MaxSilos::get() > 0, "MaxSilos must be positive");
-			Pallet::<T>::check_params(&DefaultParams::<T>::get())
+			Pallet::<T>::ensure_valid_params(&DefaultParams::<T>::get())
 				.expect("default breaker params must be valid");
 		}
 
@@ -453,7 +408,7 @@ pub mod pallet {
 			params: BreakerParams<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Self::check_params(&params)?;
+			Self::ensure_valid_params(&params)?;
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
@@ -496,220 +451,14 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
-	fn effective(state: &MarketBreaker<BlockNumberFor<T>, T::MaxBandSamples>) -> MarketStatus {
-		let emergency =
-			if Emergency::<T>::get() { MarketStatus::ReduceOnly } else { MarketStatus::Normal };
-		state.automatic.max(state.manual).max(emergency)
-	}
-
-	/// The start-of-block look at one market.
-	pub(crate) fn evaluate_market(
-		market: MarketId,
-		now: BlockNumberFor<T>,
-		params: &BreakerParams<BlockNumberFor<T>>,
-	) {
-		let Some(mut state) = Markets::<T>::get(market) else { return };
-		let fresh =
-			T::Prices::price(market).is_some_and(|price| price.status == PriceStatus::Fresh);
-		if fresh {
-			state.stale_since = None;
-		} else {
-			state.stale_since.get_or_insert(now);
-		}
-		let (mut required, mut reason) = (MarketStatus::Normal, Reason::Recovered);
-		if let Some(since) = state.stale_since {
-			(required, reason) = if now.saturating_sub(since) >= params.halt_after_stale {
-				(MarketStatus::Halted, Reason::OracleStaleTooLong)
-			} else {
-				(MarketStatus::ReduceOnly, Reason::OracleStale)
-			};
-		}
-		match state.band_until {
-			Some(until) if now < until => {
-				if required < MarketStatus::ReduceOnly {
-					(required, reason) = (MarketStatus::ReduceOnly, Reason::PriceBand);
-				}
-			},
-			_ => state.band_until = None,
-		}
-		let from = state.automatic;
-		if let Some(to) = step(from, required, &mut state.clear_since, now, params.recovery_blocks)
-		{
-			let reason = if to < from { Reason::Recovered } else { reason };
-			state.automatic = to;
-			state.reason = Some(reason);
-			Self::deposit_event(Event::MarketBreaker { market, from, to, reason });
-		}
-		Markets::<T>::insert(market, state);
-	}
-
-	/// The start-of-block look at one silo.
-	pub(crate) fn evaluate_silo(
-		silo: SiloId,
-		now: BlockNumberFor<T>,
-		params: &BreakerParams<BlockNumberFor<T>>,
-	) {
-		let Some(mut state) = Silos::<T>::get(silo) else { return };
-		Self::roll_window(silo, &mut state, now, params);
-		if state.bad_debt_until.is_some_and(|until| now >= until) {
-			state.bad_debt_until = None;
-		}
-		let (required, reason) = Self::required_withdrawals(&state, params);
-		let from = state.withdrawals;
-		if let Some(to) =
-			step(from, required, &mut state.withdrawals_clear_since, now, params.recovery_blocks)
-		{
-			let reason = if to < from { Reason::Recovered } else { reason };
-			state.withdrawals = to;
-			state.withdrawals_reason = Some(reason);
-			Self::deposit_event(Event::SiloWithdrawals { silo, from, to, reason });
-		}
-
-		let insurance_low = T::Silos::insurance(silo).is_some_and(|(fund, target)| {
-			!params.insurance_floor.is_zero()
-				&& !target.is_zero()
-				&& fund < params.insurance_floor.saturating_mul_int(target)
-		});
-		if let Some(blocked) = step(
-			state.risk_blocked,
-			insurance_low,
-			&mut state.risk_clear_since,
-			now,
-			params.recovery_blocks,
-		) {
-			state.risk_blocked = blocked;
-			let reason = if blocked { Reason::InsuranceLow } else { Reason::Recovered };
-			Self::deposit_event(Event::SiloNewRisk { silo, accepted: !blocked, reason });
-		}
-		Silos::<T>::insert(silo, state);
-	}
-
-	/// Starts a new withdrawal window when the current one is over.
-	fn roll_window(
-		silo: SiloId,
-		state: &mut SiloBreaker<BlockNumberFor<T>>,
-		now: BlockNumberFor<T>,
-		params: &BreakerParams<BlockNumberFor<T>>,
-	) {
-		if now >= state.window_start.saturating_add(params.withdrawal_window) {
-			state.window_start = now;
-			state.window_pool = T::Silos::pool(silo).unwrap_or_default();
-			state.window_withdrawn = 0;
-		}
-	}
-
-	/// RateLimited while bad debt gates the silo or this window's withdrawals exceed their share
-	/// of the pool at its start. A silo without a pool has nothing to drain: no surge trigger.
-	fn required_withdrawals(
-		state: &SiloBreaker<BlockNumberFor<T>>,
-		params: &BreakerParams<BlockNumberFor<T>>,
-	) -> (WithdrawalStatus, Reason) {
-		if state.bad_debt_until.is_some() {
-			return (WithdrawalStatus::RateLimited, Reason::BadDebt);
-		}
-		let allowed = params.withdrawal_max_share.saturating_mul_int(state.window_pool);
-		if !state.window_pool.is_zero() && state.window_withdrawn > allowed {
-			return (WithdrawalStatus::RateLimited, Reason::WithdrawalSurge);
-		}
-		(WithdrawalStatus::Normal, Reason::Recovered)
-	}
-
-	/// Trips a silo's withdrawals at once if a hook made it necessary.
-	fn trip_withdrawals_now(
-		silo: SiloId,
-		state: &mut SiloBreaker<BlockNumberFor<T>>,
-		params: &BreakerParams<BlockNumberFor<T>>,
-	) {
-		let (required, reason) = Self::required_withdrawals(state, params);
-		if required > state.withdrawals {
-			let from = state.withdrawals;
-			state.withdrawals = required;
-			state.withdrawals_reason = Some(reason);
-			state.withdrawals_clear_since = None;
-			Self::deposit_event(Event::SiloWithdrawals { silo, from, to: required, reason });
-		}
-	}
-
-	fn fresh_silo(silo: SiloId, now: BlockNumberFor<T>) -> SiloBreaker<BlockNumberFor<T>> {
-		SiloBreaker {
-			window_start: now,
-			window_pool: T::Silos::pool(silo).unwrap_or_default(),
-			..Default::default()
-		}
-	}
-
-	pub(crate) fn do_track_market(market: MarketId) -> DispatchResult {
-		ensure!(!Markets::<T>::contains_key(market), Error::<T>::AlreadyTracked);
-		ensure!(Markets::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
-		Markets::<T>::insert(market, MarketBreaker::default());
-		Self::deposit_event(Event::MarketTracked { market });
-		Ok(())
-	}
-
-	pub(crate) fn do_track_silo(silo: SiloId) -> DispatchResult {
-		ensure!(!Silos::<T>::contains_key(silo), Error::<T>::AlreadyTracked);
-		ensure!(Silos::<T>::count() < T::MaxSilos::get(), Error::<T>::TooManySilos);
-		let now = frame_system::Pallet::<T>::block_number();
-		Silos::<T>::insert(silo, Self::fresh_silo(silo, now));
-		Self::deposit_event(Event::SiloTracked { silo });
-		Ok(())
-	}
-
-	pub(crate) fn check_params(params: &BreakerParams<BlockNumberFor<T>>) -> Result<(), Error<T>> {
-		let max: BlockNumberFor<T> = bounds::MAX_BLOCKS.into();
-		for window in [
-			params.halt_after_stale,
-			params.band_window,
-			params.band_cooldown,
-			params.withdrawal_window,
-			params.bad_debt_window,
-			params.recovery_blocks,
-			params.liquidation_max_price_age,
-		] {
-			ensure!(!window.is_zero() && window <= max, Error::<T>::BadWindow);
-		}
-		ensure!(params.band_window <= T::MaxBandSamples::get().into(), Error::<T>::BadWindow);
-		let one = FixedU128::one();
-		ensure!(
-			!params.band_max_move.is_zero()
-				&& params.band_max_move <= one
-				&& params.insurance_floor <= one
-				&& !params.withdrawal_max_share.is_zero()
-				&& params.withdrawal_max_share <= one,
-			Error::<T>::BadFraction
-		);
-		Ok(())
-	}
-
-	/// Every watched market's status.
-	pub fn market_reports() -> Vec<MarketReport> {
-		let emergency = Emergency::<T>::get();
-		Markets::<T>::iter()
-			.map(|(market, state)| MarketReport {
-				market,
-				status: Self::effective(&state),
-				automatic: state.automatic,
-				manual: state.manual,
-				emergency,
-				reason: state.reason,
-			})
-			.collect()
-	}
-
-	/// Every watched silo's status.
-	pub fn silo_reports() -> Vec<SiloReport> {
-		Silos::<T>::iter()
-			.map(|(silo, state)| SiloReport {
-				silo,
-				withdrawals: state.withdrawals.max(state.manual_withdrawals),
-				accepts_new_risk: !(state.risk_blocked || state.manual_risk_blocked),
-				reason: state.withdrawals_reason,
-			})
-			.collect()
-	}
-
-	/// The breakers' invariants.
-	#[cfg(any(feature = "try-runtime", test))]
+	/// The breakers' invariants:
+	/// - at most `MaxMarkets` markets and `MaxSilos` silos are watched;
+	/// - the counters of [`Markets`] and [`Silos`] equal their numbers of entries;
+	/// - the stored [`Params`] are within the bounds [`Pallet::set_params`] enforces;
+	/// - each market's band samples are in block order;
+	/// - a market whose automatic level is Normal counts no recovery (no `clear_since`);
+	/// - no silo's automatic withdrawal level is Frozen: Frozen is the guardian's alone.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		ensure!(Markets::<T>::count() <= T::MaxMarkets::get(), "more markets than MaxMarkets");
 		ensure!(Silos::<T>::count() <= T::MaxSilos::get(), "more silos than MaxSilos");
@@ -721,7 +470,8 @@ impl<T: Config> Pallet<T> {
 			Silos::<T>::iter_keys().count() as u32 == Silos::<T>::count(),
 			"silo counter differs"
 		);
-		Self::check_params(&Params::<T>::get()).map_err(|_| "stored params out of bounds")?;
+		Self::ensure_valid_params(&Params::<T>::get())
+			.map_err(|_| "stored params out of bounds")?;
 		for (_, state) in Markets::<T>::iter() {
 			ensure!(
 				state.samples.windows(2).all(|pair| pair[0].0 <= pair[1].0),
@@ -739,97 +489,5 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		Ok(())
-	}
-}
-
-impl<T: Config> TradingStatus for Pallet<T> {
-	fn market_status(market: MarketId) -> MarketStatus {
-		match Markets::<T>::get(market) {
-			Some(state) => Self::effective(&state),
-			// Not watched: no breaker of its own, but the emergency still applies.
-			None if Emergency::<T>::get() => MarketStatus::ReduceOnly,
-			None => MarketStatus::Normal,
-		}
-	}
-
-	fn withdrawal_status(silo: SiloId) -> WithdrawalStatus {
-		Silos::<T>::get(silo).map_or(WithdrawalStatus::Normal, |state| {
-			state.withdrawals.max(state.manual_withdrawals)
-		})
-	}
-
-	fn silo_accepts_new_risk(silo: SiloId) -> bool {
-		Silos::<T>::get(silo).is_none_or(|state| !(state.risk_blocked || state.manual_risk_blocked))
-	}
-
-	fn liquidation_price_usable(market: MarketId) -> bool {
-		let max_age = Params::<T>::get().liquidation_max_price_age;
-		T::Prices::price(market).is_some_and(|price| price.age <= max_age)
-	}
-}
-
-impl<T: Config> OnPriceUpdate for Pallet<T> {
-	/// The band: a new aggregate further than `band_max_move` from any aggregate of the last
-	/// `band_window` blocks puts the market in ReduceOnly at once, for `band_cooldown` blocks.
-	fn on_price_update(market: MarketId, price: FixedU128) {
-		let Some(mut state) = Markets::<T>::get(market) else { return };
-		let params = Params::<T>::get();
-		let now = frame_system::Pallet::<T>::block_number();
-		let oldest = now.saturating_sub(params.band_window);
-		state.samples.retain(|(block, _)| *block >= oldest);
-		let moved = state
-			.samples
-			.iter()
-			.any(|(_, reference)| beyond_band(*reference, price, params.band_max_move));
-		if state.samples.is_full() {
-			state.samples.remove(0);
-		}
-		// Cannot fail: a slot was just made if there was none.
-		let _ = state.samples.try_push((now, price));
-		if moved {
-			state.band_until = Some(now.saturating_add(params.band_cooldown));
-			state.clear_since = None;
-			if state.automatic < MarketStatus::ReduceOnly {
-				let from = state.automatic;
-				state.automatic = MarketStatus::ReduceOnly;
-				state.reason = Some(Reason::PriceBand);
-				Self::deposit_event(Event::MarketBreaker {
-					market,
-					from,
-					to: MarketStatus::ReduceOnly,
-					reason: Reason::PriceBand,
-				});
-			}
-		}
-		Markets::<T>::insert(market, state);
-	}
-
-	fn max_weight() -> Weight {
-		T::WeightInfo::on_price_update()
-	}
-}
-
-impl<T: Config> OnSiloEvent for Pallet<T> {
-	fn on_withdrawal(silo: SiloId, amount: Balance) {
-		let Some(mut state) = Silos::<T>::get(silo) else { return };
-		let now = frame_system::Pallet::<T>::block_number();
-		let params = Params::<T>::get();
-		Self::roll_window(silo, &mut state, now, &params);
-		state.window_withdrawn = state.window_withdrawn.saturating_add(amount);
-		Self::trip_withdrawals_now(silo, &mut state, &params);
-		Silos::<T>::insert(silo, state);
-	}
-
-	fn on_bad_debt(silo: SiloId, _amount: Balance) {
-		let Some(mut state) = Silos::<T>::get(silo) else { return };
-		let now = frame_system::Pallet::<T>::block_number();
-		let params = Params::<T>::get();
-		state.bad_debt_until = Some(now.saturating_add(params.bad_debt_window));
-		Self::trip_withdrawals_now(silo, &mut state, &params);
-		Silos::<T>::insert(silo, state);
-	}
-
-	fn max_weight() -> Weight {
-		T::WeightInfo::on_silo_event()
 	}
 }

@@ -2,7 +2,7 @@
 //! liquidations under every level, and bad input.
 
 use crate::{mock::*, *};
-use bulwark_primitives::{MarketStatus::*, TradeAction, WithdrawalStatus as W};
+use bulwark_primitives::{Aggregate, MarketStatus::*, TradeAction, WithdrawalStatus as W};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::{traits::BadOrigin, FixedU128};
 
@@ -27,6 +27,11 @@ fn statuses_at(market: MarketId, blocks: &[u64]) -> Vec<(u64, MarketStatus)> {
 
 fn p(units: u32) -> FixedU128 {
 	FixedU128::from_u32(units)
+}
+
+/// A new aggregate at `price` in the current block (round 0, no volatility).
+fn aggregate(price: FixedU128) -> Aggregate<u64> {
+	Aggregate { price, round: 0, block: System::block_number(), volatility: FixedU128::zero() }
 }
 
 #[test]
@@ -92,14 +97,14 @@ fn a_stale_spell_shorter_than_recovery_restarts_the_count() {
 fn a_band_move_trips_reduce_only_for_the_cooldown() {
 	new_test_ext().execute_with(|| {
 		run_to_block(2);
-		Breakers::on_price_update(BTC, p(100));
+		Breakers::on_price_update(BTC, &aggregate(p(100)));
 		run_to_block(5);
 		// +19%: inside the 20% band.
-		Breakers::on_price_update(BTC, p(119));
+		Breakers::on_price_update(BTC, &aggregate(p(119)));
 		assert_eq!(status(BTC), Normal);
 		run_to_block(8);
 		// +21% from block 2's 100 (within the 10-block window): ReduceOnly in this block.
-		Breakers::on_price_update(BTC, p(121));
+		Breakers::on_price_update(BTC, &aggregate(p(121)));
 		assert_eq!(status(BTC), ReduceOnly);
 		System::assert_has_event(
 			Event::MarketBreaker {
@@ -122,18 +127,18 @@ fn a_band_move_trips_reduce_only_for_the_cooldown() {
 fn band_moves_count_only_within_the_window() {
 	new_test_ext().execute_with(|| {
 		run_to_block(2);
-		Breakers::on_price_update(BTC, p(100));
+		Breakers::on_price_update(BTC, &aggregate(p(100)));
 		// Block 13: block 2 is more than 10 blocks back.
 		run_to_block(13);
-		Breakers::on_price_update(BTC, p(125));
+		Breakers::on_price_update(BTC, &aggregate(p(125)));
 		assert_eq!(status(BTC), Normal);
 		// A fall of 21% from 125 within the window trips.
 		run_to_block(14);
-		Breakers::on_price_update(BTC, p(98));
+		Breakers::on_price_update(BTC, &aggregate(p(98)));
 		assert_eq!(status(BTC), ReduceOnly);
 		// An untracked market's aggregates are ignored.
-		Breakers::on_price_update(9, p(1));
-		Breakers::on_price_update(9, p(1000));
+		Breakers::on_price_update(9, &aggregate(p(1)));
+		Breakers::on_price_update(9, &aggregate(p(1000)));
 		assert_eq!(status(9), Normal);
 	});
 }
@@ -239,8 +244,8 @@ fn a_guardian_trip_stays_until_governance_lifts_it() {
 #[test]
 fn governance_lifts_a_band_trip_early() {
 	new_test_ext().execute_with(|| {
-		Breakers::on_price_update(BTC, p(100));
-		Breakers::on_price_update(BTC, p(150));
+		Breakers::on_price_update(BTC, &aggregate(p(100)));
+		Breakers::on_price_update(BTC, &aggregate(p(150)));
 		assert_eq!(status(BTC), ReduceOnly);
 		assert_ok!(Breakers::lift_market(RuntimeOrigin::root(), BTC));
 		assert_eq!(status(BTC), Normal);
@@ -273,8 +278,8 @@ fn liquidations_go_on_in_reduce_only_and_halted_within_the_price_age() {
 		run_to_block(5);
 		set_price(BTC, 100, 5);
 		// ReduceOnly (a band trip): closing and liquidating yes, opening no.
-		Breakers::on_price_update(BTC, p(100));
-		Breakers::on_price_update(BTC, p(200));
+		Breakers::on_price_update(BTC, &aggregate(p(100)));
+		Breakers::on_price_update(BTC, &aggregate(p(200)));
 		assert_eq!(status(BTC), ReduceOnly);
 		assert!(allows(TradeAction::Liquidate));
 		assert!(allows(TradeAction::ReduceRisk));

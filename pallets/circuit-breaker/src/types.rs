@@ -46,12 +46,6 @@ pub struct BreakerParams<BlockNumber> {
 	pub liquidation_max_price_age: BlockNumber,
 }
 
-/// Bounds `set_params` enforces.
-pub mod bounds {
-	/// Windows and durations longer than a day of 6 s blocks are refused.
-	pub const MAX_BLOCKS: u32 = 14_400;
-}
-
 /// Why a breaker moved.
 #[derive(
 	Clone,

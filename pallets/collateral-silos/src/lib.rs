@@ -11,12 +11,28 @@
 //!
 //! - Governance ([`Config::AdminOrigin`]) creates silos and sets their parameters.
 //! - Traders deposit and withdraw margin; the margin engine locks and releases it and settles
-//!   PnL, fees and liquidations through [`SiloLedger`].
+//!   PnL, fees and liquidations through [`SiloLedger`](bulwark_primitives::SiloLedger).
 //! - LPs add and remove liquidity for shares priced at the pool's value net of the traders'
 //!   unrealized PnL ([`Config::TraderPnl`]), rounded against the one who asks.
 //! - Withdrawals obey the breakers ([`Config::Status`]): Normal pays at once; RateLimited pays
 //!   at most a share of the pool per window and queues the rest, paid in order at the start of
 //!   later blocks; Frozen pays nothing.
+//!
+//! ## Where each rule lives
+//!
+//! - `lib.rs`: configuration, storage, events, errors, genesis, hooks, the calls (origin checks
+//!   only) and `do_try_state`, the invariants every silo keeps.
+//! - `silos.rs`: a silo's account, looking it up, the bounds on its parameters, creating it and
+//!   replacing its parameters.
+//! - `deposits.rs`: what comes in: the asset, minimum and cap checks, margin deposits, insurance
+//!   funding, sweeping a surplus.
+//! - `liquidity.rs`: LP shares minted and burnt.
+//! - `withdrawals.rs`: what leaves: margin withdrawals, the breakers' withdrawal status, the
+//!   rate-limit window, the queue and its per-block pay-out.
+//! - `ledger.rs`: `SiloLedger` for the margin engine (margin, PnL, fees, liquidations, the loss
+//!   waterfall) and `SiloHealth` for the breakers.
+//! - `math.rs`: the pure arithmetic (share prices, the fee split, the window allowance).
+//! - `types.rs`: a silo, its parameters and books, margin accounts, queue entries, the window.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -25,6 +41,12 @@ extern crate alloc;
 pub mod math;
 pub mod types;
 pub mod weights;
+
+mod deposits;
+mod ledger;
+mod liquidity;
+mod silos;
+mod withdrawals;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
@@ -37,20 +59,13 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use bulwark_primitives::{
-	Balance, LossSettlement, OnSiloEvent, ProfitSettlement, SiloHealth, SiloId, SiloLedger,
-	TradingStatus, UnrealizedPnl, WithdrawalStatus,
-};
+use bulwark_primitives::{Balance, OnSiloEvent, SiloId, TradingStatus, UnrealizedPnl};
 use frame_support::{
 	pallet_prelude::*,
-	traits::{
-		fungibles::{Inspect, Mutate},
-		tokens::Preservation,
-	},
+	traits::fungibles::{Inspect, Mutate},
 	PalletId,
 };
 use frame_system::pallet_prelude::*;
-use sp_runtime::traits::{AccountIdConversion, Saturating, Zero};
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -89,7 +104,7 @@ pub mod pallet {
 		/// The traders' net unrealized PnL against each silo's pool.
 		type TraderPnl: UnrealizedPnl;
 		/// Told of every payout and every bad debt (the breakers).
-		type Events: OnSiloEvent;
+		type OnSiloEvent: OnSiloEvent;
 		type WeightInfo: WeightInfo;
 		/// Sets up benchmarks: an asset to hold and a way to rate-limit a silo.
 		#[cfg(feature = "runtime-benchmarks")]
@@ -338,10 +353,10 @@ pub mod pallet {
 				let done = Self::pay_queue(*silo, now, T::MaxPayoutsPerSilo::get());
 				most_payouts = most_payouts.max(done);
 			}
-			// Every payout also tells `Events`.
+			// Every payout also tells `OnSiloEvent`.
 			let payouts = (silos.len() as u64).saturating_mul(u64::from(most_payouts));
 			T::WeightInfo::pay_queued(silos.len() as u32, most_payouts)
-				.saturating_add(T::Events::max_weight().saturating_mul(payouts))
+				.saturating_add(T::OnSiloEvent::max_weight().saturating_mul(payouts))
 		}
 
 		fn integrity_test() {
@@ -379,19 +394,7 @@ pub mod pallet {
 			params: SiloParams<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(T::Assets::asset_exists(asset), Error::<T>::UnknownAsset);
-			Self::ensure_valid_params(asset, &params)?;
-			let silo = NextSiloId::<T>::get();
-			ensure!(silo < T::MaxSilos::get(), Error::<T>::TooManySilos);
-
-			Silos::<T>::insert(silo, Silo { asset, params, books: Default::default() });
-			NextSiloId::<T>::put(silo.saturating_add(1));
-			Self::deposit_event(Event::SiloCreated {
-				silo,
-				asset,
-				account: Self::account_of(silo),
-			});
-			Ok(())
+			Self::do_create_silo(asset, params)
 		}
 
 		/// Replaces a silo's parameters.
@@ -406,12 +409,7 @@ pub mod pallet {
 			params: SiloParams<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			let mut state = Self::silo(silo)?;
-			Self::ensure_valid_params(state.asset, &params)?;
-			state.params = params;
-			Silos::<T>::insert(silo, state);
-			Self::deposit_event(Event::SiloParamsSet { silo });
-			Ok(())
+			Self::do_set_silo_params(silo, params)
 		}
 
 		/// Moves `amount` of the silo's collateral `asset` from the caller into the silo, as
@@ -429,23 +427,7 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo_for_deposit(silo, asset, amount)?;
-			let mut account = Margin::<T>::get(silo, &who);
-			let account_total = account.total().checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			ensure!(
-				account_total <= state.params.max_account_deposit,
-				Error::<T>::AccountCapExceeded
-			);
-			Self::ensure_total_cap(&state, amount)?;
-			account.free = account.free.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			state.books.trader_free =
-				state.books.trader_free.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-
-			Self::pull_in(asset, &who, silo, amount)?;
-			Margin::<T>::insert(silo, &who, account);
-			Silos::<T>::insert(silo, state);
-			Self::deposit_event(Event::MarginDeposited { silo, who, amount });
-			Ok(())
+			Self::do_deposit_margin(who, silo, asset, amount)
 		}
 
 		/// Withdraws `amount` of the caller's free margin.
@@ -454,25 +436,14 @@ pub mod pallet {
 		/// withdrawable. Normal: paid at once. RateLimited: paid up to the window's allowance,
 		/// the rest queued. Frozen: refused.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::withdraw_margin().saturating_add(T::Events::max_weight()))]
+		#[pallet::weight(T::WeightInfo::withdraw_margin().saturating_add(T::OnSiloEvent::max_weight()))]
 		pub fn withdraw_margin(
 			origin: OriginFor<T>,
 			silo: SiloId,
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo(silo)?;
-			ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
-			let mut account = Margin::<T>::get(silo, &who);
-			ensure!(account.free >= amount, Error::<T>::InsufficientFreeMargin);
-			account.free.saturating_reduce(amount);
-			state.books.trader_free.saturating_reduce(amount);
-
-			let paid = Self::leave_silo(silo, &mut state, &who, amount)?;
-			Margin::<T>::insert(silo, &who, account);
-			Silos::<T>::insert(silo, state);
-			Self::deposit_event(Event::MarginWithdrawn { silo, who, amount, paid });
-			Ok(())
+			Self::do_withdraw_margin(who, silo, amount)
 		}
 
 		/// Adds `amount` to the silo's pool for newly minted shares.
@@ -488,24 +459,7 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo_for_deposit(silo, asset, amount)?;
-			Self::ensure_total_cap(&state, amount)?;
-			let value =
-				math::pool_value_for_deposit(state.books.pool, T::TraderPnl::net_trader_pnl(silo));
-			let shares = math::shares_for_deposit(amount, state.books.total_shares, value)
-				.ok_or(Error::<T>::PoolInsolvent)?;
-			ensure!(!shares.is_zero(), Error::<T>::ZeroShares);
-			state.books.pool = state.books.pool.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			state.books.total_shares =
-				state.books.total_shares.checked_add(shares).ok_or(Error::<T>::Overflow)?;
-			let held =
-				LpShares::<T>::get(silo, &who).checked_add(shares).ok_or(Error::<T>::Overflow)?;
-
-			Self::pull_in(asset, &who, silo, amount)?;
-			LpShares::<T>::insert(silo, &who, held);
-			Silos::<T>::insert(silo, state);
-			Self::deposit_event(Event::LiquidityAdded { silo, who, amount, shares });
-			Ok(())
+			Self::do_add_liquidity(who, silo, asset, amount)
 		}
 
 		/// Burns `shares` of the caller for their part of the pool.
@@ -515,7 +469,7 @@ pub mod pallet {
 		/// [`Self::withdraw_margin`] for the breaker status.
 		#[pallet::call_index(5)]
 		#[pallet::weight(
-			T::WeightInfo::remove_liquidity().saturating_add(T::Events::max_weight())
+			T::WeightInfo::remove_liquidity().saturating_add(T::OnSiloEvent::max_weight())
 		)]
 		pub fn remove_liquidity(
 			origin: OriginFor<T>,
@@ -523,26 +477,7 @@ pub mod pallet {
 			shares: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo(silo)?;
-			let held = LpShares::<T>::get(silo, &who);
-			ensure!(!shares.is_zero(), Error::<T>::ZeroShares);
-			ensure!(held >= shares, Error::<T>::InsufficientShares);
-			let value = math::pool_value_for_withdrawal(
-				state.books.pool,
-				T::TraderPnl::net_trader_pnl(silo),
-			);
-			let amount = math::amount_for_shares(shares, state.books.total_shares, value)
-				.ok_or(Error::<T>::InsufficientShares)?;
-			ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
-			// Leave first: a window that opens now opens on the pool as it was.
-			let paid = Self::leave_silo(silo, &mut state, &who, amount)?;
-			state.books.pool = state.books.pool.checked_sub(amount).ok_or(Error::<T>::Overflow)?;
-			state.books.total_shares.saturating_reduce(shares);
-
-			LpShares::<T>::insert(silo, &who, held.saturating_sub(shares));
-			Silos::<T>::insert(silo, state);
-			Self::deposit_event(Event::LiquidityRemoved { silo, who, shares, amount, paid });
-			Ok(())
+			Self::do_remove_liquidity(who, silo, shares)
 		}
 
 		/// Gives `amount` to the silo's insurance fund. Nothing is returned for it.
@@ -557,13 +492,7 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut state = Self::silo_for_deposit(silo, asset, amount)?;
-			state.books.insurance =
-				state.books.insurance.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			Self::pull_in(asset, &who, silo, amount)?;
-			Silos::<T>::insert(silo, state);
-			Self::deposit_event(Event::InsuranceFunded { silo, who, amount });
-			Ok(())
+			Self::do_fund_insurance(who, silo, asset, amount)
 		}
 
 		/// Books what was sent straight to the silo's account, outside any call of this
@@ -574,264 +503,25 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::sweep_surplus())]
 		pub fn sweep_surplus(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			let mut state = Self::silo(silo)?;
-			let balance = T::Assets::balance(state.asset, &Self::account_of(silo));
-			let surplus = balance.saturating_sub(state.books.held());
-			ensure!(!surplus.is_zero(), Error::<T>::NoSurplus);
-			state.books.insurance = state.books.insurance.saturating_add(surplus);
-			Silos::<T>::insert(silo, state);
-			Self::deposit_event(Event::SurplusSwept { silo, amount: surplus });
-			Ok(())
+			Self::do_sweep_surplus(silo)
 		}
 	}
 }
 
 impl<T: Config> Pallet<T> {
-	/// The account that holds a silo's collateral.
-	pub fn account_of(silo: SiloId) -> T::AccountId {
-		T::PalletId::get().into_sub_account_truncating(silo)
-	}
-
-	fn silo(silo: SiloId) -> Result<Silo<T::AssetId, BlockNumberFor<T>>, DispatchError> {
-		Silos::<T>::get(silo).ok_or_else(|| Error::<T>::UnknownSilo.into())
-	}
-
-	/// A silo about to receive `amount` of `asset`: it must exist, hold that asset, and the
-	/// amount must not be dust.
-	fn silo_for_deposit(
-		silo: SiloId,
-		asset: T::AssetId,
-		amount: Balance,
-	) -> Result<Silo<T::AssetId, BlockNumberFor<T>>, DispatchError> {
-		let state = Self::silo(silo)?;
-		ensure!(state.asset == asset, Error::<T>::WrongAsset);
-		ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
-		Ok(state)
-	}
-
-	/// The silo's deposit cap (trader margin plus pool) leaves room for `amount` more.
-	fn ensure_total_cap(
-		state: &Silo<T::AssetId, BlockNumberFor<T>>,
-		amount: Balance,
-	) -> DispatchResult {
-		let total = state.books.deposits().checked_add(amount).ok_or(Error::<T>::Overflow)?;
-		ensure!(total <= state.params.max_total_deposits, Error::<T>::TotalCapExceeded);
-		Ok(())
-	}
-
-	/// Moves `amount` of `asset` from `who` into the silo's account.
-	fn pull_in(
-		asset: T::AssetId,
-		who: &T::AccountId,
-		silo: SiloId,
-		amount: Balance,
-	) -> DispatchResult {
-		T::Assets::transfer(asset, who, &Self::account_of(silo), amount, Preservation::Expendable)
-			.map(|_| ())
-	}
-
-	fn ensure_valid_params(
-		asset: T::AssetId,
-		params: &SiloParams<BlockNumberFor<T>>,
-	) -> DispatchResult {
-		ensure!(
-			!params.withdrawal_window.is_zero()
-				&& !params.withdrawal_limit.is_zero()
-				&& !params.min_amount.is_zero()
-				&& params.min_amount >= T::Assets::minimum_balance(asset)
-				&& params.min_amount <= params.max_account_deposit
-				&& params.max_account_deposit <= params.max_total_deposits,
-			Error::<T>::InvalidParams
-		);
-		Ok(())
-	}
-
-	/// The rate-limit window as of `now`: a new one opens, on the pool as it is, when the last
-	/// has run its length.
-	fn current_window(
-		silo: SiloId,
-		state: &Silo<T::AssetId, BlockNumberFor<T>>,
-		now: BlockNumberFor<T>,
-	) -> RateWindow<BlockNumberFor<T>> {
-		let window = RateWindows::<T>::get(silo);
-		if window.start.is_zero()
-			|| now >= window.start.saturating_add(state.params.withdrawal_window)
-		{
-			RateWindow { start: now, base: state.books.pool, paid: 0 }
-		} else {
-			window
-		}
-	}
-
-	/// Sends `amount`, already taken off its owner's books, out of the silo as its withdrawal
-	/// status allows; queues the rest. Returns what was paid now. The caller writes `state`.
-	fn leave_silo(
-		silo: SiloId,
-		state: &mut Silo<T::AssetId, BlockNumberFor<T>>,
-		who: &T::AccountId,
-		amount: Balance,
-	) -> Result<Balance, DispatchError> {
-		let now = frame_system::Pallet::<T>::block_number();
-		let mut window = Self::current_window(silo, state, now);
-		let mut queue = WithdrawalQueue::<T>::get(silo);
-		let pay_now = match T::Status::withdrawal_status(silo) {
-			WithdrawalStatus::Frozen => return Err(Error::<T>::WithdrawalsFrozen.into()),
-			WithdrawalStatus::Normal => amount,
-			// Those already waiting go first.
-			WithdrawalStatus::RateLimited if !queue.is_empty() => 0,
-			WithdrawalStatus::RateLimited => amount.min(math::window_allowance(
-				state.params.withdrawal_limit,
-				window.base,
-				window.paid,
-			)),
-		};
-		let queued = amount.saturating_sub(pay_now);
-		if !queued.is_zero() {
-			queue
-				.try_push(QueuedWithdrawal { who: who.clone(), amount: queued })
-				.map_err(|_| Error::<T>::WithdrawalQueueFull)?;
-			SilosWithQueue::<T>::try_mutate(|silos| -> DispatchResult {
-				if !silos.contains(&silo) {
-					// At most one entry per silo and at most MaxSilos silos: never full here.
-					silos.try_push(silo).map_err(|_| Error::<T>::TooManySilos)?;
-				}
-				Ok(())
-			})?;
-			state.books.queued =
-				state.books.queued.checked_add(queued).ok_or(Error::<T>::Overflow)?;
-			WithdrawalQueue::<T>::insert(silo, queue);
-			Self::deposit_event(Event::WithdrawalQueued { silo, who: who.clone(), amount: queued });
-		}
-		if !pay_now.is_zero() {
-			T::Assets::transfer(
-				state.asset,
-				&Self::account_of(silo),
-				who,
-				pay_now,
-				Preservation::Expendable,
-			)?;
-			window.paid = window.paid.saturating_add(pay_now);
-		}
-		RateWindows::<T>::insert(silo, window);
-		if !pay_now.is_zero() {
-			T::Events::on_withdrawal(silo, pay_now);
-		}
-		Ok(pay_now)
-	}
-
-	/// Pays a silo's queue, oldest first, at most `budget` payouts. Returns how many were made.
-	fn pay_queue(silo: SiloId, now: BlockNumberFor<T>, budget: u32) -> u32 {
-		let Some(mut state) = Silos::<T>::get(silo) else { return 0 };
-		let mut window = Self::current_window(silo, &state, now);
-		let mut allowance = match T::Status::withdrawal_status(silo) {
-			WithdrawalStatus::Frozen => return 0,
-			WithdrawalStatus::Normal => Balance::MAX,
-			WithdrawalStatus::RateLimited => {
-				math::window_allowance(state.params.withdrawal_limit, window.base, window.paid)
-			},
-		};
-		let mut queue = WithdrawalQueue::<T>::get(silo).into_inner();
-		let mut payouts = 0u32;
-		while payouts < budget && !allowance.is_zero() {
-			let Some(front) = queue.first_mut() else { break };
-			let part = front.amount.min(allowance);
-			// A partial payment smaller than the minimum would be dust: wait for more room.
-			if part < front.amount && part < state.params.min_amount {
-				break;
-			}
-			payouts = payouts.saturating_add(1);
-			let asset = state.asset;
-			let who = front.who.clone();
-			let delivered = frame_support::storage::with_storage_layer(|| {
-				T::Assets::transfer(
-					asset,
-					&Self::account_of(silo),
-					&who,
-					part,
-					Preservation::Expendable,
-				)
-			});
-			if delivered.is_ok() {
-				state.books.queued.saturating_reduce(part);
-				front.amount.saturating_reduce(part);
-				allowance.saturating_reduce(part);
-				window.paid = window.paid.saturating_add(part);
-				Self::deposit_event(Event::QueuedWithdrawalPaid { silo, who, amount: part });
-				T::Events::on_withdrawal(silo, part);
-			} else {
-				// Undeliverable: back to the owner's free margin, where they can withdraw it
-				// in a form the asset accepts.
-				let returned = front.amount;
-				state.books.queued.saturating_reduce(returned);
-				state.books.trader_free = state.books.trader_free.saturating_add(returned);
-				Margin::<T>::mutate(silo, &who, |account| {
-					account.free = account.free.saturating_add(returned)
-				});
-				front.amount = 0;
-				Self::deposit_event(Event::QueuedWithdrawalReturned {
-					silo,
-					who,
-					amount: returned,
-				});
-			}
-			if front.amount.is_zero() {
-				queue.remove(0);
-			}
-		}
-		if queue.is_empty() {
-			WithdrawalQueue::<T>::remove(silo);
-			SilosWithQueue::<T>::mutate(|silos| silos.retain(|s| *s != silo));
-		} else {
-			// The queue only shrank: it still fits its bound.
-			WithdrawalQueue::<T>::insert(silo, BoundedVec::truncate_from(queue));
-		}
-		RateWindows::<T>::insert(silo, window);
-		Silos::<T>::insert(silo, state);
-		payouts
-	}
-
-	/// Applies `f` to a silo and a trader's margin, writing both only if `f` succeeds.
-	fn with_margin<R>(
-		silo: SiloId,
-		who: &T::AccountId,
-		f: impl FnOnce(&mut SiloBooks, &mut MarginAccount) -> Result<R, DispatchError>,
-	) -> Result<R, DispatchError> {
-		let mut state = Self::silo(silo)?;
-		let mut account = Margin::<T>::get(silo, who);
-		let result = f(&mut state.books, &mut account)?;
-		Margin::<T>::insert(silo, who, account);
-		Silos::<T>::insert(silo, state);
-		Ok(result)
-	}
-
-	/// A loss no trader's margin pays: the silo's insurance fund pays into the pool as far as it
-	/// goes; what is left the pool never receives, so the silo's LPs bear it.
-	fn waterfall(books: &mut SiloBooks, unpaid: Balance) -> Result<LossSettlement, DispatchError> {
-		let from_insurance = unpaid.min(books.insurance);
-		books.insurance.saturating_reduce(from_insurance);
-		books.pool = books.pool.checked_add(from_insurance).ok_or(Error::<T>::Overflow)?;
-		let socialized = unpaid.saturating_sub(from_insurance);
-		books.socialized_loss = books.socialized_loss.saturating_add(socialized);
-		Ok(LossSettlement { from_margin: 0, from_insurance, socialized })
-	}
-
-	/// Tells the LPs' loss and the breakers of a loss beyond a trader's margin.
-	fn after_bad_debt(silo: SiloId, settlement: &LossSettlement) {
-		if !settlement.socialized.is_zero() {
-			Self::deposit_event(Event::LossSocialized { silo, amount: settlement.socialized });
-		}
-		let bad_debt = settlement.from_insurance.saturating_add(settlement.socialized);
-		if !bad_debt.is_zero() {
-			T::Events::on_bad_debt(silo, bad_debt);
-		}
-	}
-
 	/// The solvency invariants of every silo:
-	/// - the silo's account holds exactly what its books say;
-	/// - traders' margins add up to the books' totals, LP shares to the shares outstanding,
-	///   queued withdrawals to the books' queued amount;
-	/// - the payout index lists exactly the silos with a queue.
+	/// - the silo's account holds exactly what its books say (`SiloBooks::held`);
+	/// - traders' free margins add up to the books' `trader_free` and their locked margins to
+	///   `trader_locked`, without overflow;
+	/// - LPs' shares add up to the books' `total_shares`, without overflow;
+	/// - no entry in the silo's withdrawal queue is empty, and the entries add up to the books'
+	///   `queued`, without overflow;
+	/// - the payout index ([`SilosWithQueue`]) lists the silo exactly when its queue is not
+	///   empty.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use sp_runtime::traits::Zero;
+
 		for (silo, state) in Silos::<T>::iter() {
 			let held = T::Assets::balance(state.asset, &Self::account_of(silo));
 			ensure!(held == state.books.held(), "silo account balance differs from its books");
@@ -864,155 +554,5 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		Ok(())
-	}
-}
-
-impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
-	fn free_margin(silo: SiloId, who: &T::AccountId) -> Balance {
-		Margin::<T>::get(silo, who).free
-	}
-
-	fn locked_margin(silo: SiloId, who: &T::AccountId) -> Balance {
-		Margin::<T>::get(silo, who).locked
-	}
-
-	fn lock_margin(silo: SiloId, who: &T::AccountId, amount: Balance) -> DispatchResult {
-		Self::with_margin(silo, who, |books, account| {
-			ensure!(account.free >= amount, Error::<T>::InsufficientFreeMargin);
-			account.free.saturating_reduce(amount);
-			account.locked.saturating_accrue(amount);
-			books.trader_free.saturating_reduce(amount);
-			books.trader_locked.saturating_accrue(amount);
-			Ok(())
-		})
-	}
-
-	fn release_margin(silo: SiloId, who: &T::AccountId, amount: Balance) -> DispatchResult {
-		Self::with_margin(silo, who, |books, account| {
-			ensure!(account.locked >= amount, Error::<T>::InsufficientLockedMargin);
-			account.locked.saturating_reduce(amount);
-			account.free.saturating_accrue(amount);
-			books.trader_locked.saturating_reduce(amount);
-			books.trader_free.saturating_accrue(amount);
-			Ok(())
-		})
-	}
-
-	fn realize_profit(
-		silo: SiloId,
-		who: &T::AccountId,
-		profit: Balance,
-	) -> Result<ProfitSettlement, DispatchError> {
-		let settlement = Self::with_margin(silo, who, |books, account| {
-			let paid = profit.min(books.pool);
-			books.pool.saturating_reduce(paid);
-			books.trader_free = books.trader_free.checked_add(paid).ok_or(Error::<T>::Overflow)?;
-			account.free = account.free.checked_add(paid).ok_or(Error::<T>::Overflow)?;
-			Ok(ProfitSettlement { paid, unpaid: profit.saturating_sub(paid) })
-		})?;
-		Self::deposit_event(Event::ProfitRealized {
-			silo,
-			who: who.clone(),
-			paid: settlement.paid,
-			unpaid: settlement.unpaid,
-		});
-		if !settlement.unpaid.is_zero() {
-			Self::deposit_event(Event::PoolShortfall { silo, unpaid: settlement.unpaid });
-		}
-		Ok(settlement)
-	}
-
-	fn realize_loss(
-		silo: SiloId,
-		who: &T::AccountId,
-		loss: Balance,
-	) -> Result<LossSettlement, DispatchError> {
-		let settlement = Self::with_margin(silo, who, |books, account| {
-			// Waterfall: the trader's margin first, then `waterfall` for the rest.
-			let from_margin = loss.min(account.locked);
-			account.locked.saturating_reduce(from_margin);
-			books.trader_locked.saturating_reduce(from_margin);
-			books.pool = books.pool.checked_add(from_margin).ok_or(Error::<T>::Overflow)?;
-			let rest = Self::waterfall(books, loss.saturating_sub(from_margin))?;
-			Ok(LossSettlement { from_margin, ..rest })
-		})?;
-		Self::deposit_event(Event::LossRealized {
-			silo,
-			who: who.clone(),
-			from_margin: settlement.from_margin,
-			from_insurance: settlement.from_insurance,
-			socialized: settlement.socialized,
-		});
-		Self::after_bad_debt(silo, &settlement);
-		Ok(settlement)
-	}
-
-	fn cover_bad_debt(silo: SiloId, amount: Balance) -> Result<LossSettlement, DispatchError> {
-		let mut state = Self::silo(silo)?;
-		let settlement = Self::waterfall(&mut state.books, amount)?;
-		Silos::<T>::insert(silo, state);
-		Self::deposit_event(Event::BadDebtCovered {
-			silo,
-			from_insurance: settlement.from_insurance,
-			socialized: settlement.socialized,
-		});
-		Self::after_bad_debt(silo, &settlement);
-		Ok(settlement)
-	}
-
-	fn charge_fee(silo: SiloId, who: &T::AccountId, fee: Balance) -> DispatchResult {
-		let share = Self::silo(silo)?.params.insurance_fee_share;
-		let (to_pool, to_insurance) = math::split_fee(fee, share);
-		Self::with_margin(silo, who, |books, account| {
-			ensure!(account.locked >= fee, Error::<T>::InsufficientLockedMargin);
-			account.locked.saturating_reduce(fee);
-			books.trader_locked.saturating_reduce(fee);
-			books.pool = books.pool.checked_add(to_pool).ok_or(Error::<T>::Overflow)?;
-			books.insurance =
-				books.insurance.checked_add(to_insurance).ok_or(Error::<T>::Overflow)?;
-			Ok(())
-		})?;
-		Self::deposit_event(Event::FeeCharged { silo, who: who.clone(), to_pool, to_insurance });
-		Ok(())
-	}
-
-	fn pay_liquidation(
-		silo: SiloId,
-		who: &T::AccountId,
-		penalty: Balance,
-		keeper: &T::AccountId,
-		reward: Balance,
-	) -> Result<(Balance, Balance), DispatchError> {
-		let (penalty_paid, reward_paid) = Self::with_margin(silo, who, |books, account| {
-			let penalty_paid = penalty.min(account.locked);
-			account.locked.saturating_reduce(penalty_paid);
-			let reward_paid = reward.min(account.locked);
-			account.locked.saturating_reduce(reward_paid);
-			books.trader_locked.saturating_reduce(penalty_paid.saturating_add(reward_paid));
-			books.insurance =
-				books.insurance.checked_add(penalty_paid).ok_or(Error::<T>::Overflow)?;
-			books.trader_free =
-				books.trader_free.checked_add(reward_paid).ok_or(Error::<T>::Overflow)?;
-			Ok((penalty_paid, reward_paid))
-		})?;
-		// The trader's account is written; now the keeper's (possibly the same account).
-		Margin::<T>::mutate(silo, keeper, |account| account.free.saturating_accrue(reward_paid));
-		Self::deposit_event(Event::LiquidationPaid {
-			silo,
-			who: who.clone(),
-			keeper: keeper.clone(),
-			penalty: penalty_paid,
-			reward: reward_paid,
-		});
-		Ok((penalty_paid, reward_paid))
-	}
-}
-
-impl<T: Config> SiloHealth for Pallet<T> {
-	fn insurance(silo: SiloId) -> Option<(Balance, Balance)> {
-		Silos::<T>::get(silo).map(|state| (state.books.insurance, state.params.insurance_target))
-	}
-	fn pool(silo: SiloId) -> Option<Balance> {
-		Silos::<T>::get(silo).map(|state| state.books.pool)
 	}
 }

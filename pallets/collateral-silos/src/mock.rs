@@ -2,135 +2,22 @@
 //! traders' unrealized PnL settable per test.
 
 use crate as pallet_collateral_silos;
-use bulwark_primitives::{
-	MarketId, MarketStatus, SiloId, TradingStatus, UnrealizedPnl, WithdrawalStatus,
-};
-use frame_support::{
-	derive_impl, parameter_types,
-	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, Hooks},
-	PalletId,
-};
-use frame_system::{EnsureRoot, EnsureSigned};
-use sp_runtime::BuildStorage;
-use std::{cell::RefCell, collections::BTreeMap};
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use frame_system::EnsureRoot;
 
 /// 16 bytes: room for a pallet sub-account (`modl`, the 8-byte pallet id, a 4-byte silo id).
 pub type AccountId = u128;
-type Block = frame_system::mocking::MockBlock<Test>;
 
-#[frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type Balances = pallet_balances;
-	#[runtime::pallet_index(2)]
-	pub type Assets = pallet_assets;
-	#[runtime::pallet_index(3)]
-	pub type CollateralSilos = pallet_collateral_silos;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
-	type AccountId = AccountId;
-	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
-	type AccountData = pallet_balances::AccountData<u128>;
-}
-
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = u128;
-	type ExistentialDeposit = ConstU128<1>;
-	type AccountStore = System;
-}
-
-#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
-impl pallet_assets::Config for Test {
-	type Balance = u128;
-	type Currency = Balances;
-	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
-	type ForceOrigin = EnsureRoot<AccountId>;
-	type Freezer = ();
-	type Holder = ();
-}
-
-thread_local! {
-	static STATUS: RefCell<BTreeMap<SiloId, WithdrawalStatus>> = const { RefCell::new(BTreeMap::new()) };
-	static PNL: RefCell<BTreeMap<SiloId, i128>> = const { RefCell::new(BTreeMap::new()) };
-	static SILO_EVENTS: RefCell<Vec<SiloEvent>> = const { RefCell::new(Vec::new()) };
-}
-
-/// What the silos told the breakers.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum SiloEvent {
-	Withdrawal(SiloId, u128),
-	BadDebt(SiloId, u128),
-}
-
-/// Records every notice for the breakers.
-pub struct RecordEvents;
-impl RecordEvents {
-	/// The notices so far, and forget them.
-	pub fn take() -> Vec<SiloEvent> {
-		SILO_EVENTS.with(|e| core::mem::take(&mut *e.borrow_mut()))
-	}
-}
-impl bulwark_primitives::OnSiloEvent for RecordEvents {
-	fn on_withdrawal(silo: SiloId, amount: u128) {
-		SILO_EVENTS.with(|e| e.borrow_mut().push(SiloEvent::Withdrawal(silo, amount)));
-	}
-	fn on_bad_debt(silo: SiloId, amount: u128) {
-		SILO_EVENTS.with(|e| e.borrow_mut().push(SiloEvent::BadDebt(silo, amount)));
-	}
-	fn max_weight() -> frame_support::weights::Weight {
-		frame_support::weights::Weight::from_parts(1_000, 0)
+bulwark_test_kit::construct_test_runtime! {
+	pub struct Test with balances and assets (AccountId = AccountId) {
+		CollateralSilos: pallet_collateral_silos = 3,
 	}
 }
 
-/// The breakers, as the test sets them.
-pub struct MockStatus;
-impl MockStatus {
-	pub fn set(silo: SiloId, status: WithdrawalStatus) {
-		STATUS.with(|s| s.borrow_mut().insert(silo, status));
-	}
-}
-impl TradingStatus for MockStatus {
-	fn market_status(_: MarketId) -> MarketStatus {
-		MarketStatus::Normal
-	}
-	fn withdrawal_status(silo: SiloId) -> WithdrawalStatus {
-		STATUS.with(|s| s.borrow().get(&silo).copied().unwrap_or_default())
-	}
-}
-
-/// The margin engine's view of traders' unrealized PnL, as the test sets it.
-pub struct MockPnl;
-impl MockPnl {
-	pub fn set(silo: SiloId, pnl: i128) {
-		PNL.with(|p| p.borrow_mut().insert(silo, pnl));
-	}
-}
-impl UnrealizedPnl for MockPnl {
-	fn net_trader_pnl(silo: SiloId) -> i128 {
-		PNL.with(|p| p.borrow().get(&silo).copied().unwrap_or_default())
-	}
-}
+/// Records every notice for the breakers (under the name the tests use).
+pub use bulwark_test_kit::RecordSiloEvents as RecordEvents;
+/// The breakers' status and the traders' unrealized PnL, as each test sets them.
+pub use bulwark_test_kit::{MockPnl, MockStatus, SiloEvent};
 
 parameter_types! {
 	pub const SilosPalletId: PalletId = PalletId(*b"bwk/silo");
@@ -146,7 +33,7 @@ impl pallet_collateral_silos::Config for Test {
 	type MaxPayoutsPerSilo = ConstU32<2>;
 	type Status = MockStatus;
 	type TraderPnl = MockPnl;
-	type Events = RecordEvents;
+	type OnSiloEvent = RecordEvents;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = MockBenchHelper;
@@ -163,8 +50,8 @@ impl crate::benchmarking::BenchmarkHelper<u32, AccountId> for MockBenchHelper {
 		use frame_support::traits::fungibles::Mutate;
 		Assets::mint_into(asset, who, amount).expect("mint");
 	}
-	fn rate_limit(silo: SiloId) {
-		MockStatus::set(silo, WithdrawalStatus::RateLimited);
+	fn rate_limit(silo: bulwark_primitives::SiloId) {
+		MockStatus::set(silo, bulwark_primitives::WithdrawalStatus::RateLimited);
 	}
 }
 
@@ -176,32 +63,17 @@ pub const START: u128 = 1_000_000;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let accounts: Vec<AccountId> = (1..=10).collect();
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_assets::GenesisConfig::<Test> {
-		assets: vec![(USD, 0, true, 1), (EUR, 0, true, 1)],
-		accounts: accounts
-			.iter()
-			.flat_map(|who| [(USD, *who, START), (EUR, *who, START)])
-			.collect(),
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
+	let mut storage = bulwark_test_kit::system_storage::<Test>();
+	bulwark_test_kit::assimilate_assets::<Test>(&mut storage, &[USD, EUR], accounts, START);
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		STATUS.with(|s| s.borrow_mut().clear());
-		PNL.with(|p| p.borrow_mut().clear());
+		bulwark_test_kit::reset();
 	});
 	ext
 }
 
 /// Runs blocks up to `n`, with the pallet's `on_initialize` and `try_state` after each.
 pub fn run_to_block(n: u64) {
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		CollateralSilos::on_initialize(next);
-		CollateralSilos::do_try_state().expect("silo invariants hold");
-	}
+	bulwark_test_kit::run_to_block::<Test, CollateralSilos>(n, CollateralSilos::do_try_state);
 }

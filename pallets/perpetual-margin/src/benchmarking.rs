@@ -2,6 +2,7 @@
 //! lists, a full liquidation queue, funding to accrue, bad debt down the waterfall.
 
 use super::*;
+use bulwark_primitives::Aggregate;
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use sp_runtime::Permill;
@@ -222,9 +223,15 @@ mod benchmarks {
 		}
 		advance_blocks::<T>(10);
 		T::BenchHelper::set_price(MARKET, price(60));
+		let aggregate = Aggregate {
+			price: price(60),
+			round: 0,
+			block: frame_system::Pallet::<T>::block_number(),
+			volatility: T::Prices::volatility(MARKET).unwrap_or_default(),
+		};
 		#[block]
 		{
-			<Pallet<T> as OnPriceUpdate>::on_price_update(MARKET, price(60));
+			<Pallet<T> as OnPriceUpdate<_>>::on_price_update(MARKET, &aggregate);
 		}
 		assert_eq!(
 			LiquidationQueue::<T>::decode_len().unwrap_or(0) as u32,

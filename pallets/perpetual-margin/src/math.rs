@@ -11,7 +11,7 @@ use bulwark_primitives::{Balance, SignedBalance};
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
 	traits::{CheckedAdd, CheckedMul, One, Saturating, Zero},
-	FixedI128, FixedPointNumber, FixedU128, Rounding,
+	FixedI128, FixedPointNumber, FixedU128, Permill, Rounding,
 };
 
 /// 1.0 in the fixed-point numbers' inner representation.
@@ -38,6 +38,11 @@ fn split(value: FixedI128) -> (u128, bool) {
 /// Value of `size` units at `price`, in collateral units.
 pub fn value(size: u128, price: FixedU128, round_up: bool) -> Option<Balance> {
 	mul_div(size, price.into_inner(), ONE, round_up)
+}
+
+/// A `Permill` as a fixed-point fraction (exact: every `Permill` is a multiple of 10^-6).
+pub fn fraction(part: Permill) -> FixedU128 {
+	FixedU128::from_rational(part.deconstruct().into(), 1_000_000)
 }
 
 /// `fraction` of `amount`.
@@ -578,5 +583,13 @@ mod tests {
 		assert_eq!(adl_score(50_000, 100_000, 150_000, 150_000), Some(rational(1, 2)));
 		assert_eq!(adl_score(-1, 100_000, 120_000, 24_000), None);
 		assert_eq!(equity(10_000, -2_500, 300), Some(7_200));
+	}
+
+	#[test]
+	fn fraction_is_the_permill_exactly() {
+		assert_eq!(fraction(Permill::from_percent(5)), rational(5, 100));
+		assert_eq!(fraction(Permill::from_parts(1)), FixedU128::from_inner(1_000_000_000_000));
+		assert_eq!(fraction(Permill::one()), fixed(1));
+		assert_eq!(fraction(Permill::zero()), FixedU128::zero());
 	}
 }

@@ -4,7 +4,7 @@ use bulwark_primitives::{Balance, MarketId, SignedBalance, SiloId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use scale_info::TypeInfo;
-use sp_runtime::{traits::Get, FixedI128, FixedU128, Permill};
+use sp_runtime::{traits::Get, FixedI128, FixedPointNumber, FixedU128, Permill};
 
 /// Positions worth at least `min_notional` need `factor` times the margin fractions.
 #[derive(
@@ -253,4 +253,43 @@ pub enum LiquidationMode {
 	/// None of that: a liquidation is a signed keeper's Normal transaction competing on fees with
 	/// every other. Only for measuring what the layers are worth; no real chain should run it.
 	Unprioritized,
+}
+
+/// A position's numbers at a price.
+#[derive(Clone, Copy, Debug)]
+pub struct Health {
+	pub pnl: SignedBalance,
+	pub funding: SignedBalance,
+	pub equity: SignedBalance,
+	pub notional: Balance,
+	pub initial_fraction: FixedU128,
+	pub maintenance_fraction: FixedU128,
+	pub initial: Balance,
+	pub maintenance: Balance,
+}
+
+impl Health {
+	pub fn liquidatable(&self) -> bool {
+		self.equity < self.maintenance.min(SignedBalance::MAX as u128) as SignedBalance
+	}
+
+	/// Equity as a multiple of the maintenance requirement: below one is liquidatable, below
+	/// zero is bad debt. Orders positions from the most underwater.
+	pub fn coverage(&self) -> FixedI128 {
+		let maintenance = self.maintenance.min(SignedBalance::MAX as u128) as SignedBalance;
+		FixedI128::checked_from_rational(self.equity, maintenance.max(1))
+			.unwrap_or(FixedI128::from_inner(if self.equity < 0 { i128::MIN } else { i128::MAX }))
+	}
+}
+
+/// A position after a fill: the parts of a trade's settlement that do not depend on who pays.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fill {
+	pub(crate) size: SignedBalance,
+	pub(crate) entry: Balance,
+	/// Units of the old position closed.
+	pub(crate) closing: u128,
+	/// Price PnL of the closed part less the funding settled.
+	pub(crate) realized: SignedBalance,
+	pub(crate) funding: SignedBalance,
 }

@@ -31,14 +31,34 @@
 //! `bulwark/oracle/url/<market>/<source index>` (ASCII, e.g. `bulwark/oracle/url/0/2`) when
 //! present. Set it with the `offchain_localStorageSet` RPC (kind `PERSISTENT`, raw URL bytes)
 //! or `bulwark-node --oracle-source <market>/<index>=<url>`.
+//!
+//! ## Where each rule lives
+//!
+//! - `lib.rs`: config, storage, events, errors, genesis, hooks, the calls (who may call them)
+//!   and the invariants (`do_try_state`).
+//! - `reports.rs`: pool and block validation of a report, and its acceptance into its round.
+//! - `aggregation.rs`: closing a round at quorum (median, outliers, TWAP, volatility, the
+//!   `OnPriceUpdate` hand-over) and the start-of-block pass (Stale, abandoned rounds).
+//! - `feeds.rs`: setting and removing feeds, and the bounds of feeds and parameters.
+//! - `feeders.rs`: the feeder set: added, removed, following the validator set.
+//! - `impls.rs`: `PriceFeed` for the other pallets, and the session handler.
+//! - `offchain.rs`: the offchain worker (HTTP sources, deadline, signed submission);
+//!   `json.rs`: reading a price out of a source's answer.
+//! - `math.rs`: median, deviation, quorum, TWAP and volatility, free of storage.
+//! - `types.rs`: the stored and transported types, and the parameter bounds.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod aggregation;
+mod feeders;
+mod feeds;
+mod impls;
 pub mod json;
 pub mod math;
 mod offchain;
+mod reports;
 pub mod types;
 pub mod weights;
 
@@ -55,7 +75,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
-use bulwark_primitives::{MarketId, OnPriceUpdate, OraclePrice, PriceFeed, PriceStatus};
+use bulwark_primitives::{MarketId, OnPriceUpdate, PriceStatus};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{BuildGenesisConfig, UnixTime},
@@ -90,15 +110,6 @@ pub type RoundOf<T> =
 	OpenRound<<T as Config>::AuthorityId, BlockNumberFor<T>, <T as Config>::MaxFeeders>;
 /// A report, with the runtime's feeder key.
 pub type ReportOf<T> = PriceReport<<T as Config>::AuthorityId>;
-/// Where a report's round stands against its market's open round.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum RoundFit {
-	/// The open round: it can join it now.
-	Open,
-	/// The round after: a pool may hold it until that round opens.
-	Next,
-}
-
 /// A feeder's signature.
 pub type SignatureOf<T> = <<T as Config>::AuthorityId as RuntimeAppPublic>::Signature;
 
@@ -132,7 +143,7 @@ pub mod pallet {
 		/// Wall-clock time of the block, stored with each aggregate.
 		type UnixTime: UnixTime;
 		/// Told of every new aggregate: the breakers and the margin engine.
-		type OnPriceUpdate: OnPriceUpdate;
+		type OnPriceUpdate: OnPriceUpdate<BlockNumberFor<Self>>;
 		/// Pool priority of a valid report: high, just below liquidations.
 		#[pallet::constant]
 		type ReportPriority: Get<TransactionPriority>;
@@ -318,7 +329,8 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			if let Some(params) = self.params {
-				Pallet::<T>::check_params(&params).expect("genesis oracle params are invalid");
+				Pallet::<T>::ensure_valid_params(&params)
+					.expect("genesis oracle params are invalid");
 				Params::<T>::put(params);
 			}
 			for feeder in &self.feeders {
@@ -350,7 +362,7 @@ pub mod pallet {
 			assert!(T::MaxMarkets::get() > 0, "MaxMarkets must be positive");
 			assert!(T::MaxSources::get() > 0, "MaxSources must be positive");
 			assert!(T::MaxUrlLen::get() >= 16, "MaxUrlLen too short for any URL");
-			Pallet::<T>::check_params(&DefaultParams::<T>::get())
+			Pallet::<T>::ensure_valid_params(&DefaultParams::<T>::get())
 				.expect("default oracle params must be valid");
 		}
 
@@ -411,22 +423,7 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		pub fn remove_feed(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			ensure!(Feeds::<T>::contains_key(market), Error::<T>::UnknownMarket);
-			Feeds::<T>::remove(market);
-			Rounds::<T>::mutate(market, |round| {
-				if let Some(round) = round {
-					round.round = round.round.saturating_add(1);
-					round.first_report_at = None;
-					round.reports = BoundedVec::new();
-				}
-			});
-			Prices::<T>::mutate(market, |price| {
-				if let Some(price) = price {
-					price.status = PriceStatus::Stale;
-				}
-			});
-			Self::deposit_event(Event::FeedRemoved { market });
-			Ok(())
+			Self::do_remove_feed(market)
 		}
 
 		/// Lets `feeder` report from now on.
@@ -446,13 +443,7 @@ pub mod pallet {
 		#[pallet::weight(<T as Config>::WeightInfo::remove_feeder(T::MaxFeeders::get()))]
 		pub fn remove_feeder(origin: OriginFor<T>, feeder: T::AuthorityId) -> DispatchResult {
 			T::FeederOrigin::ensure_origin(origin)?;
-			let mut feeders = Feeders::<T>::get();
-			let index = feeders.binary_search(&feeder).map_err(|_| Error::<T>::NotFeeder)?;
-			ensure!(feeders.len() > 1, Error::<T>::LastFeeder);
-			feeders.remove(index);
-			Feeders::<T>::put(feeders);
-			Self::deposit_event(Event::FeederRemoved { feeder });
-			Ok(())
+			Self::do_remove_feeder(feeder)
 		}
 
 		/// Sets the parameters shared by all feeds.
@@ -464,7 +455,7 @@ pub mod pallet {
 			params: OracleParams<BlockNumberFor<T>>,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			Self::check_params(&params)?;
+			Self::ensure_valid_params(&params)?;
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
@@ -473,297 +464,17 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Pool (and block) validation of a report: everything but the signature is checked against
-	/// state first, so junk costs one storage read; the signature last.
+	/// The oracle's invariants:
 	///
-	/// A pool may judge a report against a block older than the one its offchain worker read
-	/// (under load the pool's view lags the chain by a block). So the pool keeps a report for
-	/// the round after the open one as a *future* transaction: it `requires` a tag nothing
-	/// provides, and becomes ready when revalidation sees its round open. In a block
-	/// (`TransactionSource::InBlock`) only the open round is valid.
-	fn authorize_report(
-		source: TransactionSource,
-		report: &ReportOf<T>,
-		signature: &SignatureOf<T>,
-	) -> TransactionValidityWithRefund {
-		let invalid = |error: Error<T>| {
-			let code = match error {
-				Error::UnknownMarket => 1,
-				Error::NotFeeder => 2,
-				Error::WrongRound => 3,
-				Error::AlreadyReported => 4,
-				Error::PriceOutOfBounds => 5,
-				_ => 0,
-			};
-			TransactionValidityError::Invalid(InvalidTransaction::Custom(code))
-		};
-		let (_, fit) = Self::check_report(report).map_err(invalid)?;
-		let waits_for_round = fit == RoundFit::Next;
-		if waits_for_round && source == TransactionSource::InBlock {
-			return Err(invalid(Error::WrongRound));
-		}
-		if !report.feeder.verify(&(REPORT_CONTEXT, report).encode(), signature) {
-			return Err(InvalidTransaction::BadProof.into());
-		}
-		let longevity: u64 = Params::<T>::get().round_timeout.unique_saturated_into();
-		let mut validity = ValidTransaction::with_tag_prefix("BulwarkOracle")
-			.priority(T::ReportPriority::get())
-			.and_provides((report.market, report.round, report.feeder.clone()))
-			.longevity(longevity.max(1))
-			.propagate(true);
-		if waits_for_round {
-			validity = validity.and_requires((b"round-open", report.market, report.round));
-		}
-		Ok((validity.build()?, Weight::zero()))
-	}
-
-	/// The state checks of a report, shared by the pool and the call: the market's open round,
-	/// and whether the report is for it or for the one after.
-	fn check_report(report: &ReportOf<T>) -> Result<(RoundOf<T>, RoundFit), Error<T>> {
-		let feed = Feeds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?;
-		ensure!(Feeders::<T>::get().binary_search(&report.feeder).is_ok(), Error::<T>::NotFeeder);
-		let round = Rounds::<T>::get(report.market).ok_or(Error::<T>::UnknownMarket)?;
-		let fit = if report.round == round.round {
-			ensure!(
-				!round.reports.iter().any(|(feeder, _)| *feeder == report.feeder),
-				Error::<T>::AlreadyReported
-			);
-			RoundFit::Open
-		} else if report.round == round.round.saturating_add(1) {
-			RoundFit::Next
-		} else {
-			return Err(Error::<T>::WrongRound);
-		};
-		ensure!(
-			report.price >= feed.min_price && report.price <= feed.max_price,
-			Error::<T>::PriceOutOfBounds
-		);
-		Ok((round, fit))
-	}
-
-	/// Adds a checked report to its round; aggregates when it completes the quorum. Returns the
-	/// number of reports aggregated, if it did.
-	fn accept_report(report: ReportOf<T>) -> Result<Option<u32>, DispatchError> {
-		let (mut round, fit) = Self::check_report(&report)?;
-		ensure!(fit == RoundFit::Open, Error::<T>::WrongRound);
-		let now = frame_system::Pallet::<T>::block_number();
-		round
-			.reports
-			.try_push((report.feeder.clone(), report.price))
-			// Cannot fail: one report per feeder and at most MaxFeeders feeders.
-			.map_err(|_| Error::<T>::TooManyFeeders)?;
-		round.first_report_at.get_or_insert(now);
-		Self::deposit_event(Event::ReportAccepted {
-			market: report.market,
-			round: report.round,
-			feeder: report.feeder,
-			price: report.price,
-		});
-		let params = Params::<T>::get();
-		let needed = math::quorum(
-			Feeders::<T>::decode_len().unwrap_or(0) as u32,
-			params.quorum_numerator,
-			params.quorum_denominator,
-		);
-		let count = round.reports.len() as u32;
-		if count < needed {
-			Rounds::<T>::insert(report.market, round);
-			return Ok(None);
-		}
-		Self::aggregate(report.market, round, &params, now);
-		Ok(Some(count))
-	}
-
-	/// Closes a round that has its quorum: the median becomes the market's price.
-	fn aggregate(
-		market: MarketId,
-		round: RoundOf<T>,
-		params: &OracleParams<BlockNumberFor<T>>,
-		now: BlockNumberFor<T>,
-	) {
-		let mut prices: Vec<FixedU128> = round.reports.iter().map(|(_, price)| *price).collect();
-		let Some(aggregate) = math::median(&mut prices) else { return };
-		let reports = round.reports.len() as u32;
-
-		for (feeder, price) in &round.reports {
-			let outlier = !math::within_deviation(*price, aggregate, params.outlier_threshold);
-			FeederRecord::<T>::mutate(feeder, |stats| {
-				stats.reports = stats.reports.saturating_add(1);
-				if outlier {
-					stats.outliers = stats.outliers.saturating_add(1);
-				}
-			});
-			if outlier {
-				Self::deposit_event(Event::OutlierReport {
-					market,
-					round: round.round,
-					feeder: feeder.clone(),
-					price: *price,
-					aggregate,
-				});
-			}
-		}
-
-		let previous = Prices::<T>::get(market);
-		let twap_window: u32 = params.twap_window.unique_saturated_into();
-		let (twap, variance) = match previous {
-			Some(last) => {
-				let elapsed: u32 = now.saturating_sub(last.updated_at).unique_saturated_into();
-				(
-					math::next_twap(last.twap, last.price, elapsed, twap_window),
-					math::next_variance(
-						last.variance,
-						last.price,
-						aggregate,
-						elapsed,
-						params.volatility_decay,
-					),
-				)
-			},
-			None => (aggregate, FixedU128::zero()),
-		};
-		let was_stale = previous.is_some_and(|last| last.status == PriceStatus::Stale);
-		Prices::<T>::insert(
-			market,
-			MarketPrice {
-				price: aggregate,
-				round: round.round,
-				updated_at: now,
-				timestamp: T::UnixTime::now().as_millis().unique_saturated_into(),
-				reports,
-				twap,
-				variance,
-				status: PriceStatus::Fresh,
-			},
-		);
-		Rounds::<T>::insert(
-			market,
-			OpenRound {
-				round: round.round.saturating_add(1),
-				first_report_at: None,
-				reports: BoundedVec::new(),
-			},
-		);
-		Self::deposit_event(Event::PriceAggregated {
-			market,
-			round: round.round,
-			price: aggregate,
-			reports,
-		});
-		if was_stale {
-			Self::deposit_event(Event::MarketFresh { market });
-		}
-		T::OnPriceUpdate::on_price_update(market, aggregate);
-	}
-
-	/// The start-of-block pass: Stale markets, abandoned rounds.
-	fn check_markets(now: BlockNumberFor<T>) {
-		let params = Params::<T>::get();
-		for market in Feeds::<T>::iter_keys() {
-			if let Some(mut price) = Prices::<T>::get(market) {
-				let age = now.saturating_sub(price.updated_at);
-				if price.status == PriceStatus::Fresh && age >= params.stale_after {
-					price.status = PriceStatus::Stale;
-					Prices::<T>::insert(market, price);
-					Self::deposit_event(Event::MarketStale {
-						market,
-						last_update: price.updated_at,
-					});
-				}
-			}
-			Rounds::<T>::mutate(market, |open| {
-				let Some(open) = open else { return };
-				let Some(first) = open.first_report_at else { return };
-				if now.saturating_sub(first) >= params.round_timeout {
-					Self::deposit_event(Event::RoundAbandoned {
-						market,
-						round: open.round,
-						reports: open.reports.len() as u32,
-					});
-					open.round = open.round.saturating_add(1);
-					open.first_report_at = None;
-					open.reports = BoundedVec::new();
-				}
-			});
-		}
-	}
-
-	pub(crate) fn do_set_feed(market: MarketId, feed: FeedOf<T>) -> DispatchResult {
-		Self::check_feed(&feed)?;
-		let exists = Feeds::<T>::contains_key(market);
-		ensure!(exists || Feeds::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
-		Feeds::<T>::insert(market, feed);
-		// A removed feed keeps its round (see `remove_feed`), so numbering continues and no old
-		// report is ever valid again; only a market that never had a feed starts at 1.
-		if !Rounds::<T>::contains_key(market) {
-			Rounds::<T>::insert(
-				market,
-				OpenRound { round: 1, first_report_at: None, reports: BoundedVec::new() },
-			);
-		}
-		Self::deposit_event(Event::FeedSet { market });
-		Ok(())
-	}
-
-	pub(crate) fn do_add_feeder(feeder: T::AuthorityId) -> DispatchResult {
-		let mut feeders = Feeders::<T>::get();
-		let index = match feeders.binary_search(&feeder) {
-			Ok(_) => return Err(Error::<T>::AlreadyFeeder.into()),
-			Err(index) => index,
-		};
-		feeders.try_insert(index, feeder.clone()).map_err(|_| Error::<T>::TooManyFeeders)?;
-		Feeders::<T>::put(feeders);
-		Self::deposit_event(Event::FeederAdded { feeder });
-		Ok(())
-	}
-
-	fn check_feed(feed: &FeedOf<T>) -> Result<(), Error<T>> {
-		let printable = |bytes: &[u8]| bytes.iter().all(|b| b.is_ascii_graphic());
-		ensure!(!feed.symbol.is_empty() && printable(&feed.symbol), Error::<T>::BadSymbol);
-		ensure!(!feed.sources.is_empty(), Error::<T>::NoSources);
-		ensure!(
-			feed.min_sources >= 1 && feed.min_sources as usize <= feed.sources.len(),
-			Error::<T>::BadMinSources
-		);
-		ensure!(
-			!feed.min_price.is_zero() && feed.min_price < feed.max_price,
-			Error::<T>::BadPriceBand
-		);
-		for source in &feed.sources {
-			let url = &source.url[..];
-			ensure!(
-				(url.starts_with(b"http://") || url.starts_with(b"https://")) && printable(url),
-				Error::<T>::BadUrl
-			);
-			json::validate_path(&source.price_path).map_err(|_| Error::<T>::BadPricePath)?;
-		}
-		Ok(())
-	}
-
-	pub(crate) fn check_params(params: &OracleParams<BlockNumberFor<T>>) -> Result<(), Error<T>> {
-		ensure!(
-			params.quorum_numerator > 0
-				&& params.quorum_numerator <= params.quorum_denominator
-				&& params.quorum_denominator <= bounds::MAX_QUORUM_DENOMINATOR,
-			Error::<T>::BadQuorum
-		);
-		let max: BlockNumberFor<T> = bounds::MAX_BLOCKS.into();
-		for window in
-			[params.stale_after, params.round_timeout, params.twap_window, params.report_interval]
-		{
-			ensure!(!window.is_zero() && window <= max, Error::<T>::BadWindow);
-		}
-		ensure!(params.volatility_decay < sp_runtime::Permill::one(), Error::<T>::BadDecay);
-		ensure!(
-			(bounds::MIN_HTTP_DEADLINE_MS..=bounds::MAX_HTTP_DEADLINE_MS)
-				.contains(&params.http_deadline_ms),
-			Error::<T>::BadDeadline
-		);
-		Ok(())
-	}
-
-	/// The oracle's invariants.
-	#[cfg(any(feature = "try-runtime", test))]
+	/// - the feeders are sorted, each key once;
+	/// - at most `MaxMarkets` feeds, and the feed counter equals the number of feeds;
+	/// - the stored parameters are within their bounds (`ensure_valid_params`);
+	/// - every feed is valid (`ensure_valid_feed`) and has an open round;
+	/// - an open round holds at most one report per feeder, has a start block exactly when it
+	///   holds reports, and comes after its market's last aggregate;
+	/// - every stored aggregate has a non-zero price and TWAP and at least one report;
+	/// - no feeder has more outliers than reports.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let feeders = Feeders::<T>::get();
 		ensure!(feeders.windows(2).all(|pair| pair[0] < pair[1]), "feeders not sorted and unique");
@@ -772,9 +483,10 @@ impl<T: Config> Pallet<T> {
 			Feeds::<T>::iter_keys().count() as u32 == Feeds::<T>::count(),
 			"feed counter differs from the feeds"
 		);
-		Self::check_params(&Params::<T>::get()).map_err(|_| "stored params out of bounds")?;
+		Self::ensure_valid_params(&Params::<T>::get())
+			.map_err(|_| "stored params out of bounds")?;
 		for (market, feed) in Feeds::<T>::iter() {
-			Self::check_feed(&feed).map_err(|_| "stored feed invalid")?;
+			Self::ensure_valid_feed(&feed).map_err(|_| "stored feed invalid")?;
 			ensure!(Rounds::<T>::contains_key(market), "feed without an open round");
 		}
 		for (market, round) in Rounds::<T>::iter() {
@@ -798,75 +510,5 @@ impl<T: Config> Pallet<T> {
 			ensure!(stats.outliers <= stats.reports, "more outliers than reports");
 		}
 		Ok(())
-	}
-
-	/// The open round of `market`, for offchain workers and UIs.
-	pub fn open_round(market: MarketId) -> Option<RoundOf<T>> {
-		Rounds::<T>::get(market)
-	}
-}
-
-impl<T: Config> PriceFeed<BlockNumberFor<T>> for Pallet<T> {
-	fn price(market: MarketId) -> Option<OraclePrice<BlockNumberFor<T>>> {
-		let stored = Prices::<T>::get(market)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		let age = now.saturating_sub(stored.updated_at);
-		// Stale is decided here too, not only by the start-of-block pass, so no caller ever sees
-		// Fresh for a price older than the limit.
-		let status =
-			if age >= Params::<T>::get().stale_after { PriceStatus::Stale } else { stored.status };
-		Some(OraclePrice { price: stored.price, updated_at: stored.updated_at, age, status })
-	}
-
-	fn twap(market: MarketId) -> Option<FixedU128> {
-		Prices::<T>::get(market).map(|price| price.twap)
-	}
-
-	fn volatility(market: MarketId) -> Option<FixedU128> {
-		Prices::<T>::get(market).map(|price| math::volatility(price.variance))
-	}
-}
-
-impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
-	type Public = T::AuthorityId;
-}
-
-/// The feeders follow the validator set: pallet-session hands over the validators' oracle keys
-/// at genesis and whenever the set changes. (`add_feeder` / `remove_feeder` remain for an
-/// emergency; the next change of the validator set replaces what they did.)
-impl<T: Config> frame_support::traits::OneSessionHandler<T::AccountId> for Pallet<T> {
-	type Key = T::AuthorityId;
-
-	fn on_genesis_session<'a, I>(validators: I)
-	where
-		I: 'a + Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
-	{
-		Self::follow_validators(validators.map(|(_, key)| key));
-	}
-
-	fn on_new_session<'a, I>(changed: bool, validators: I, _queued: I)
-	where
-		I: 'a + Iterator<Item = (&'a T::AccountId, T::AuthorityId)>,
-	{
-		if changed {
-			Self::follow_validators(validators.map(|(_, key)| key));
-		}
-	}
-
-	fn on_disabled(_validator_index: u32) {}
-}
-
-impl<T: Config> Pallet<T> {
-	/// Makes `keys` the feeder set (sorted, each once, at most `MaxFeeders`).
-	fn follow_validators(keys: impl Iterator<Item = T::AuthorityId>) {
-		let mut keys: Vec<T::AuthorityId> = keys.collect();
-		keys.sort();
-		keys.dedup();
-		let feeders = BoundedVec::<_, T::MaxFeeders>::truncate_from(keys);
-		if feeders != Feeders::<T>::get() {
-			let count = feeders.len() as u32;
-			Feeders::<T>::put(feeders);
-			Self::deposit_event(Event::FeedersFollowValidators { feeders: count });
-		}
 	}
 }

@@ -2,7 +2,7 @@
 //! Dave), one BTC-USD feed of three sources, and a recorder for `OnPriceUpdate`.
 
 use crate::{self as pallet_price_oracle, crypto, FeedOf, Source};
-use bulwark_primitives::{MarketId, OnPriceUpdate};
+use bulwark_primitives::{Aggregate, MarketId, OnPriceUpdate};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, Hooks},
@@ -14,36 +14,11 @@ use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use sp_runtime::{BuildStorage, FixedU128, Perbill};
 use std::{cell::RefCell, sync::Arc};
 
-type Block = frame_system::mocking::MockBlock<Test>;
-
-#[frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type Timestamp = pallet_timestamp;
-	#[runtime::pallet_index(2)]
-	pub type PriceOracle = pallet_price_oracle;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
+bulwark_test_kit::construct_test_runtime! {
+	pub struct Test {
+		Timestamp: pallet_timestamp = 1,
+		PriceOracle: pallet_price_oracle = 2,
+	}
 }
 
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
@@ -51,58 +26,37 @@ impl pallet_timestamp::Config for Test {
 	type MinimumPeriod = ConstU64<3_000>;
 }
 
-/// The transaction the offchain worker builds: a general transaction with only the
-/// authorization extension (all the test needs of the runtime's pipeline).
-pub type Extrinsic = sp_runtime::generic::UncheckedExtrinsic<
-	u64,
-	RuntimeCall,
-	(),
-	frame_system::AuthorizeCall<Test>,
->;
-
-impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	type Extrinsic = Extrinsic;
-	type RuntimeCall = RuntimeCall;
-}
-
-impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	type Extension = frame_system::AuthorizeCall<Test>;
-	fn create_transaction(call: RuntimeCall, extension: Self::Extension) -> Extrinsic {
-		Extrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Test
-where
-	RuntimeCall: From<LocalCall>,
-{
-	fn create_extension() -> Self::Extension {
-		frame_system::AuthorizeCall::new()
-	}
-}
+// The transaction the offchain worker builds: a general transaction with only the
+// authorization extension (all the test needs of the runtime's pipeline).
+bulwark_test_kit::impl_create_transaction!(
+	Test,
+	Address = u64,
+	Extension = frame_system::AuthorizeCall<Test>,
+	new = frame_system::AuthorizeCall::new()
+);
 
 thread_local! {
 	/// Every `on_price_update` call, in order.
-	pub static PRICE_UPDATES: RefCell<Vec<(MarketId, FixedU128)>> = const { RefCell::new(Vec::new()) };
+	pub static PRICE_UPDATES: RefCell<Vec<(MarketId, Aggregate<u64>)>> = const { RefCell::new(Vec::new()) };
 }
 
 pub struct RecordUpdates;
-impl OnPriceUpdate for RecordUpdates {
-	fn on_price_update(market: MarketId, price: FixedU128) {
-		PRICE_UPDATES.with(|updates| updates.borrow_mut().push((market, price)));
+impl OnPriceUpdate<u64> for RecordUpdates {
+	fn on_price_update(market: MarketId, aggregate: &Aggregate<u64>) {
+		PRICE_UPDATES.with(|updates| updates.borrow_mut().push((market, *aggregate)));
 	}
 	fn max_weight() -> Weight {
 		Weight::from_parts(1_000_000, 0)
 	}
 }
 
+/// The markets and prices of every `on_price_update` call, in order.
 pub fn price_updates() -> Vec<(MarketId, FixedU128)> {
+	aggregates().into_iter().map(|(market, aggregate)| (market, aggregate.price)).collect()
+}
+
+/// Every `on_price_update` call with the whole aggregate handed over, in order.
+pub fn aggregates() -> Vec<(MarketId, Aggregate<u64>)> {
 	PRICE_UPDATES.with(|updates| updates.borrow().clone())
 }
 
@@ -183,7 +137,7 @@ pub fn btc_feed() -> FeedOf<Test> {
 /// Storage with the four feeders and the BTC feed; a keystore holding the oracle keys of
 /// `keystore_seeds`.
 pub fn new_test_ext_with_keys(keystore_seeds: &[&str]) -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut storage = bulwark_test_kit::system_storage::<Test>();
 	pallet_price_oracle::GenesisConfig::<Test> {
 		feeders: vec![alice(), bob(), charlie(), dave()],
 		feeds: vec![(BTC, btc_feed())],
@@ -200,6 +154,7 @@ pub fn new_test_ext_with_keys(keystore_seeds: &[&str]) -> sp_io::TestExternaliti
 	}
 	ext.register_extension(KeystoreExt(Arc::new(keystore)));
 	ext.execute_with(|| {
+		bulwark_test_kit::reset();
 		PRICE_UPDATES.with(|updates| updates.borrow_mut().clear());
 		run_to_block(1);
 	});
@@ -213,12 +168,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 
 /// Runs blocks up to `n`: the start-of-block pass, a 6 s timestamp, then the invariants.
 pub fn run_to_block(n: u64) {
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		System::reset_events();
-		PriceOracle::on_initialize(next);
-		Timestamp::set_timestamp(next * 6_000);
-		PriceOracle::do_try_state().expect("oracle invariants hold");
-	}
+	bulwark_test_kit::run_to_block_with::<Test>(
+		n,
+		|now| {
+			System::reset_events();
+			PriceOracle::on_initialize(now);
+			Timestamp::set_timestamp(now * 6_000);
+		},
+		PriceOracle::do_try_state,
+	);
 }

@@ -2,7 +2,7 @@
 //! bad input) and the offchain worker against mocked HTTP.
 
 use crate::{mock::*, *};
-use bulwark_primitives::{OnPriceUpdate, PriceFeed, PriceStatus};
+use bulwark_primitives::{Aggregate, OnPriceUpdate, PriceFeed, PriceStatus};
 use codec::Decode;
 use frame_support::{
 	assert_noop, assert_ok,
@@ -319,6 +319,48 @@ fn twap_and_volatility_match_hand_computed_values() {
 		let error =
 			if volatility > expected { volatility - expected } else { expected - volatility };
 		assert!(error < FixedU128::from_inner(1_000), "volatility {volatility:?}");
+	});
+}
+
+#[test]
+fn an_aggregate_hands_over_the_round_block_and_volatility_the_oracle_then_reports() {
+	new_test_ext().execute_with(|| {
+		let params = OracleParams {
+			round_timeout: 2,
+			volatility_decay: Permill::from_percent(75),
+			..Params::<Test>::get()
+		};
+		assert_ok!(PriceOracle::set_params(RuntimeOrigin::root(), params));
+		// Block 1, round 1: the first aggregate has no change behind it: volatility 0.
+		for feeder in [alice(), bob(), charlie()] {
+			assert_ok!(submit(1, p(100), feeder));
+		}
+		let first = Aggregate { price: p(100), round: 1, block: 1, volatility: FixedU128::zero() };
+		assert_eq!(aggregates(), vec![(BTC, first)]);
+		// Round 2 opens in block 2 without a quorum and is abandoned at the start of block 4.
+		run_to_block(2);
+		assert_ok!(submit(2, p(100), alice()));
+		run_to_block(5);
+		// Block 5, round 3: 100 -> 120 over 4 blocks: r = 0.2, r^2 / 4 = 0.01;
+		// variance 0.75*0 + 0.25*0.01 = 0.0025, volatility sqrt(0.0025) = 0.05.
+		for feeder in [alice(), bob(), charlie()] {
+			assert_ok!(submit(3, p(120), feeder));
+		}
+		let second = Aggregate {
+			price: p(120),
+			round: 3,
+			block: 5,
+			volatility: FixedU128::from_rational(5, 100),
+		};
+		assert_eq!(aggregates(), vec![(BTC, first), (BTC, second)]);
+		assert_eq!(price_updates(), vec![(BTC, p(100)), (BTC, p(120))]);
+		// The oracle then reports exactly what it handed over.
+		let stored = last_price();
+		assert_eq!((stored.price, stored.round, stored.updated_at), (p(120), 3, 5));
+		assert_eq!(stored.variance, FixedU128::from_rational(25, 10_000));
+		assert_eq!(PriceOracle::volatility(BTC), Some(FixedU128::from_rational(5, 100)));
+		let info = PriceOracle::price(BTC).unwrap();
+		assert_eq!((info.price, info.updated_at, info.age), (p(120), 5, 0));
 	});
 }
 

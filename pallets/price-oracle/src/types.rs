@@ -105,15 +105,14 @@ pub struct OracleParams<BlockNumber> {
 	pub http_deadline_ms: u32,
 }
 
-/// Bounds that `set_params` enforces.
+/// Bounds that `set_params` enforces. The longest window or interval is
+/// [`bulwark_primitives::MAX_BLOCKS`], shared with the breakers.
 pub mod bounds {
 	/// The quorum's denominator is at most this (fractions finer than 1% serve no one).
 	pub const MAX_QUORUM_DENOMINATOR: u32 = 100;
 	/// HTTP deadline range: at least 100 ms, and well inside a 6 s block.
 	pub const MIN_HTTP_DEADLINE_MS: u32 = 100;
 	pub const MAX_HTTP_DEADLINE_MS: u32 = 4_000;
-	/// Windows and intervals longer than a day of 6 s blocks are refused.
-	pub const MAX_BLOCKS: u32 = 14_400;
 }
 
 /// A market's last aggregate and the statistics derived from the aggregates.

@@ -12,6 +12,10 @@ use sp_runtime::{
 	DispatchError, DispatchResult, FixedU128, Weight,
 };
 
+/// Longest window, duration or interval (in blocks) any governed parameter may take: a day of
+/// 6 s blocks. Shared by the oracle's and the breakers' parameter bounds.
+pub const MAX_BLOCKS: u32 = 14_400;
+
 /// Amount of a collateral asset, in its smallest unit. Money is always an integer.
 pub type Balance = u128;
 /// A signed amount: profit (positive) or loss (negative) of a trader.
@@ -303,11 +307,25 @@ impl<BlockNumber> PriceFeed<BlockNumber> for () {
 	}
 }
 
+/// A new oracle aggregate: what the oracle knows when it closes a round, handed to
+/// [`OnPriceUpdate`] so that its listeners need not read the oracle back.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct Aggregate<BlockNumber> {
+	/// The round's median price of one unit of the base asset in the quote currency.
+	pub price: FixedU128,
+	/// The oracle round that made it.
+	pub round: u32,
+	/// The block in which it was made (the current block when it is handed over).
+	pub block: BlockNumber,
+	/// The volatility estimate with this aggregate included (as [`PriceFeed::volatility`]).
+	pub volatility: FixedU128,
+}
+
 /// Called by the oracle in the block that made a new aggregate, after it is stored (so
 /// `PriceFeed` already returns it). The breakers check their bands; the margin engine re-checks
-/// the accounts exposed to the market.
-pub trait OnPriceUpdate {
-	fn on_price_update(market: MarketId, price: FixedU128);
+/// the accounts exposed to the market, at the aggregate it is handed.
+pub trait OnPriceUpdate<BlockNumber> {
+	fn on_price_update(market: MarketId, aggregate: &Aggregate<BlockNumber>);
 	/// Upper bound of the weight of one `on_price_update`: the oracle charges it to the report
 	/// that completes the quorum, so it must be a bound, not an estimate.
 	fn max_weight() -> Weight;
@@ -315,9 +333,9 @@ pub trait OnPriceUpdate {
 
 /// Every member of the tuple is told, in order; the bound is the sum of their bounds.
 #[impl_trait_for_tuples::impl_for_tuples(8)]
-impl OnPriceUpdate for Tuple {
-	fn on_price_update(market: MarketId, price: FixedU128) {
-		for_tuples!( #( Tuple::on_price_update(market, price); )* );
+impl<BlockNumber> OnPriceUpdate<BlockNumber> for Tuple {
+	fn on_price_update(market: MarketId, aggregate: &Aggregate<BlockNumber>) {
+		for_tuples!( #( Tuple::on_price_update(market, aggregate); )* );
 	}
 	fn max_weight() -> Weight {
 		let mut weight = Weight::zero();

@@ -171,7 +171,9 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
-	/// The set is sorted and unique, within its bounds.
+	/// The set is sorted and unique, within its bounds. Built with `std` too (not only
+	/// `try-runtime`), so that the pallet's tests and the runtime's check it after every block.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let validators = Validators::<T>::get();
 		ensure!(

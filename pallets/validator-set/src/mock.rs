@@ -2,39 +2,15 @@
 //! by each test.
 
 use crate as pallet_validator_set;
-use frame_support::{derive_impl, parameter_types, traits::Contains};
+use frame_support::{parameter_types, traits::Contains};
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 use std::cell::RefCell;
 
-type Block = frame_system::mocking::MockBlock<Test>;
-
-#[frame_support::runtime]
-mod runtime {
-	#[runtime::runtime]
-	#[runtime::derive(
-		RuntimeCall,
-		RuntimeEvent,
-		RuntimeError,
-		RuntimeOrigin,
-		RuntimeFreezeReason,
-		RuntimeHoldReason,
-		RuntimeSlashReason,
-		RuntimeLockId,
-		RuntimeTask,
-		RuntimeViewFunction
-	)]
-	pub struct Test;
-
-	#[runtime::pallet_index(0)]
-	pub type System = frame_system;
-	#[runtime::pallet_index(1)]
-	pub type ValidatorSet = pallet_validator_set;
-}
-
-#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
-impl frame_system::Config for Test {
-	type Block = Block;
+bulwark_test_kit::construct_test_runtime! {
+	pub struct Test {
+		ValidatorSet: pallet_validator_set = 1,
+	}
 }
 
 thread_local! {
@@ -78,14 +54,22 @@ impl crate::benchmarking::BenchmarkHelper<u64> for MockKeys {
 
 /// Genesis: validators 1 and 2.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut storage = bulwark_test_kit::system_storage::<Test>();
 	pallet_validator_set::GenesisConfig::<Test> { validators: vec![2, 1] }
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
-		System::set_block_number(1);
+		bulwark_test_kit::reset();
 		WITH_KEYS.with(|k| k.borrow_mut().clear());
+		run_to_block(1);
 	});
 	ext
+}
+
+/// Runs blocks up to `n`: the pallet's start-of-block hook (none today; called so that one added
+/// later runs in the tests too), then its invariants. pallet-session, not a block hook, asks the
+/// pallet for the set, so the tests call `SessionManager` directly.
+pub fn run_to_block(n: u64) {
+	bulwark_test_kit::run_to_block::<Test, ValidatorSet>(n, ValidatorSet::do_try_state);
 }

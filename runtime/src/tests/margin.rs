@@ -318,7 +318,7 @@ fn the_protocol_pass_fits_the_operational_reserve() {
 	let aggregates = <Runtime as pallet_price_oracle::Config>::WeightInfo::submit_report_aggregate(
 		<Runtime as pallet_price_oracle::Config>::MaxFeeders::get(),
 	)
-	.saturating_add(<<Runtime as pallet_price_oracle::Config>::OnPriceUpdate as bulwark_primitives::OnPriceUpdate>::max_weight())
+	.saturating_add(<<Runtime as pallet_price_oracle::Config>::OnPriceUpdate as bulwark_primitives::OnPriceUpdate<BlockNumber>>::max_weight())
 	.saturating_mul(markets);
 	assert!(
 		pass.saturating_add(aggregates).all_lte(reserve),

@@ -96,8 +96,9 @@ fn apply(op: &Op, price: &mut FixedU128) {
 				// Keep the price where a unit still has value and value still fits.
 				*price = next.max(rational(1, 100)).min(fixed(10_000_000));
 				MockPrices::set(MARKET, *price);
-				<PerpetualMargin as bulwark_primitives::OnPriceUpdate>::on_price_update(
-					MARKET, *price,
+				<PerpetualMargin as bulwark_primitives::OnPriceUpdate<u64>>::on_price_update(
+					MARKET,
+					&super::aggregate_of(MARKET),
 				);
 				Ok(())
 			},

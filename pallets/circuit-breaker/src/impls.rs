@@ -1,0 +1,100 @@
+//! The primitives traits the breakers implement for the rest of the runtime: they tell the
+//! margin engine and the silos what each market and silo allows ([`TradingStatus`], including
+//! whether a price is recent enough to liquidate at), hear every new oracle aggregate and trip
+//! the band at once ([`OnPriceUpdate`]), and hear the silos' withdrawals and bad debt and trip
+//! withdrawals at once ([`OnSiloEvent`]).
+
+use super::*;
+use bulwark_primitives::Aggregate;
+
+impl<T: Config> TradingStatus for Pallet<T> {
+	fn market_status(market: MarketId) -> MarketStatus {
+		match Markets::<T>::get(market) {
+			Some(state) => Self::effective(&state),
+			// Not watched: no breaker of its own, but the emergency still applies.
+			None if Emergency::<T>::get() => MarketStatus::ReduceOnly,
+			None => MarketStatus::Normal,
+		}
+	}
+
+	fn withdrawal_status(silo: SiloId) -> WithdrawalStatus {
+		Silos::<T>::get(silo).map_or(WithdrawalStatus::Normal, |state| {
+			state.withdrawals.max(state.manual_withdrawals)
+		})
+	}
+
+	fn silo_accepts_new_risk(silo: SiloId) -> bool {
+		Silos::<T>::get(silo).is_none_or(|state| !(state.risk_blocked || state.manual_risk_blocked))
+	}
+
+	fn liquidation_price_usable(market: MarketId) -> bool {
+		let max_age = Params::<T>::get().liquidation_max_price_age;
+		T::Prices::price(market).is_some_and(|price| price.age <= max_age)
+	}
+}
+
+impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
+	/// The band: a new aggregate further than `band_max_move` from any aggregate of the last
+	/// `band_window` blocks puts the market in ReduceOnly at once, for `band_cooldown` blocks.
+	fn on_price_update(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
+		let Some(mut state) = Markets::<T>::get(market) else { return };
+		let params = Params::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		let oldest = now.saturating_sub(params.band_window);
+		state.samples.retain(|(block, _)| *block >= oldest);
+		let moved = state
+			.samples
+			.iter()
+			.any(|(_, reference)| beyond_band(*reference, aggregate.price, params.band_max_move));
+		if state.samples.is_full() {
+			state.samples.remove(0);
+		}
+		// Cannot fail: a slot was just made if there was none.
+		let _ = state.samples.try_push((now, aggregate.price));
+		if moved {
+			state.band_until = Some(now.saturating_add(params.band_cooldown));
+			state.clear_since = None;
+			if state.automatic < MarketStatus::ReduceOnly {
+				let from = state.automatic;
+				state.automatic = MarketStatus::ReduceOnly;
+				state.reason = Some(Reason::PriceBand);
+				Self::deposit_event(Event::MarketBreaker {
+					market,
+					from,
+					to: MarketStatus::ReduceOnly,
+					reason: Reason::PriceBand,
+				});
+			}
+		}
+		Markets::<T>::insert(market, state);
+	}
+
+	fn max_weight() -> Weight {
+		T::WeightInfo::on_price_update()
+	}
+}
+
+impl<T: Config> OnSiloEvent for Pallet<T> {
+	fn on_withdrawal(silo: SiloId, amount: Balance) {
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		let now = frame_system::Pallet::<T>::block_number();
+		let params = Params::<T>::get();
+		Self::roll_window(silo, &mut state, now, &params);
+		state.window_withdrawn = state.window_withdrawn.saturating_add(amount);
+		Self::trip_withdrawals_now(silo, &mut state, &params);
+		Silos::<T>::insert(silo, state);
+	}
+
+	fn on_bad_debt(silo: SiloId, _amount: Balance) {
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		let now = frame_system::Pallet::<T>::block_number();
+		let params = Params::<T>::get();
+		state.bad_debt_until = Some(now.saturating_add(params.bad_debt_window));
+		Self::trip_withdrawals_now(silo, &mut state, &params);
+		Silos::<T>::insert(silo, state);
+	}
+
+	fn max_weight() -> Weight {
+		T::WeightInfo::on_silo_event()
+	}
+}

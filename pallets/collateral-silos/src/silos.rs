@@ -1,0 +1,65 @@
+//! The silos themselves: each one's account (derived from the pallet id and the silo id),
+//! looking a silo up, the bounds its parameters must keep, creating a silo and replacing its
+//! parameters.
+
+use crate::{Config, Error, Event, NextSiloId, Pallet, Silo, SiloParams, Silos};
+use bulwark_primitives::SiloId;
+use frame_support::{pallet_prelude::*, traits::fungibles::Inspect};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{AccountIdConversion, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// The account that holds a silo's collateral.
+	pub fn account_of(silo: SiloId) -> T::AccountId {
+		T::PalletId::get().into_sub_account_truncating(silo)
+	}
+
+	pub(crate) fn silo(silo: SiloId) -> Result<Silo<T::AssetId, BlockNumberFor<T>>, DispatchError> {
+		Silos::<T>::get(silo).ok_or_else(|| Error::<T>::UnknownSilo.into())
+	}
+
+	/// A new silo for `asset`, with all-zero books. The body of [`Pallet::create_silo`].
+	pub(crate) fn do_create_silo(
+		asset: T::AssetId,
+		params: SiloParams<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		ensure!(T::Assets::asset_exists(asset), Error::<T>::UnknownAsset);
+		Self::ensure_valid_params(asset, &params)?;
+		let silo = NextSiloId::<T>::get();
+		ensure!(silo < T::MaxSilos::get(), Error::<T>::TooManySilos);
+
+		Silos::<T>::insert(silo, Silo { asset, params, books: Default::default() });
+		NextSiloId::<T>::put(silo.saturating_add(1));
+		Self::deposit_event(Event::SiloCreated { silo, asset, account: Self::account_of(silo) });
+		Ok(())
+	}
+
+	/// Replaces a silo's parameters. The body of [`Pallet::set_silo_params`].
+	pub(crate) fn do_set_silo_params(
+		silo: SiloId,
+		params: SiloParams<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		let mut state = Self::silo(silo)?;
+		Self::ensure_valid_params(state.asset, &params)?;
+		state.params = params;
+		Silos::<T>::insert(silo, state);
+		Self::deposit_event(Event::SiloParamsSet { silo });
+		Ok(())
+	}
+
+	pub(crate) fn ensure_valid_params(
+		asset: T::AssetId,
+		params: &SiloParams<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		ensure!(
+			!params.withdrawal_window.is_zero()
+				&& !params.withdrawal_limit.is_zero()
+				&& !params.min_amount.is_zero()
+				&& params.min_amount >= T::Assets::minimum_balance(asset)
+				&& params.min_amount <= params.max_account_deposit
+				&& params.max_account_deposit <= params.max_total_deposits,
+			Error::<T>::InvalidParams
+		);
+		Ok(())
+	}
+}

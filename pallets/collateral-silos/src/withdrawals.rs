@@ -1,0 +1,183 @@
+//! Leaving a silo: margin withdrawals, and the breakers' rules for everything that leaves
+//! (Normal pays at once; RateLimited pays at most the window's share of the pool, those already
+//! waiting first, and queues the rest; Frozen pays nothing), the rate-limit window, and the
+//! queue, paid oldest first at the start of later blocks.
+
+use crate::{
+	math, Config, Error, Event, Margin, Pallet, QueuedWithdrawal, RateWindow, RateWindows, Silo,
+	Silos, SilosWithQueue, WithdrawalQueue,
+};
+use bulwark_primitives::{Balance, OnSiloEvent, SiloId, TradingStatus, WithdrawalStatus};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungibles::Mutate, tokens::Preservation},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// Takes `amount` off `who`'s free margin and sends it out of the silo
+	/// ([`Self::leave_silo`]). The body of [`Pallet::withdraw_margin`].
+	pub(crate) fn do_withdraw_margin(
+		who: T::AccountId,
+		silo: SiloId,
+		amount: Balance,
+	) -> DispatchResult {
+		let mut state = Self::silo(silo)?;
+		ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
+		let mut account = Margin::<T>::get(silo, &who);
+		ensure!(account.free >= amount, Error::<T>::InsufficientFreeMargin);
+		account.free.saturating_reduce(amount);
+		state.books.trader_free.saturating_reduce(amount);
+
+		let paid = Self::leave_silo(silo, &mut state, &who, amount)?;
+		Margin::<T>::insert(silo, &who, account);
+		Silos::<T>::insert(silo, state);
+		Self::deposit_event(Event::MarginWithdrawn { silo, who, amount, paid });
+		Ok(())
+	}
+
+	/// The rate-limit window as of `now`: a new one opens, on the pool as it is, when the last
+	/// has run its length.
+	fn current_window(
+		silo: SiloId,
+		state: &Silo<T::AssetId, BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> RateWindow<BlockNumberFor<T>> {
+		let window = RateWindows::<T>::get(silo);
+		if window.start.is_zero()
+			|| now >= window.start.saturating_add(state.params.withdrawal_window)
+		{
+			RateWindow { start: now, base: state.books.pool, paid: 0 }
+		} else {
+			window
+		}
+	}
+
+	/// Sends `amount`, already taken off its owner's books, out of the silo as its withdrawal
+	/// status allows; queues the rest. Returns what was paid now. The caller writes `state`.
+	pub(crate) fn leave_silo(
+		silo: SiloId,
+		state: &mut Silo<T::AssetId, BlockNumberFor<T>>,
+		who: &T::AccountId,
+		amount: Balance,
+	) -> Result<Balance, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut window = Self::current_window(silo, state, now);
+		let mut queue = WithdrawalQueue::<T>::get(silo);
+		let pay_now = match T::Status::withdrawal_status(silo) {
+			WithdrawalStatus::Frozen => return Err(Error::<T>::WithdrawalsFrozen.into()),
+			WithdrawalStatus::Normal => amount,
+			// Those already waiting go first.
+			WithdrawalStatus::RateLimited if !queue.is_empty() => 0,
+			WithdrawalStatus::RateLimited => amount.min(math::window_allowance(
+				state.params.withdrawal_limit,
+				window.base,
+				window.paid,
+			)),
+		};
+		let queued = amount.saturating_sub(pay_now);
+		if !queued.is_zero() {
+			queue
+				.try_push(QueuedWithdrawal { who: who.clone(), amount: queued })
+				.map_err(|_| Error::<T>::WithdrawalQueueFull)?;
+			SilosWithQueue::<T>::try_mutate(|silos| -> DispatchResult {
+				if !silos.contains(&silo) {
+					// At most one entry per silo and at most MaxSilos silos: never full here.
+					silos.try_push(silo).map_err(|_| Error::<T>::TooManySilos)?;
+				}
+				Ok(())
+			})?;
+			state.books.queued =
+				state.books.queued.checked_add(queued).ok_or(Error::<T>::Overflow)?;
+			WithdrawalQueue::<T>::insert(silo, queue);
+			Self::deposit_event(Event::WithdrawalQueued { silo, who: who.clone(), amount: queued });
+		}
+		if !pay_now.is_zero() {
+			T::Assets::transfer(
+				state.asset,
+				&Self::account_of(silo),
+				who,
+				pay_now,
+				Preservation::Expendable,
+			)?;
+			window.paid = window.paid.saturating_add(pay_now);
+		}
+		RateWindows::<T>::insert(silo, window);
+		if !pay_now.is_zero() {
+			T::OnSiloEvent::on_withdrawal(silo, pay_now);
+		}
+		Ok(pay_now)
+	}
+
+	/// Pays a silo's queue, oldest first, at most `budget` payouts. Returns how many were made.
+	pub(crate) fn pay_queue(silo: SiloId, now: BlockNumberFor<T>, budget: u32) -> u32 {
+		let Some(mut state) = Silos::<T>::get(silo) else { return 0 };
+		let mut window = Self::current_window(silo, &state, now);
+		let mut allowance = match T::Status::withdrawal_status(silo) {
+			WithdrawalStatus::Frozen => return 0,
+			WithdrawalStatus::Normal => Balance::MAX,
+			WithdrawalStatus::RateLimited => {
+				math::window_allowance(state.params.withdrawal_limit, window.base, window.paid)
+			},
+		};
+		let mut queue = WithdrawalQueue::<T>::get(silo).into_inner();
+		let mut payouts = 0u32;
+		while payouts < budget && !allowance.is_zero() {
+			let Some(front) = queue.first_mut() else { break };
+			let part = front.amount.min(allowance);
+			// A partial payment smaller than the minimum would be dust: wait for more room.
+			if part < front.amount && part < state.params.min_amount {
+				break;
+			}
+			payouts = payouts.saturating_add(1);
+			let asset = state.asset;
+			let who = front.who.clone();
+			let delivered = frame_support::storage::with_storage_layer(|| {
+				T::Assets::transfer(
+					asset,
+					&Self::account_of(silo),
+					&who,
+					part,
+					Preservation::Expendable,
+				)
+			});
+			if delivered.is_ok() {
+				state.books.queued.saturating_reduce(part);
+				front.amount.saturating_reduce(part);
+				allowance.saturating_reduce(part);
+				window.paid = window.paid.saturating_add(part);
+				Self::deposit_event(Event::QueuedWithdrawalPaid { silo, who, amount: part });
+				T::OnSiloEvent::on_withdrawal(silo, part);
+			} else {
+				// Undeliverable: back to the owner's free margin, where they can withdraw it
+				// in a form the asset accepts.
+				let returned = front.amount;
+				state.books.queued.saturating_reduce(returned);
+				state.books.trader_free = state.books.trader_free.saturating_add(returned);
+				Margin::<T>::mutate(silo, &who, |account| {
+					account.free = account.free.saturating_add(returned)
+				});
+				front.amount = 0;
+				Self::deposit_event(Event::QueuedWithdrawalReturned {
+					silo,
+					who,
+					amount: returned,
+				});
+			}
+			if front.amount.is_zero() {
+				queue.remove(0);
+			}
+		}
+		if queue.is_empty() {
+			WithdrawalQueue::<T>::remove(silo);
+			SilosWithQueue::<T>::mutate(|silos| silos.retain(|s| *s != silo));
+		} else {
+			// The queue only shrank: it still fits its bound.
+			WithdrawalQueue::<T>::insert(silo, BoundedVec::truncate_from(queue));
+		}
+		RateWindows::<T>::insert(silo, window);
+		Silos::<T>::insert(silo, state);
+		payouts
+	}
+}

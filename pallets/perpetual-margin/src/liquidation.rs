@@ -1,0 +1,298 @@
+//! Liquidations first: queueing what a new aggregate made liquidatable, the protocol's
+//! `on_poll` pass, `liquidate` itself (partial back to initial margin, else full; keeper,
+//! penalty, bad debt down the silo's waterfall), its pool validation (`authorize`), and
+//! auto-deleveraging when a silo cannot back its traders' profit.
+
+use super::*;
+use bulwark_primitives::Aggregate;
+
+impl<T: Config> Pallet<T> {
+	/// Operational while the priority layers are on (liquidations may use the block space
+	/// normal transactions cannot); an ordinary Normal transaction otherwise.
+	pub fn liquidation_class() -> DispatchClass {
+		match Mode::<T>::get() {
+			LiquidationMode::Prioritized => DispatchClass::Operational,
+			LiquidationMode::Unprioritized => DispatchClass::Normal,
+		}
+	}
+
+	/// Whether `liquidate(who, market)` would succeed now: the same price, breaker and health
+	/// checks as the liquidation itself, without writing anything.
+	pub fn is_liquidatable(who: &T::AccountId, market: MarketId) -> bool {
+		let Some(mut state) = Markets::<T>::get(market) else { return false };
+		let Some(position) = Positions::<T>::get(who, market) else { return false };
+		let Ok(price) = Self::liquidation_unit_price(market, state.silo, &state.params) else {
+			return false;
+		};
+		Self::accrue(market, &mut state, Some(price)).is_ok()
+			&& Self::health(&state, &position, price).is_ok_and(|health| health.liquidatable())
+	}
+
+	/// What the pool learns of a verified liquidation: the top priority, and a tag per position
+	/// so that one liquidation of it, signed or not, waits in the pool at a time.
+	pub fn liquidation_validity(who: &T::AccountId, market: MarketId) -> TransactionValidity {
+		ValidTransaction::with_tag_prefix("BulwarkLiquidation")
+			.priority(T::LiquidationPriority::get())
+			.and_provides((who, market))
+			// Prices move every block or two; a liquidation not in a block by then is re-checked
+			// by whoever submits it again.
+			.longevity(LIQUIDATION_LONGEVITY)
+			.propagate(true)
+			.build()
+	}
+
+	/// Pool (and block) validation of an unsigned `liquidate`: only a position liquidatable now,
+	/// and only while the priority layers are on.
+	pub(crate) fn authorize_liquidate(
+		_source: TransactionSource,
+		who: &T::AccountId,
+		market: &MarketId,
+	) -> TransactionValidityWithRefund {
+		if Mode::<T>::get() != LiquidationMode::Prioritized {
+			return Err(InvalidTransaction::Call.into());
+		}
+		if !Self::is_liquidatable(who, *market) {
+			return Err(InvalidTransaction::Custom(NOT_LIQUIDATABLE).into());
+		}
+		Ok((Self::liquidation_validity(who, *market)?, Weight::zero()))
+	}
+
+	/// Re-checks the positions of `market` at its new price and queues the liquidatable ones.
+	pub(crate) fn queue_liquidatable(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
+		let Some(mut state) = Markets::<T>::get(market) else { return };
+		// The aggregate as handed over: the engine does not read the oracle back.
+		let Ok(price) = Self::to_unit_price(aggregate.price, &state.params) else { return };
+		if Self::accrue_with(&mut state, Some(price), aggregate.volatility).is_err() {
+			log::warn!(target: LOG_TARGET, "market {market}: funding accrual overflows");
+			return;
+		}
+		let mut queue = LiquidationQueue::<T>::get();
+		// (equity / maintenance requirement, account) of each newly liquidatable position.
+		let mut found = Vec::new();
+		for who in Traders::<T>::get(market) {
+			let Some(position) = Positions::<T>::get(&who, market) else { continue };
+			let Ok(health) = Self::health(&state, &position, price) else { continue };
+			if health.liquidatable() && !queue.contains(&(who.clone(), market)) {
+				found.push((health.coverage(), who));
+			}
+		}
+		// Most underwater first (a stable sort keeps the trader order among equals); what does
+		// not fit the queue is left to the keepers.
+		found.sort_by_key(|(coverage, _)| *coverage);
+		let mut queued = Vec::new();
+		for (_, who) in found {
+			if queue.try_push((who.clone(), market)).is_err() {
+				break;
+			}
+			queued.push((who, market));
+		}
+		LiquidationQueue::<T>::put(queue);
+		Markets::<T>::insert(market, state);
+		for (who, market) in queued {
+			Self::deposit_event(Event::LiquidationQueued { who, market });
+		}
+	}
+
+	/// The protocol's pass: liquidates queued positions, oldest first, at most
+	/// `MaxLiquidationsPerBlock` and as many as the meter's weight allows (by the benchmarked
+	/// weight of the pass). A queued position that is healthy again or gone leaves the queue; one
+	/// whose price the breakers judge too old moves to the back, to be tried when a price
+	/// returns. Returns how many positions it liquidated.
+	pub fn drain_queue(meter: &mut WeightMeter) -> u32 {
+		let prioritized = Mode::<T>::get() == LiquidationMode::Prioritized;
+		let queue = if prioritized { LiquidationQueue::<T>::get() } else { Default::default() };
+		let mut count = T::MaxLiquidationsPerBlock::get().min(queue.len() as u32);
+		while count > 0 && !meter.can_consume(T::WeightInfo::on_poll(count)) {
+			count -= 1;
+		}
+		if meter.try_consume(T::WeightInfo::on_poll(count)).is_err() {
+			return 0;
+		}
+		let mut liquidated = 0;
+		for (who, market) in queue.into_iter().take(count as usize) {
+			// A failed liquidation changes nothing: it runs in its own storage layer.
+			let outcome = frame_support::storage::with_storage_layer(|| {
+				Self::do_liquidate(None, &who, market)
+			});
+			match outcome {
+				Ok(()) => liquidated += 1,
+				Err(error) => {
+					let entry = (who, market);
+					LiquidationQueue::<T>::mutate(|queue| {
+						queue.retain(|queued| *queued != entry);
+						if error == Error::<T>::PriceUnusable.into() {
+							// Room is certain: the entry was just taken out.
+							let _ = queue.try_push(entry.clone());
+						}
+					});
+					log::debug!(target: LOG_TARGET, "queued liquidation not done: {error:?}");
+				},
+			}
+		}
+		liquidated
+	}
+
+	/// Liquidates `who`'s position in `market` for `keeper` (`None`: the protocol, whose
+	/// reward goes to the insurance fund).
+	pub(crate) fn do_liquidate(
+		keeper: Option<&T::AccountId>,
+		who: &T::AccountId,
+		market: MarketId,
+	) -> DispatchResult {
+		let mut state = Self::market(market)?;
+		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
+		let params = state.params.clone();
+		let price = Self::liquidation_unit_price(market, state.silo, &params)?;
+		Self::accrue(market, &mut state, Some(price))?;
+		let health = Self::health(&state, &position, price)?;
+		ensure!(health.liquidatable(), Error::<T>::NotLiquidatable);
+
+		let size = position.size.unsigned_abs();
+		let penalty_rate = math::fraction(params.liquidation_penalty);
+		let reward_rate = math::fraction(params.keeper_reward);
+		let closing = math::liquidation_close_size(
+			size,
+			price,
+			health.equity,
+			health.initial_fraction,
+			penalty_rate.saturating_add(reward_rate),
+			params.min_size,
+		)
+		.ok_or(Error::<T>::Overflow)?;
+		let direction = if position.size > 0 { -1 } else { 1 };
+		let delta = (closing as SignedBalance).saturating_mul(direction);
+		let index = state.accrual.funding_index;
+		let fill = Self::fill(&position, delta, price, index)?;
+
+		// The position's margin pays its loss, then the keeper, then the penalty.
+		let mut margin = position.margin;
+		let loss = if fill.realized < 0 { fill.realized.unsigned_abs() } else { 0 };
+		let loss_from_margin = loss.min(margin);
+		margin.saturating_reduce(loss_from_margin);
+		let bad_debt = loss.saturating_sub(loss_from_margin);
+		let closed_value = math::value(closing, price, false).ok_or(Error::<T>::Overflow)?;
+		let reward = params.keeper_reward.mul_floor(closed_value).min(margin);
+		margin.saturating_reduce(reward);
+		let mut penalty = params.liquidation_penalty.mul_floor(closed_value).min(margin);
+		margin.saturating_reduce(penalty);
+		// Without a keeper the reward is insurance too.
+		let reward = if keeper.is_some() {
+			reward
+		} else {
+			penalty = penalty.saturating_add(reward);
+			0
+		};
+		let release = if fill.size == 0 { margin } else { 0 };
+		margin.saturating_reduce(release);
+		let after = Position { size: fill.size, entry: fill.entry, margin, funding_index: index };
+		let interest = Self::moved_interest(&state.open_interest, &position, &after)?;
+
+		let silo = state.silo;
+		if fill.realized > 0 {
+			Self::settle_realized(silo, who, market, &mut state, fill.realized)?;
+		}
+		if !loss_from_margin.is_zero() {
+			T::Ledger::realize_loss(silo, who, loss_from_margin)?;
+		}
+		if !bad_debt.is_zero() {
+			T::Ledger::cover_bad_debt(silo, bad_debt)?;
+		}
+		if !(penalty.is_zero() && reward.is_zero()) {
+			T::Ledger::pay_liquidation(silo, who, penalty, keeper.unwrap_or(who), reward)?;
+		}
+		if !release.is_zero() {
+			T::Ledger::release_margin(silo, who, release)?;
+		}
+		state.open_interest = interest;
+		Self::store_position(who, market, &position, &after)?;
+		LiquidationQueue::<T>::mutate(|queue| {
+			queue.retain(|(account, queued)| !(account == who && *queued == market))
+		});
+		Markets::<T>::insert(market, state);
+		Self::deposit_event(Event::Liquidated {
+			who: who.clone(),
+			market,
+			keeper: keeper.cloned(),
+			closed: closing,
+			size: after.size,
+			price,
+			realized: fill.realized,
+			penalty,
+			reward,
+			bad_debt,
+		});
+		let shortfall = Self::silo_shortfall(silo);
+		if !shortfall.is_zero() {
+			Self::deposit_event(Event::DeleverageNeeded { market, silo, shortfall });
+		}
+		Ok(())
+	}
+
+	/// How far the silo's pool falls short of its traders' net unrealized profit (at the last
+	/// prices); zero when it backs them.
+	pub fn silo_shortfall(silo: SiloId) -> Balance {
+		let owed = Self::net_trader_pnl_in(silo, None);
+		let pool = T::Ledger::pool(silo).unwrap_or_default();
+		if owed > 0 {
+			owed.unsigned_abs().saturating_sub(pool)
+		} else {
+			0
+		}
+	}
+
+	pub(crate) fn do_deleverage(market: MarketId) -> DispatchResult {
+		let mut state = Self::market(market)?;
+		let params = state.params.clone();
+		let silo = state.silo;
+		let price = Self::liquidation_unit_price(market, silo, &params)?;
+		Self::accrue(market, &mut state, Some(price))?;
+		Markets::<T>::insert(market, state.clone());
+		ensure!(!Self::silo_shortfall(silo).is_zero(), Error::<T>::SiloSolvent);
+
+		let mut ranked: Vec<(FixedU128, T::AccountId, Position)> = Vec::new();
+		for who in Traders::<T>::get(market) {
+			let Some(position) = Positions::<T>::get(&who, market) else { continue };
+			let health = Self::health(&state, &position, price)?;
+			let profit = health.pnl.saturating_sub(health.funding);
+			if let Some(score) =
+				math::adl_score(profit, position.entry, health.notional, health.equity)
+			{
+				ranked.push((score, who, position));
+			}
+		}
+		ensure!(!ranked.is_empty(), Error::<T>::NothingToDeleverage);
+		// Highest score first; the market's trader order breaks ties (stable sort).
+		ranked.sort_by_key(|entry| core::cmp::Reverse(entry.0));
+
+		for (_, who, position) in ranked.into_iter().take(T::MaxDeleveragePerCall::get() as usize) {
+			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+			let index = state.accrual.funding_index;
+			// At the oracle price the close realizes exactly the profit the score was given.
+			let fill = Self::fill(&position, delta, price, index)?;
+			if fill.realized <= 0 {
+				continue;
+			}
+			let after = Position { funding_index: index, ..Default::default() };
+			let (paid, unpaid) =
+				Self::settle_realized(silo, &who, market, &mut state, fill.realized)?;
+			if !position.margin.is_zero() {
+				T::Ledger::release_margin(silo, &who, position.margin)?;
+			}
+			state.open_interest = Self::moved_interest(&state.open_interest, &position, &after)?;
+			Self::store_position(&who, market, &position, &after)?;
+			Markets::<T>::insert(market, state.clone());
+			Self::deposit_event(Event::Deleveraged {
+				who,
+				market,
+				size: position.size,
+				price,
+				paid,
+				unpaid,
+			});
+			if Self::silo_shortfall(silo).is_zero() {
+				break;
+			}
+		}
+		Ok(())
+	}
+}

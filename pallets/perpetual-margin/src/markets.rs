@@ -1,0 +1,128 @@
+//! Markets and the prices each rule may act on: creation, the bounds of governed parameters,
+//! and the unit price a trade (Fresh only), a liquidation (whatever the breakers still trust)
+//! or a view (the last known) uses.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn market(market: MarketId) -> Result<MarketOf<T>, DispatchError> {
+		Markets::<T>::get(market).ok_or_else(|| Error::<T>::UnknownMarket.into())
+	}
+
+	pub(crate) fn new_market(silo: SiloId, params: MarketParamsOf<T>) -> MarketOf<T> {
+		Market {
+			silo,
+			params,
+			open_interest: Default::default(),
+			accrual: Accrual {
+				at: frame_system::Pallet::<T>::block_number(),
+				..Default::default()
+			},
+			unpaid_profit: 0,
+		}
+	}
+
+	/// Bounds of market parameters: a positive value scale, leverage at least 1, margin
+	/// fractions `0 < maintenance < initial <= 1`, penalty plus reward below the initial
+	/// fraction (so a partial liquidation can restore it), ascending tiers with non-decreasing
+	/// factors of at least 1, `0 < min_size <= max_position_size <= MAX_SIZE`, caps within
+	/// `MAX_SIZE`, a positive skew scale and a price impact below 100%.
+	pub fn ensure_valid_params(params: &MarketParamsOf<T>) -> DispatchResult {
+		let one = FixedU128::one();
+		let costs = math::fraction(params.liquidation_penalty.saturating_add(params.keeper_reward));
+		let tiers_ascend = params.size_tiers.windows(2).all(|pair| {
+			pair[0].min_notional < pair[1].min_notional && pair[0].factor <= pair[1].factor
+		});
+		ensure!(
+			!params.value_scale.is_zero()
+				&& params.max_leverage >= one
+				&& !params.maintenance_margin.is_zero()
+				&& params.maintenance_margin < params.initial_margin
+				&& params.initial_margin <= one
+				&& costs < params.initial_margin
+				&& tiers_ascend
+				&& params.size_tiers.iter().all(|tier| tier.factor >= one)
+				&& !params.min_size.is_zero()
+				&& params.min_size <= params.max_position_size
+				&& params.max_position_size <= MAX_SIZE
+				&& params.max_long_size <= MAX_SIZE
+				&& params.max_short_size <= MAX_SIZE
+				&& !params.skew_scale.is_zero()
+				&& params.skew_scale <= MAX_SIZE
+				&& params.max_price_impact < one,
+			Error::<T>::InvalidParams
+		);
+		Ok(())
+	}
+
+	/// Collateral units per size unit at an oracle price.
+	pub(crate) fn to_unit_price(
+		price: FixedU128,
+		params: &MarketParamsOf<T>,
+	) -> Result<FixedU128, DispatchError> {
+		ensure!(!price.is_zero(), Error::<T>::NoPrice);
+		let unit = price.checked_mul(&params.value_scale).ok_or(Error::<T>::Overflow)?;
+		ensure!(!unit.is_zero(), Error::<T>::NoPrice);
+		Ok(unit)
+	}
+
+	/// The unit price to trade at: Fresh only.
+	pub(crate) fn fresh_unit_price(
+		market: MarketId,
+		params: &MarketParamsOf<T>,
+	) -> Result<FixedU128, DispatchError> {
+		let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
+		ensure!(oracle.status == PriceStatus::Fresh, Error::<T>::StalePrice);
+		Self::to_unit_price(oracle.price, params)
+	}
+
+	/// The unit price to liquidate at: whatever the breakers still trust.
+	pub(crate) fn liquidation_unit_price(
+		market: MarketId,
+		silo: SiloId,
+		params: &MarketParamsOf<T>,
+	) -> Result<FixedU128, DispatchError> {
+		let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
+		ensure!(T::Status::allows(market, silo, TradeAction::Liquidate), Error::<T>::PriceUnusable);
+		Self::to_unit_price(oracle.price, params)
+	}
+
+	/// The last known unit price, whatever its age: for views and accrual.
+	pub(crate) fn unit_price_if_any(
+		market: MarketId,
+		params: &MarketParamsOf<T>,
+	) -> Option<FixedU128> {
+		T::Prices::price(market).and_then(|oracle| Self::to_unit_price(oracle.price, params).ok())
+	}
+
+	/// `create_market`: a new market in an existing silo, within `MaxMarkets`, with valid
+	/// parameters.
+	pub(crate) fn do_create_market(
+		market: MarketId,
+		silo: SiloId,
+		params: MarketParamsOf<T>,
+	) -> DispatchResult {
+		ensure!(!Markets::<T>::contains_key(market), Error::<T>::MarketExists);
+		ensure!(Markets::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
+		ensure!(T::Ledger::pool(silo).is_some(), Error::<T>::UnknownSilo);
+		Self::ensure_valid_params(&params)?;
+		Markets::<T>::insert(market, Self::new_market(silo, params));
+		Self::deposit_event(Event::MarketCreated { market, silo });
+		Ok(())
+	}
+
+	/// `set_market_params`: funding accrued to now under the old parameters, then the new ones.
+	pub(crate) fn do_set_market_params(
+		market: MarketId,
+		params: MarketParamsOf<T>,
+	) -> DispatchResult {
+		let mut state = Self::market(market)?;
+		Self::ensure_valid_params(&params)?;
+		let price = Self::unit_price_if_any(market, &state.params);
+		Self::accrue(market, &mut state, price)?;
+		state.params = params;
+		Markets::<T>::insert(market, state);
+		Self::deposit_event(Event::MarketParamsSet { market });
+		Ok(())
+	}
+}

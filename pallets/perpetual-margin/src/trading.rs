@@ -1,0 +1,334 @@
+//! Trading: the fill of a trade (price impact, acceptable price, reduce-only), settling the
+//! closed part's PnL and funding against the silo, fees, margin release, open-interest caps,
+//! and writing the position.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// `position` after a fill of `delta` at `fill`, with funding settled to `index`.
+	pub(crate) fn fill(
+		position: &Position,
+		delta: SignedBalance,
+		fill: FixedU128,
+		index: FixedI128,
+	) -> Result<Fill, DispatchError> {
+		let overflow = || DispatchError::from(Error::<T>::Overflow);
+		let index_delta = index.checked_sub(&position.funding_index).ok_or_else(overflow)?;
+		let funding = math::funding_owed(position.size, index_delta).ok_or_else(overflow)?;
+		let old = position.size.unsigned_abs();
+		let long = position.size > 0;
+		let amount = delta.unsigned_abs();
+		let closing = if position.size != 0 && (delta > 0) != long { amount.min(old) } else { 0 };
+		let opening = amount.saturating_sub(closing);
+		let (entry_part, price_pnl) = if closing.is_zero() {
+			(0, 0)
+		} else {
+			let part =
+				math::entry_share(position.entry, closing, old, long).ok_or_else(overflow)?;
+			(part, math::price_pnl(closing, fill, part, long).ok_or_else(overflow)?)
+		};
+		let opened = math::value(opening, fill, delta > 0).ok_or_else(overflow)?;
+		Ok(Fill {
+			size: position.size.checked_add(delta).ok_or_else(overflow)?,
+			entry: position
+				.entry
+				.saturating_sub(entry_part)
+				.checked_add(opened)
+				.ok_or_else(overflow)?,
+			closing,
+			realized: price_pnl.checked_sub(funding).ok_or_else(overflow)?,
+			funding,
+		})
+	}
+
+	pub(crate) fn do_trade(
+		who: &T::AccountId,
+		market: MarketId,
+		delta: SignedBalance,
+		margin_in: Balance,
+		acceptable_price: FixedU128,
+		reduce_only: bool,
+	) -> DispatchResult {
+		ensure!(delta != 0, Error::<T>::Zero);
+		ensure!(delta != SignedBalance::MIN, Error::<T>::Overflow);
+		let mut state = Self::market(market)?;
+		let params = state.params.clone();
+		let amount = delta.unsigned_abs();
+		ensure!(amount <= MAX_SIZE, Error::<T>::PositionTooLarge);
+		let old = Positions::<T>::get(who, market).unwrap_or_default();
+		let new_size = old.size.checked_add(delta).ok_or(Error::<T>::Overflow)?;
+		let flips = old.size != 0 && new_size != 0 && (old.size > 0) != (new_size > 0);
+		let adds_risk = new_size.unsigned_abs() > old.size.unsigned_abs() || flips;
+		ensure!(!(reduce_only && adds_risk), Error::<T>::NotReducing);
+		// A close may be of any size; anything else is at least the minimum and leaves at least
+		// the minimum.
+		ensure!(
+			new_size == 0
+				|| (amount >= params.min_size && new_size.unsigned_abs() >= params.min_size),
+			Error::<T>::DustSize
+		);
+		ensure!(new_size.unsigned_abs() <= params.max_position_size, Error::<T>::PositionTooLarge);
+		let action = if adds_risk { TradeAction::IncreaseRisk } else { TradeAction::ReduceRisk };
+		if !T::Status::allows(market, state.silo, action) {
+			return Err(if T::Status::market_status(market) == MarketStatus::Halted {
+				Error::<T>::MarketHalted
+			} else {
+				Error::<T>::NewRiskNotAccepted
+			}
+			.into());
+		}
+		let price = Self::fresh_unit_price(market, &params)?;
+		Self::accrue(market, &mut state, Some(price))?;
+
+		let mut position = old;
+		position.margin = position.margin.checked_add(margin_in).ok_or(Error::<T>::Overflow)?;
+		if old.size != 0 {
+			let before = Self::health(&state, &position, price)?;
+			ensure!(!before.liquidatable(), Error::<T>::PositionLiquidatable);
+		}
+		let fill_price = math::fill_price(
+			price,
+			state.open_interest.skew(),
+			delta,
+			params.skew_scale,
+			params.max_price_impact,
+		)
+		.ok_or(Error::<T>::Overflow)?;
+		let within_limit =
+			if delta > 0 { fill_price <= acceptable_price } else { fill_price >= acceptable_price };
+		ensure!(within_limit, Error::<T>::PriceLimitExceeded);
+
+		let index = state.accrual.funding_index;
+		let fill = Self::fill(&old, delta, fill_price, index)?;
+		let traded = math::value(amount, fill_price, true).ok_or(Error::<T>::Overflow)?;
+		let fee = params.trading_fee.mul_ceil(traded);
+		let loss = if fill.realized < 0 { fill.realized.unsigned_abs() } else { 0 };
+		let mut margin = position
+			.margin
+			.checked_sub(loss.saturating_add(fee))
+			.ok_or(Error::<T>::InsufficientMargin)?;
+		let reduces = !adds_risk;
+		let release = if new_size == 0 {
+			margin
+		} else if reduces {
+			math::mul_div(margin, fill.closing, old.size.unsigned_abs(), false)
+				.ok_or(Error::<T>::Overflow)?
+		} else {
+			0
+		};
+		margin.saturating_reduce(release);
+		let after = Position { size: fill.size, entry: fill.entry, margin, funding_index: index };
+
+		let interest = Self::moved_interest(&state.open_interest, &old, &after)?;
+		if interest.long_size > state.open_interest.long_size {
+			ensure!(
+				interest.long_size <= params.max_long_size,
+				Error::<T>::OpenInterestCapExceeded
+			);
+		}
+		if interest.short_size > state.open_interest.short_size {
+			ensure!(
+				interest.short_size <= params.max_short_size,
+				Error::<T>::OpenInterestCapExceeded
+			);
+		}
+		if new_size != 0 {
+			let health = Self::health(&state, &after, price)?;
+			if adds_risk {
+				Self::ensure_initial(&params, &health, health.equity)?;
+			} else {
+				ensure!(!health.liquidatable(), Error::<T>::InsufficientMargin);
+			}
+		}
+		if old.size == 0 {
+			ensure!(
+				Traders::<T>::decode_len(market).unwrap_or(0)
+					< T::MaxPositionsPerMarket::get() as usize,
+				Error::<T>::TooManyPositions
+			);
+		}
+
+		// Every check passed: move the money, then write.
+		let silo = state.silo;
+		if !margin_in.is_zero() {
+			T::Ledger::lock_margin(silo, who, margin_in)?;
+		}
+		Self::settle_realized(silo, who, market, &mut state, fill.realized)?;
+		if !fee.is_zero() {
+			T::Ledger::charge_fee(silo, who, fee)?;
+		}
+		if !release.is_zero() {
+			T::Ledger::release_margin(silo, who, release)?;
+		}
+		state.open_interest = interest;
+		Self::store_position(who, market, &old, &after)?;
+		Markets::<T>::insert(market, state);
+		Self::deposit_event(Event::PositionChanged {
+			who: who.clone(),
+			market,
+			size_delta: delta,
+			size: after.size,
+			fill_price,
+			fee,
+			realized: fill.realized,
+			funding: fill.funding,
+			margin: after.margin,
+		});
+		Ok(())
+	}
+
+	/// Pays a realized result: a profit from the pool to free margin (what the pool cannot pay
+	/// is recorded as unpaid), a loss from the position's margin (the caller made sure the
+	/// margin covers it).
+	pub(crate) fn settle_realized(
+		silo: SiloId,
+		who: &T::AccountId,
+		market: MarketId,
+		state: &mut MarketOf<T>,
+		realized: SignedBalance,
+	) -> Result<(Balance, Balance), DispatchError> {
+		if realized > 0 {
+			let settlement = T::Ledger::realize_profit(silo, who, realized.unsigned_abs())?;
+			if !settlement.unpaid.is_zero() {
+				state.unpaid_profit = state.unpaid_profit.saturating_add(settlement.unpaid);
+				Self::deposit_event(Event::ProfitUnpaid {
+					who: who.clone(),
+					market,
+					amount: settlement.unpaid,
+				});
+			}
+			Ok((settlement.paid, settlement.unpaid))
+		} else {
+			if realized < 0 {
+				T::Ledger::realize_loss(silo, who, realized.unsigned_abs())?;
+			}
+			Ok((0, 0))
+		}
+	}
+
+	/// The market's open interest with `old` replaced by `new`.
+	pub(crate) fn moved_interest(
+		interest: &OpenInterest,
+		old: &Position,
+		new: &Position,
+	) -> Result<OpenInterest, DispatchError> {
+		let mut moved = *interest;
+		Self::count_position(&mut moved, old, false)?;
+		Self::count_position(&mut moved, new, true)?;
+		Ok(moved)
+	}
+
+	/// Adds (or takes away) a position's contribution to its market's open interest.
+	pub(crate) fn count_position(
+		interest: &mut OpenInterest,
+		position: &Position,
+		add: bool,
+	) -> Result<(), DispatchError> {
+		if position.size == 0 {
+			return Ok(());
+		}
+		let overflow = || DispatchError::from(Error::<T>::Overflow);
+		let size = position.size.unsigned_abs();
+		let basis =
+			math::funding_basis(position.size, position.funding_index).ok_or_else(overflow)?;
+		let (side_size, side_entry) = if position.size > 0 {
+			(&mut interest.long_size, &mut interest.long_entry)
+		} else {
+			(&mut interest.short_size, &mut interest.short_entry)
+		};
+		if add {
+			*side_size = side_size.checked_add(size).ok_or_else(overflow)?;
+			*side_entry = side_entry.checked_add(position.entry).ok_or_else(overflow)?;
+			interest.funding_basis =
+				interest.funding_basis.checked_add(basis).ok_or_else(overflow)?;
+		} else {
+			*side_size = side_size.checked_sub(size).ok_or_else(overflow)?;
+			*side_entry = side_entry.checked_sub(position.entry).ok_or_else(overflow)?;
+			interest.funding_basis =
+				interest.funding_basis.checked_sub(basis).ok_or_else(overflow)?;
+		}
+		Ok(())
+	}
+
+	/// Writes a position (removing it and its queue entry when closed) and the market's trader
+	/// list.
+	pub(crate) fn store_position(
+		who: &T::AccountId,
+		market: MarketId,
+		old: &Position,
+		new: &Position,
+	) -> DispatchResult {
+		if new.size == 0 {
+			Positions::<T>::remove(who, market);
+			Traders::<T>::mutate(market, |traders| {
+				if let Some(index) = traders.iter().position(|trader| trader == who) {
+					traders.swap_remove(index);
+				}
+			});
+			LiquidationQueue::<T>::mutate(|queue| {
+				queue.retain(|(account, queued)| !(account == who && *queued == market))
+			});
+		} else {
+			if old.size == 0 {
+				Traders::<T>::try_mutate(market, |traders| traders.try_push(who.clone()))
+					.map_err(|_| Error::<T>::TooManyPositions)?;
+			}
+			Positions::<T>::insert(who, market, new);
+		}
+		Ok(())
+	}
+
+	/// `close_position`: the whole position, as a reduce-only trade.
+	pub(crate) fn do_close_position(
+		who: &T::AccountId,
+		market: MarketId,
+		acceptable_price: FixedU128,
+	) -> DispatchResult {
+		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
+		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+		Self::do_trade(who, market, delta, 0, acceptable_price, true)
+	}
+
+	/// `add_margin`: always allowed (also liquidatable, also halted): more margin only makes
+	/// the position safer.
+	pub(crate) fn do_add_margin(
+		who: T::AccountId,
+		market: MarketId,
+		amount: Balance,
+	) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::Zero);
+		let state = Self::market(market)?;
+		let mut position = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
+		position.margin = position.margin.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		T::Ledger::lock_margin(state.silo, &who, amount)?;
+		Positions::<T>::insert(&who, market, position);
+		Self::deposit_event(Event::MarginAdded { who, market, amount });
+		Ok(())
+	}
+
+	/// `remove_margin`: at a Fresh price, leaving the initial requirement met within the
+	/// leverage cap with unrealized profit not counted (unrealized losses and owed funding are).
+	pub(crate) fn do_remove_margin(
+		who: T::AccountId,
+		market: MarketId,
+		amount: Balance,
+	) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::Zero);
+		let mut state = Self::market(market)?;
+		let mut position = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
+		let price = Self::fresh_unit_price(market, &state.params)?;
+		Self::accrue(market, &mut state, Some(price))?;
+		position.margin =
+			position.margin.checked_sub(amount).ok_or(Error::<T>::InsufficientMargin)?;
+		let health = Self::health(&state, &position, price)?;
+		let withdrawable_equity = math::equity(position.margin, health.pnl.min(0), health.funding)
+			.ok_or(Error::<T>::Overflow)?;
+		Self::ensure_initial(&state.params, &health, withdrawable_equity)?;
+
+		T::Ledger::release_margin(state.silo, &who, amount)?;
+		Positions::<T>::insert(&who, market, position);
+		Markets::<T>::insert(market, state);
+		Self::deposit_event(Event::MarginRemoved { who, market, amount });
+		Ok(())
+	}
+}

@@ -1,0 +1,148 @@
+//! What the runtime API serves: each account's health, the liquidatable positions, the
+//! stress test per silo, and the traders' net unrealized PnL per silo (which the silos use to
+//! price LP shares).
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// Traders' net unrealized PnL against `silo` (positive: the pool owes them), at the last
+	/// prices, or with every unit price of `shocked` markets multiplied by its factor.
+	pub(crate) fn net_trader_pnl_in(
+		silo: SiloId,
+		shock: Option<(Option<MarketId>, FixedU128)>,
+	) -> SignedBalance {
+		let mut total: SignedBalance = 0;
+		for (market, state) in Markets::<T>::iter() {
+			if state.silo != silo {
+				continue;
+			}
+			let state = Self::with_accrual(market, state);
+			let Some(mut price) = Self::unit_price_if_any(market, &state.params) else { continue };
+			if let Some((target, factor)) = shock {
+				if target.is_none_or(|target| target == market) {
+					price = price.saturating_mul(factor);
+				}
+			}
+			total = total.saturating_add(Self::market_pnl(&state, price).unwrap_or_default());
+		}
+		total
+	}
+
+	/// The net PnL of every position of a market at `price`, less the funding they owe, from
+	/// the market's totals alone.
+	pub(crate) fn market_pnl(state: &MarketOf<T>, price: FixedU128) -> Option<SignedBalance> {
+		let interest = &state.open_interest;
+		let longs = math::price_pnl(interest.long_size, price, interest.long_entry, true)?;
+		let shorts = math::price_pnl(interest.short_size, price, interest.short_entry, false)?;
+		let owed = math::funding_basis(interest.skew(), state.accrual.funding_index)?
+			.checked_sub(interest.funding_basis)?;
+		longs.checked_add(shorts)?.checked_sub(owed)
+	}
+
+	/// Every position of `who`, with its health at the last oracle price.
+	pub fn account_health(who: &T::AccountId) -> Vec<PositionHealth> {
+		let mut report = Vec::new();
+		for (market, position) in Positions::<T>::iter_prefix(who) {
+			let Some(state) = Markets::<T>::get(market) else { continue };
+			let state = Self::with_accrual(market, state);
+			let Some(price) = Self::unit_price_if_any(market, &state.params) else { continue };
+			let Ok(health) = Self::health(&state, &position, price) else { continue };
+			let liquidation_price = math::liquidation_price(
+				position.size,
+				position.entry,
+				position.margin,
+				health.funding,
+				health.maintenance_fraction,
+			)
+			.and_then(|unit| unit.checked_div(&state.params.value_scale));
+			report.push(PositionHealth {
+				market,
+				silo: state.silo,
+				size: position.size,
+				entry: position.entry,
+				margin: position.margin,
+				equity: health.equity,
+				pnl: health.pnl,
+				funding_owed: health.funding,
+				initial_requirement: health.initial,
+				maintenance_requirement: health.maintenance,
+				liquidation_price,
+				liquidatable: health.liquidatable(),
+			});
+		}
+		report
+	}
+
+	/// The liquidatable positions at the last prices: the `count` (at most 1_000) after the
+	/// first `start`, walking markets in storage order and their traders in list order.
+	pub fn liquidatable(start: u32, count: u32) -> Vec<(T::AccountId, MarketId)> {
+		let count = count.min(1_000) as usize;
+		let mut found = Vec::new();
+		let mut skipped = 0u32;
+		for (market, state) in Markets::<T>::iter() {
+			let state = Self::with_accrual(market, state);
+			let Some(price) = Self::unit_price_if_any(market, &state.params) else { continue };
+			for who in Traders::<T>::get(market) {
+				let Some(position) = Positions::<T>::get(&who, market) else { continue };
+				if !Self::health(&state, &position, price).is_ok_and(|h| h.liquidatable()) {
+					continue;
+				}
+				if skipped < start {
+					skipped += 1;
+					continue;
+				}
+				if found.len() >= count {
+					return found;
+				}
+				found.push((who, market));
+			}
+		}
+		found
+	}
+
+	/// What a price shock of `shock` (-0.3 = prices 30% lower; at least -1) to `market`, or to
+	/// every market if `None`, would do to each silo with markets: the bad debt (negative
+	/// equity) it would leave, the positions it would make liquidatable, the traders' net PnL,
+	/// and the part of the bad debt the insurance fund could not pay.
+	pub fn stress_test(market: Option<MarketId>, shock: FixedI128) -> Vec<SiloStress> {
+		let factor = FixedI128::one().saturating_add(shock);
+		let factor = if factor.is_negative() {
+			FixedU128::zero()
+		} else {
+			FixedU128::from_inner(factor.into_inner().unsigned_abs())
+		};
+		let mut silos: BTreeMap<SiloId, SiloStress> = BTreeMap::new();
+		for (id, state) in Markets::<T>::iter() {
+			let stress = silos
+				.entry(state.silo)
+				.or_insert_with(|| SiloStress { silo: state.silo, ..Default::default() });
+			if market.is_some_and(|target| target != id) {
+				continue;
+			}
+			let state = Self::with_accrual(id, state);
+			let Some(price) = Self::unit_price_if_any(id, &state.params) else { continue };
+			let shocked = price.saturating_mul(factor);
+			for who in Traders::<T>::get(id) {
+				let Some(position) = Positions::<T>::get(&who, id) else { continue };
+				let Ok(health) = Self::health(&state, &position, shocked) else { continue };
+				if health.liquidatable() {
+					stress.liquidatable = stress.liquidatable.saturating_add(1);
+				}
+				if health.equity < 0 {
+					stress.bad_debt = stress.bad_debt.saturating_add(health.equity.unsigned_abs());
+				}
+			}
+		}
+		silos
+			.into_values()
+			.map(|mut stress| {
+				let (insurance, _) = T::Ledger::insurance(stress.silo).unwrap_or_default();
+				stress.insurance = insurance;
+				stress.pool = T::Ledger::pool(stress.silo).unwrap_or_default();
+				stress.trader_pnl = Self::net_trader_pnl_in(stress.silo, Some((market, factor)));
+				stress.uncovered = stress.bad_debt.saturating_sub(insurance);
+				stress
+			})
+			.collect()
+	}
+}
