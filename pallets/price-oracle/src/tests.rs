@@ -693,27 +693,67 @@ fn the_worker_runs_only_every_report_interval() {
 #[test]
 fn signed_reports_never_panic_on_arbitrary_prices() {
 	use proptest::prelude::*;
-	proptest!(ProptestConfig::with_cases(200), |(prices in proptest::collection::vec(1u128..u128::MAX, 3))| {
+	// The band is [1, 10_000_000]: inner values [1e18, 1e25]. Three in four draws land inside it,
+	// so the acceptance and aggregation paths run as often as the refusal path.
+	let (low, high) =
+		(FixedU128::from_u32(1).into_inner(), FixedU128::from_u32(10_000_000).into_inner());
+	let price = prop_oneof![3 => low..=high, 1 => 1u128..u128::MAX];
+	proptest!(ProptestConfig::with_cases(200), |(prices in proptest::collection::vec(price, 3))| {
 		new_test_ext().execute_with(|| {
 			for (price, feeder) in prices.iter().zip([alice(), bob(), charlie()]) {
-				let _ = submit(1, FixedU128::from_inner(*price), feeder);
+				let in_band = (low..=high).contains(price);
+				let outcome = submit(1, FixedU128::from_inner(*price), feeder);
+				prop_assert_eq!(outcome, if in_band { Ok(()) } else { Err(pool(5)) });
+			}
+			// Three reports of four feeders make the quorum: the median is the price.
+			if prices.iter().all(|price| (low..=high).contains(price)) {
+				let mut sorted = prices.clone();
+				sorted.sort();
+				prop_assert_eq!(last_price().price, FixedU128::from_inner(sorted[1]));
+			} else {
+				prop_assert_eq!(Prices::<Test>::get(BTC), None);
 			}
 			PriceOracle::do_try_state().expect("invariants hold");
-		});
+			Ok(())
+		})?;
 	});
 }
 
 #[test]
 fn the_call_weight_covers_aggregation_at_max_feeders() {
-	new_test_ext().execute_with(|| {
-		let first = report(1, p(100), alice());
-		let call = Call::<Test>::submit_report { signature: sign(&first, &alice()), report: first };
-		let declared = call.get_dispatch_info().call_weight;
-		assert_eq!(
-			declared,
-			<() as WeightInfo>::submit_report_aggregate(8)
-				.saturating_add(RecordUpdates::max_weight())
-		);
+	// `MaxFeeders` (8) feeders and a quorum of all of them: the last report aggregates the
+	// largest round there can be. Every report's actual weight must be within what the pool
+	// and the block were told beforehand, and each is charged for what it did.
+	let seeds = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve", "//Ferdie", "//One", "//Two"];
+	new_test_ext_with_keys(&seeds).execute_with(|| {
+		for seed in &seeds[4..] {
+			assert_ok!(PriceOracle::add_feeder(RuntimeOrigin::root(), key(seed)));
+		}
+		assert_eq!(Feeders::<Test>::get().len(), 8, "the set is at MaxFeeders");
+		let mut params = Params::<Test>::get();
+		(params.quorum_numerator, params.quorum_denominator) = (1, 1);
+		assert_ok!(PriceOracle::set_params(RuntimeOrigin::root(), params));
+
+		let collect = <() as WeightInfo>::submit_report_collect();
+		let aggregate_all = <() as WeightInfo>::submit_report_aggregate(8)
+			.saturating_add(RecordUpdates::max_weight());
+		for (index, seed) in seeds.iter().enumerate() {
+			let feeder = key(seed);
+			let report = report(1, p(100 + index as u64), feeder.clone());
+			let call = Call::<Test>::submit_report { signature: sign(&report, &feeder), report };
+			let declared = call.get_dispatch_info().call_weight;
+			let post = call
+				.dispatch_bypass_filter(frame_system::Origin::<Test>::Authorized.into())
+				.expect("a valid report");
+			let actual = post.actual_weight.expect("the call reports what it used");
+			assert!(actual.all_lte(declared), "report {index}: {actual:?} > {declared:?}");
+			let last = index + 1 == seeds.len();
+			assert_eq!(actual, if last { aggregate_all } else { collect });
+		}
+		// The eighth report closed the round with all eight: 100..=107, an even count, so the
+		// median is the mean of the middle two, 103.5.
+		assert_eq!(last_price().reports, 8);
+		assert_eq!(last_price().price, FixedU128::from_rational(207, 2));
 	});
 }
 
