@@ -124,6 +124,40 @@ fn health(who: AccountId) -> crate::PositionHealth {
 }
 
 #[test]
+fn a_winner_whose_fee_outgrew_its_margin_still_closes_paying_the_rest_from_its_profit() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		// Skew 0, buy 100: impact 100 / 2_000_000 = 0.005%, fill 100.005, entry 10_000.5
+		// rounded up to 10_001; fee 0.1% of 10_001 rounded up = 11; margin 2_000 - 11.
+		assert_ok!(buy(ALICE, 100, 2_000));
+		assert_eq!(position(ALICE).margin, 1_989);
+		// The price goes 300x. Closing sells 100 from skew 100 to 0: average premium 0.005%,
+		// fill 30_001.5, value 3_000_150; profit 3_000_150 - 10_001 = 2_990_149; fee 0.1% of
+		// 3_000_150 rounded up = 3_001, more than the whole margin (1_989). The margin pays
+		// 1_989 of it, the profit the other 1_012.
+		MockPrices::set(MARKET, fixed(30_000));
+		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
+		System::assert_last_event(
+			Event::PositionChanged {
+				who: ALICE,
+				market: MARKET,
+				size_delta: -100,
+				size: 0,
+				fill_price: rational(60_003, 2),
+				fee: 3_001,
+				realized: 2_990_149,
+				funding: 0,
+				margin: 0,
+			}
+			.into(),
+		);
+		// 100_000 - 2_000 locked + 2_990_149 profit - 1_012 of the fee; nothing stays locked.
+		assert_eq!(free(ALICE), 3_087_137);
+		assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &ALICE), 0);
+	});
+}
+
+#[test]
 fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit() {
 	new_test_ext().execute_with(|| {
 		setup(10_000_000);

@@ -103,10 +103,15 @@ impl<T: Config> Pallet<T> {
 		let traded = math::value(amount, fill_price, true).ok_or(Error::<T>::Overflow)?;
 		let fee = params.trading_fee.mul_ceil(traded);
 		let loss = if fill.realized < 0 { fill.realized.unsigned_abs() } else { 0 };
-		let mut margin = position
-			.margin
-			.checked_sub(loss.saturating_add(fee))
-			.ok_or(Error::<T>::InsufficientMargin)?;
+		let profit = if fill.realized > 0 { fill.realized.unsigned_abs() } else { 0 };
+		let after_loss = position.margin.checked_sub(loss).ok_or(Error::<T>::InsufficientMargin)?;
+		// The fee comes from the position's margin; what the margin cannot cover comes out of
+		// the profit this trade realizes, so a winner whose margin was sized at a far lower
+		// price can still close. Never from anywhere else.
+		let fee_from_margin = fee.min(after_loss);
+		let fee_from_profit = fee.saturating_sub(fee_from_margin);
+		ensure!(fee_from_profit <= profit, Error::<T>::InsufficientMargin);
+		let mut margin = after_loss.saturating_sub(fee_from_margin);
 		let reduces = !adds_risk;
 		let release = if new_size == 0 {
 			margin
@@ -154,6 +159,11 @@ impl<T: Config> Pallet<T> {
 			T::Ledger::lock_margin(silo, who, margin_in)?;
 		}
 		Self::settle_realized(silo, who, market, &mut state, fill.realized)?;
+		if !fee_from_profit.is_zero() {
+			// The profit was just paid to free margin; the ledger charges fees from locked margin.
+			// If the pool could not pay it, free margin may be short and the trade fails whole.
+			T::Ledger::lock_margin(silo, who, fee_from_profit)?;
+		}
 		if !fee.is_zero() {
 			T::Ledger::charge_fee(silo, who, fee)?;
 		}

@@ -138,13 +138,44 @@ proptest! {
 				check_invariants();
 				prop_assert_eq!(units(), start, "after {:?}", op);
 			}
-			// Whatever is left can be wound down: liquidate what is liquidatable, then close.
+			// Whatever is left can be wound down: liquidate what is liquidatable, then close
+			// the rest at the same price; no margin stays locked. One known exception (issue 16):
+			// a winner whose profit the pool cannot pay in full, and whose margin and paid profit
+			// cannot cover the fee, cannot close until unpaid profit becomes a claim in the books.
+			let mut stuck = Vec::new();
 			for who in TRADERS {
 				let _ = with_storage_layer(|| {
 					PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), who, MARKET)
 						.map_err(|e| e.error)
 				});
+				let Some(position) = Positions::<Test>::get(who, MARKET) else {
+					prop_assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &who), 0);
+					continue;
+				};
+				let limit = if position.size > 0 { FixedU128::zero() } else { fixed(u32::MAX) };
+				let profit = health(who).pnl;
+				let closed = with_storage_layer(|| {
+					PerpetualMargin::close_position(RuntimeOrigin::signed(who), MARKET, limit)
+				});
+				match closed {
+					Ok(()) => {
+						prop_assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &who), 0);
+					},
+					Err(error) => {
+						let unpayable = profit > 0 && profit.unsigned_abs() > books().pool;
+						prop_assert!(
+							unpayable
+								&& error == pallet_collateral_silos::Error::<Test>::InsufficientFreeMargin.into(),
+							"closing {:?} (profit {}, pool {}) failed: {:?} after {:?}",
+							position, profit, books().pool, error, ops
+						);
+						stuck.push(who);
+					},
+				}
 			}
+			let mut left = Traders::<Test>::get(MARKET).into_inner();
+			left.sort();
+			prop_assert_eq!(left, stuck);
 			check_invariants();
 			prop_assert_eq!(units(), start);
 			Ok(())
