@@ -22,19 +22,6 @@ const CAROL: AccountId = 4;
 const KEEPER: AccountId = 5;
 const DONOR: AccountId = 6;
 
-/// The aggregate the oracle hands to `OnPriceUpdate` for `market`'s current (mock) price and
-/// volatility, as the runtime does right after storing it.
-pub(crate) fn aggregate_of(market: u32) -> bulwark_primitives::Aggregate<u64> {
-	use bulwark_primitives::PriceFeed;
-	let oracle = MockPrices::price(market).expect("the test set a price");
-	bulwark_primitives::Aggregate {
-		price: oracle.price,
-		round: 0,
-		block: oracle.updated_at,
-		volatility: MockPrices::volatility(market).unwrap_or_default(),
-	}
-}
-
 fn fixed(n: u32) -> FixedU128 {
 	FixedU128::from_u32(n)
 }
@@ -696,10 +683,10 @@ fn a_price_update_queues_the_liquidatable_and_a_liquidation_unqueues_them() {
 		assert_ok!(buy(ALICE, 1_000, 11_000));
 		assert_ok!(buy(BOB, 1_000, 50_000));
 		MockPrices::set(MARKET, fixed(90));
-		PerpetualMargin::on_price_update(MARKET, &aggregate_of(MARKET));
+		PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
 		assert_eq!(LiquidationQueue::<Test>::get().into_inner(), vec![(ALICE, MARKET)]);
 		// A second update does not queue her twice.
-		PerpetualMargin::on_price_update(MARKET, &aggregate_of(MARKET));
+		PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
 		assert_eq!(LiquidationQueue::<Test>::get().len(), 1);
 		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![(ALICE, MARKET)]);
 		assert_eq!(PerpetualMargin::liquidatable(1, 10), vec![]);

@@ -1,6 +1,6 @@
 //! The oracle, as a test sets it.
 
-use bulwark_primitives::{MarketId, OraclePrice, PriceFeed, PriceStatus};
+use bulwark_primitives::{Aggregate, MarketId, OraclePrice, PriceFeed, PriceStatus};
 use core::marker::PhantomData;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
@@ -58,6 +58,19 @@ impl<R: frame_system::Config> MockPrices<R> {
 	pub fn set_at(market: MarketId, price: FixedU128, block: BlockNumberFor<R>) {
 		let block: u64 = block.unique_saturated_into();
 		PRICES.with(|p| p.borrow_mut().insert(market, (price, block, PriceStatus::Fresh)));
+	}
+
+	/// What the oracle hands to `OnPriceUpdate` for `market`'s price and volatility as set (it
+	/// calls right after storing them): the price, its block and the volatility (0 when unset).
+	/// The round is 0: no stand-in listener reads it. Panics if the test set no price.
+	pub fn aggregate(market: MarketId) -> Aggregate<BlockNumberFor<R>> {
+		let oracle = Self::price(market).expect("the test set a price");
+		Aggregate {
+			price: oracle.price,
+			round: 0,
+			block: oracle.updated_at,
+			volatility: Self::volatility(market).unwrap_or_default(),
+		}
 	}
 }
 

@@ -30,7 +30,7 @@ fn setup_without_funding(pool: u128) {
 /// A new aggregate: the oracle's price and its `OnPriceUpdate` call, as in the runtime.
 fn aggregate(price: FixedU128) {
 	MockPrices::set(MARKET, price);
-	PerpetualMargin::on_price_update(MARKET, &super::aggregate_of(MARKET));
+	PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
 }
 
 fn queue() -> Vec<(AccountId, u32)> {

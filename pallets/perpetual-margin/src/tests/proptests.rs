@@ -98,7 +98,7 @@ fn apply(op: &Op, price: &mut FixedU128) {
 				MockPrices::set(MARKET, *price);
 				<PerpetualMargin as bulwark_primitives::OnPriceUpdate<u64>>::on_price_update(
 					MARKET,
-					&super::aggregate_of(MARKET),
+					&MockPrices::aggregate(MARKET),
 				);
 				Ok(())
 			},
