@@ -41,9 +41,24 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// `trade`: `who`'s position in `market` (none yet: an empty one) changed by `delta`.
 	pub(crate) fn do_trade(
 		who: &T::AccountId,
 		market: MarketId,
+		delta: SignedBalance,
+		margin_in: Balance,
+		acceptable_price: FixedU128,
+		reduce_only: bool,
+	) -> DispatchResult {
+		let old = Positions::<T>::get(who, market).unwrap_or_default();
+		Self::trade_position(who, market, old, delta, margin_in, acceptable_price, reduce_only)
+	}
+
+	/// A trade of `delta` on `old`, the position as stored (read once by the caller).
+	fn trade_position(
+		who: &T::AccountId,
+		market: MarketId,
+		old: Position,
 		delta: SignedBalance,
 		margin_in: Balance,
 		acceptable_price: FixedU128,
@@ -55,7 +70,6 @@ impl<T: Config> Pallet<T> {
 		let params = state.params.clone();
 		let amount = delta.unsigned_abs();
 		ensure!(amount <= MAX_SIZE, Error::<T>::PositionTooLarge);
-		let old = Positions::<T>::get(who, market).unwrap_or_default();
 		let new_size = old.size.checked_add(delta).ok_or(Error::<T>::Overflow)?;
 		let flips = old.size != 0 && new_size != 0 && (old.size > 0) != (new_size > 0);
 		let adds_risk = new_size.unsigned_abs() > old.size.unsigned_abs() || flips;
@@ -296,7 +310,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
-		Self::do_trade(who, market, delta, 0, acceptable_price, true)
+		Self::trade_position(who, market, position, delta, 0, acceptable_price, true)
 	}
 
 	/// `add_margin`: always allowed (also liquidatable, also halted): more margin only makes
