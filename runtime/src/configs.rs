@@ -199,7 +199,7 @@ impl pallet_collateral_silos::Config for Runtime {
 	type MaxQueuedWithdrawals = ConstU32<256>;
 	type MaxPayoutsPerSilo = ConstU32<16>;
 	type Status = CircuitBreaker;
-	type TraderPnl = PerpetualMargin;
+	type Marks = PerpetualMargin;
 	type OnSiloEvent = CircuitBreaker;
 	type WeightInfo = crate::weights::pallet_collateral_silos::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -360,6 +360,7 @@ impl pallet_perpetual_margin::benchmarking::BenchmarkHelper<AccountId> for Margi
 			silo,
 			crate::USDB_ASSET_ID,
 			amount,
+			0,
 		);
 	}
 	fn set_price(market: bulwark_primitives::MarketId, price: sp_runtime::FixedU128) {

@@ -43,6 +43,10 @@ pub fn usdb_silo_params() -> SiloParams<crate::BlockNumber> {
 		// While rate-limited: 10% of the pool per hour.
 		withdrawal_limit: Permill::from_percent(10),
 		withdrawal_window: 60 * MINUTES,
+		// An LP's withdrawal waits ten minutes, priced at the lower of its value then and now.
+		lp_cooldown: 10 * MINUTES,
+		// The pool keeps what the winners would be owed after a 25% move against it.
+		reserve_move: Permill::from_percent(25),
 	}
 }
 
@@ -181,6 +185,8 @@ fn perp_params(
 		max_position_size: max_coins * SIZE_UNITS_PER_COIN,
 		max_long_size: 10 * max_coins * SIZE_UNITS_PER_COIN,
 		max_short_size: 10 * max_coins * SIZE_UNITS_PER_COIN,
+		// Each side's open interest within half of the silo's pool (less its claims).
+		max_open_interest_to_pool: FixedU128::saturating_from_rational(1, 2),
 		// A trade of 1% of this skew moves its own fill by 0.5%.
 		skew_scale: 100 * max_coins * SIZE_UNITS_PER_COIN,
 		max_price_impact: FixedU128::saturating_from_rational(1, 100),

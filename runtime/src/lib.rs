@@ -244,9 +244,16 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations this runtime runs when it replaces an older one (`on_runtime_upgrade`,
 /// before any pallet's hooks). Each is a `VersionedMigration` from a pallet's storage version to
-/// the next, with try-runtime `pre_upgrade`/`post_upgrade` checks. None is due: no Bulwark
-/// pallet's storage layout has changed since version 0.
-type Migrations = ();
+/// the next, with try-runtime `pre_upgrade`/`post_upgrade` checks, and a no-op once its pallet
+/// is past its version.
+/// - silos 0 -> 1: LP cooldown and reserve move in the parameters, claims and pending shares in
+///   the books, the locked shares;
+/// - margin 0 -> 1: the open-interest-to-pool ratio, open interest recounted per side (funding
+///   basis and margin), the unpaid-profit record dropped.
+type Migrations = (
+	pallet_collateral_silos::migrations::MigrateV0ToV1<Runtime>,
+	pallet_perpetual_margin::migrations::MigrateV0ToV1<Runtime>,
+);
 
 pub type Executive = frame_executive::Executive<
 	Runtime,

@@ -439,7 +439,8 @@ fn bad_debt_in_the_silo_gates_its_withdrawals_and_the_api_reports_it() {
 			RuntimeOrigin::signed(lp),
 			0,
 			USDB_ASSET_ID,
-			10_000 * USDB
+			10_000 * USDB,
+			0
 		));
 		frame_support::assert_ok!(CollateralSilos::deposit_margin(
 			RuntimeOrigin::signed(trader.clone()),

@@ -37,7 +37,7 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
   //    each step of the served price goes 0.4% below its group's level.
   const silo = await api.query.collateralSilos.silos(0);
   if (silo.unwrap().books.pool.toBigInt() < 200_000n * USDB) {
-    await send(api.tx.collateralSilos.addLiquidity(0, USDB_ASSET, 500_000n * USDB), charlie);
+    await send(api.tx.collateralSilos.addLiquidity(0, USDB_ASSET, 500_000n * USDB, 0), charlie);
   }
   const notional = (price * Number(SIZE)) / 100; // USDB units: size * price * 10^6 / 10^8
   const drop = (g) => 0.03 + 0.015 * g;

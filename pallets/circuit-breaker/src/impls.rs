@@ -1,8 +1,8 @@
 //! The primitives traits the breakers implement for the rest of the runtime: they tell the
 //! margin engine and the silos what each market and silo allows ([`TradingStatus`], including
 //! whether a price is recent enough to liquidate at), hear every new oracle aggregate and trip
-//! the band at once ([`OnPriceUpdate`]), and hear the silos' withdrawals and bad debt and trip
-//! withdrawals at once ([`OnSiloEvent`]).
+//! the band at once ([`OnPriceUpdate`]), and hear the silos' withdrawals, bad debt, reserve
+//! and books and trip withdrawals at once ([`OnSiloEvent`]).
 
 use super::*;
 use bulwark_primitives::Aggregate;
@@ -91,6 +91,47 @@ impl<T: Config> OnSiloEvent for Pallet<T> {
 		let params = Params::<T>::get();
 		state.bad_debt_until = Some(now.saturating_add(params.bad_debt_window));
 		Self::trip_withdrawals_now(silo, &mut state, &params);
+		Silos::<T>::insert(silo, state);
+	}
+
+	/// The tripwire's verdict on the silo's pool: rate-limits withdrawals at once while it is
+	/// short; recovery (after `recovery_blocks` clear) is the per-block pass's.
+	fn on_reserve(silo: SiloId, short: bool) {
+		if ReserveShort::<T>::contains_key(silo) == short {
+			return;
+		}
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		if short {
+			ReserveShort::<T>::insert(silo, ());
+			let params = Params::<T>::get();
+			Self::trip_withdrawals_now(silo, &mut state, &params);
+			Silos::<T>::insert(silo, state);
+		} else {
+			ReserveShort::<T>::remove(silo);
+		}
+	}
+
+	/// An accounting bug stops at its silo: withdrawals Frozen and new risk stopped, as a
+	/// guardian would, until governance lifts them.
+	fn on_books_mismatch(silo: SiloId) {
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		if state.manual_withdrawals < WithdrawalStatus::Frozen {
+			Self::deposit_event(Event::SiloWithdrawals {
+				silo,
+				from: state.manual_withdrawals,
+				to: WithdrawalStatus::Frozen,
+				reason: Reason::BooksMismatch,
+			});
+			state.manual_withdrawals = WithdrawalStatus::Frozen;
+		}
+		if !state.manual_risk_blocked {
+			state.manual_risk_blocked = true;
+			Self::deposit_event(Event::SiloNewRisk {
+				silo,
+				accepted: false,
+				reason: Reason::BooksMismatch,
+			});
+		}
 		Silos::<T>::insert(silo, state);
 	}
 

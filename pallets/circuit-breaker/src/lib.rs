@@ -119,6 +119,11 @@ pub mod pallet {
 	pub type Silos<T: Config> =
 		CountedStorageMap<_, Twox64Concat, SiloId, SiloBreaker<BlockNumberFor<T>>, OptionQuery>;
 
+	/// Silos whose pool was below its traders' claims and reserve at the end of the last block
+	/// (the silos' tripwire says so): their withdrawals stay rate-limited meanwhile.
+	#[pallet::storage]
+	pub type ReserveShort<T: Config> = StorageMap<_, Twox64Concat, SiloId, (), OptionQuery>;
+
 	/// Chain-wide emergency: every market ReduceOnly.
 	#[pallet::storage]
 	pub type Emergency<T> = StorageValue<_, bool, ValueQuery>;

@@ -216,6 +216,68 @@ fn bad_debt_rate_limits_withdrawals_for_its_window() {
 }
 
 #[test]
+fn a_pool_below_its_reserve_rate_limits_withdrawals_until_it_has_been_clear_for_a_while() {
+	new_test_ext().execute_with(|| {
+		run_to_block(5);
+		Breakers::on_reserve(SILO, true);
+		assert_eq!(withdrawals(), W::RateLimited);
+		System::assert_has_event(
+			Event::SiloWithdrawals {
+				silo: SILO,
+				from: W::Normal,
+				to: W::RateLimited,
+				reason: Reason::ReserveShortfall,
+			}
+			.into(),
+		);
+		// Still short at the end of later blocks: no new event, still rate-limited.
+		let events = System::events().len();
+		Breakers::on_reserve(SILO, true);
+		assert_eq!(System::events().len(), events);
+		run_to_block(100);
+		assert_eq!(withdrawals(), W::RateLimited);
+		// Clear at the end of block 100: the pass of block 101 sees it clear, and 20 clear
+		// blocks later, at 121, it is Normal again.
+		Breakers::on_reserve(SILO, false);
+		run_to_block(120);
+		assert_eq!(withdrawals(), W::RateLimited);
+		run_to_block(121);
+		assert_eq!(withdrawals(), W::Normal);
+	});
+}
+
+#[test]
+fn books_that_differ_from_the_silo_account_freeze_it_until_governance_lifts_it() {
+	new_test_ext().execute_with(|| {
+		run_to_block(5);
+		Breakers::on_books_mismatch(SILO);
+		assert_eq!(withdrawals(), W::Frozen);
+		assert!(!Breakers::silo_accepts_new_risk(SILO));
+		System::assert_has_event(
+			Event::SiloWithdrawals {
+				silo: SILO,
+				from: W::Normal,
+				to: W::Frozen,
+				reason: Reason::BooksMismatch,
+			}
+			.into(),
+		);
+		System::assert_has_event(
+			Event::SiloNewRisk { silo: SILO, accepted: false, reason: Reason::BooksMismatch }
+				.into(),
+		);
+		// A second notice changes nothing and says nothing.
+		let events = System::events().len();
+		Breakers::on_books_mismatch(SILO);
+		assert_eq!(System::events().len(), events);
+		// Nothing automatic lifts it.
+		run_to_block(1_000);
+		assert_eq!(withdrawals(), W::Frozen);
+		assert!(!Breakers::silo_accepts_new_risk(SILO));
+	});
+}
+
+#[test]
 fn a_guardian_trip_stays_until_governance_lifts_it() {
 	new_test_ext().execute_with(|| {
 		let guardian = RuntimeOrigin::signed(GUARDIAN);

@@ -69,7 +69,7 @@ impl<T: Config> Pallet<T> {
 		if state.bad_debt_until.is_some_and(|until| now >= until) {
 			state.bad_debt_until = None;
 		}
-		let (required, reason) = Self::required_withdrawals(&state, params);
+		let (required, reason) = Self::required_withdrawals(silo, &state, params);
 		let from = state.withdrawals;
 		if let Some(to) =
 			step(from, required, &mut state.withdrawals_clear_since, now, params.recovery_blocks)
@@ -113,14 +113,18 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// RateLimited while bad debt gates the silo or this window's withdrawals exceed their share
-	/// of the pool at its start. A silo without a pool has nothing to drain: no surge trigger.
+	/// RateLimited while bad debt gates the silo, its pool is below its claims and reserve, or
+	/// this window's withdrawals exceed their share of the pool at its start. A silo without a pool has nothing to drain: no surge trigger.
 	fn required_withdrawals(
+		silo: SiloId,
 		state: &SiloBreaker<BlockNumberFor<T>>,
 		params: &BreakerParams<BlockNumberFor<T>>,
 	) -> (WithdrawalStatus, Reason) {
 		if state.bad_debt_until.is_some() {
 			return (WithdrawalStatus::RateLimited, Reason::BadDebt);
+		}
+		if ReserveShort::<T>::contains_key(silo) {
+			return (WithdrawalStatus::RateLimited, Reason::ReserveShortfall);
 		}
 		let allowed = params.withdrawal_max_share.saturating_mul_int(state.window_pool);
 		if !state.window_pool.is_zero() && state.window_withdrawn > allowed {
@@ -135,7 +139,7 @@ impl<T: Config> Pallet<T> {
 		state: &mut SiloBreaker<BlockNumberFor<T>>,
 		params: &BreakerParams<BlockNumberFor<T>>,
 	) {
-		let (required, reason) = Self::required_withdrawals(state, params);
+		let (required, reason) = Self::required_withdrawals(silo, state, params);
 		if required > state.withdrawals {
 			let from = state.withdrawals;
 			state.withdrawals = required;

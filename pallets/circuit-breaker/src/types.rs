@@ -78,6 +78,12 @@ pub enum Reason {
 	Recovered,
 	/// Governance lifted it.
 	Lifted,
+	// New reasons go last: stored reasons keep their encoding.
+	/// The silo's pool holds less than its traders' claims and its reserve.
+	ReserveShortfall,
+	/// The silo's account holds less than its books say: an accounting bug or an asset moved
+	/// behind its back. Only governance lifts it.
+	BooksMismatch,
 }
 
 /// One market's breaker.

@@ -26,6 +26,8 @@ fn params<T: Config>(asset: T::AssetId) -> SiloParams<BlockNumberFor<T>> {
 		insurance_fee_share: Permill::from_percent(30),
 		withdrawal_limit: Permill::from_percent(10),
 		withdrawal_window: 10u32.into(),
+		lp_cooldown: 0u32.into(),
+		reserve_move: Permill::from_percent(20),
 	}
 }
 
@@ -36,7 +38,7 @@ fn silo_with_pool<T: Config>() -> (SiloId, T::AssetId) {
 		.expect("benchmark silo");
 	let lp: T::AccountId = account("lp", 0, 0);
 	T::BenchHelper::fund(asset, &lp, 10_000_000_000);
-	SilosPallet::<T>::add_liquidity(RawOrigin::Signed(lp).into(), silo, asset, 1_000_000_000)
+	SilosPallet::<T>::add_liquidity(RawOrigin::Signed(lp).into(), silo, asset, 1_000_000_000, 0)
 		.expect("benchmark pool");
 	(silo, asset)
 }
@@ -95,18 +97,60 @@ mod benches {
 		let lp: T::AccountId = whitelisted_caller();
 		T::BenchHelper::fund(asset, &lp, 1_000_000);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(lp.clone()), silo, asset, 100_000);
+		_(RawOrigin::Signed(lp.clone()), silo, asset, 100_000, 1);
 		assert!(LpShares::<T>::get(silo, &lp) > 0);
 	}
 
 	#[benchmark]
-	fn remove_liquidity() {
+	fn request_liquidity_withdrawal() {
+		// The worst case: a second request adding to the first.
 		let (silo, _) = silo_with_pool::<T>();
 		let lp: T::AccountId = account("lp", 0, 0);
+		let held = LpShares::<T>::get(silo, &lp);
+		SilosPallet::<T>::request_liquidity_withdrawal(
+			RawOrigin::Signed(lp.clone()).into(),
+			silo,
+			held / 4,
+		)
+		.expect("first request");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(lp.clone()), silo, held / 4);
+		assert_eq!(LpShares::<T>::get(silo, &lp), held - held / 4 * 2);
+	}
+
+	#[benchmark]
+	fn cancel_liquidity_withdrawal() {
+		let (silo, _) = silo_with_pool::<T>();
+		let lp: T::AccountId = account("lp", 0, 0);
+		let held = LpShares::<T>::get(silo, &lp);
+		SilosPallet::<T>::request_liquidity_withdrawal(
+			RawOrigin::Signed(lp.clone()).into(),
+			silo,
+			held / 2,
+		)
+		.expect("request");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(lp.clone()), silo);
+		assert_eq!(LpShares::<T>::get(silo, &lp), held);
+	}
+
+	#[benchmark]
+	fn claim_liquidity_withdrawal() {
+		// The worst case: rate-limited, so what the claim pays is paid in part and queued in
+		// part.
+		let (silo, _) = silo_with_pool::<T>();
+		let lp: T::AccountId = account("lp", 0, 0);
+		let held = LpShares::<T>::get(silo, &lp);
+		SilosPallet::<T>::request_liquidity_withdrawal(
+			RawOrigin::Signed(lp.clone()).into(),
+			silo,
+			held / 5,
+		)
+		.expect("request");
 		T::BenchHelper::rate_limit(silo);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(lp.clone()), silo, 200_000_000);
-		assert_eq!(LpShares::<T>::get(silo, &lp), 800_000_000);
+		_(RawOrigin::Signed(lp.clone()), silo, 1);
+		assert!(LpWithdrawals::<T>::get(silo, &lp).is_none());
 	}
 
 	#[benchmark]
@@ -163,6 +207,45 @@ mod benches {
 		#[block]
 		{
 			SilosPallet::<T>::on_initialize(frame_system::Pallet::<T>::block_number());
+		}
+	}
+
+	#[benchmark]
+	// `s` stops one short of MaxSilos, as for `pay_queued`.
+	fn pay_claims(
+		s: Linear<1, { T::MaxSilos::get().saturating_sub(1) }>,
+		p: Linear<0, { T::MaxPayoutsPerSilo::get() }>,
+	) {
+		// `s` silos with `p` claims each (and at least one), all payable now.
+		for _ in 0..s {
+			let (silo, _) = silo_with_pool::<T>();
+			let mut state = Silos::<T>::get(silo).expect("the silo");
+			for i in 0..p.max(1) {
+				let who: T::AccountId = account("winner", i, silo);
+				SilosPallet::<T>::record_claim(silo, &mut state, &who, 1_000_000).expect("claim");
+			}
+			Silos::<T>::insert(silo, state);
+		}
+		let silos = NextSiloId::<T>::get();
+		#[block]
+		{
+			for silo in 0..silos {
+				SilosPallet::<T>::pay_claims(silo, T::MaxPayoutsPerSilo::get());
+			}
+		}
+	}
+
+	#[benchmark]
+	fn check_books(s: Linear<1, { T::MaxSilos::get().saturating_sub(1) }>) {
+		for _ in 0..s {
+			silo_with_pool::<T>();
+		}
+		let silos = NextSiloId::<T>::get();
+		#[block]
+		{
+			for silo in 0..silos {
+				SilosPallet::<T>::check_books(silo);
+			}
 		}
 	}
 

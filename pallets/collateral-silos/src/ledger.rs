@@ -3,7 +3,9 @@
 //! margin, then the silo's insurance fund, then the silo's LPs). Also [`SiloHealth`], the
 //! breakers' view of a silo's insurance fund and pool.
 
-use crate::{math, Config, Error, Event, Margin, MarginAccount, Pallet, SiloBooks, Silos};
+use crate::{
+	math, ClaimCursors, Config, Error, Event, Margin, MarginAccount, Pallet, SiloBooks, Silos,
+};
 use bulwark_primitives::{
 	Balance, LossSettlement, OnSiloEvent, ProfitSettlement, SiloHealth, SiloId, SiloLedger,
 };
@@ -84,23 +86,23 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 		who: &T::AccountId,
 		profit: Balance,
 	) -> Result<ProfitSettlement, DispatchError> {
-		let settlement = Self::with_margin(silo, who, |books, account| {
-			let paid = profit.min(books.pool);
-			books.pool.saturating_reduce(paid);
-			books.trader_free = books.trader_free.checked_add(paid).ok_or(Error::<T>::Overflow)?;
-			account.free = account.free.checked_add(paid).ok_or(Error::<T>::Overflow)?;
-			Ok(ProfitSettlement { paid, unpaid: profit.saturating_sub(paid) })
-		})?;
-		Self::deposit_event(Event::ProfitRealized {
-			silo,
-			who: who.clone(),
-			paid: settlement.paid,
-			unpaid: settlement.unpaid,
-		});
-		if !settlement.unpaid.is_zero() {
-			Self::deposit_event(Event::PoolShortfall { silo, unpaid: settlement.unpaid });
+		let mut state = Self::silo(silo)?;
+		let mut account = Margin::<T>::get(silo, who);
+		// Claims already waiting are paid first: a new profit does not jump the line.
+		let available = if ClaimCursors::<T>::get(silo).is_empty() { state.books.pool } else { 0 };
+		let paid = profit.min(available);
+		let claimed = profit.saturating_sub(paid);
+		state.books.pool.saturating_reduce(paid);
+		state.books.trader_free =
+			state.books.trader_free.checked_add(paid).ok_or(Error::<T>::Overflow)?;
+		account.free = account.free.checked_add(paid).ok_or(Error::<T>::Overflow)?;
+		Self::deposit_event(Event::ProfitRealized { silo, who: who.clone(), paid, claimed });
+		if !claimed.is_zero() {
+			Self::record_claim(silo, &mut state, who, claimed)?;
 		}
-		Ok(settlement)
+		Margin::<T>::insert(silo, who, account);
+		Silos::<T>::insert(silo, state);
+		Ok(ProfitSettlement { paid, claimed })
 	}
 
 	fn realize_loss(
@@ -195,5 +197,8 @@ impl<T: Config> SiloHealth for Pallet<T> {
 	}
 	fn pool(silo: SiloId) -> Option<Balance> {
 		Silos::<T>::get(silo).map(|state| state.books.pool)
+	}
+	fn claims(silo: SiloId) -> Balance {
+		Silos::<T>::get(silo).map_or(0, |state| state.books.claims)
 	}
 }

@@ -12,8 +12,16 @@
 //! - Governance ([`Config::AdminOrigin`]) creates silos and sets their parameters.
 //! - Traders deposit and withdraw margin; the margin engine locks and releases it and settles
 //!   PnL, fees and liquidations through [`SiloLedger`](bulwark_primitives::SiloLedger).
-//! - LPs add and remove liquidity for shares priced at the pool's value net of the traders'
-//!   unrealized PnL ([`Config::TraderPnl`]), rounded against the one who asks.
+//! - A winner's profit is never lost: what the pool cannot pay when a position closes becomes
+//!   the trader's claim, paid oldest first from the pool at the start of later blocks, before
+//!   any LP may take anything out.
+//! - LPs add liquidity for shares priced at the pool less the claims and what the winning
+//!   market sides are owed, plus what the losing sides' margin can pay ([`Config::Marks`]), with a
+//!   minimum of shares they accept. They leave in two steps: a request, whose shares keep bearing
+//!   the pool's gains and losses for `lp_cooldown` blocks, then a claim paid at the lower of the
+//!   shares' value then and at the request (unrealized losses count for nothing), and only from
+//!   what the pool holds beyond the claims and the reserve (what the winners could be owed after
+//!   `reserve_move`). Every silo has [`LOCKED_SHARES`] that nobody owns.
 //! - Withdrawals obey the breakers ([`Config::Status`]): Normal pays at once; RateLimited pays
 //!   at most a share of the pool per window and queues the rest, paid in order at the start of
 //!   later blocks; Frozen pays nothing.
@@ -26,7 +34,10 @@
 //!   replacing its parameters.
 //! - `deposits.rs`: what comes in: the asset, minimum and cap checks, margin deposits, insurance
 //!   funding, sweeping a surplus.
-//! - `liquidity.rs`: LP shares minted and burnt.
+//! - `liquidity.rs`: LP shares minted, withdrawal requests, their claims and cancellations.
+//! - `claims.rs`: traders' claims on the pool: recorded in order, paid in order.
+//! - `tripwire.rs`: the per-block check of every silo's books against its account and its pool
+//!   against its reserve, which trips the silo's own breakers on a mismatch.
 //! - `withdrawals.rs`: what leaves: margin withdrawals, the breakers' withdrawal status, the
 //!   rate-limit window, the queue and its per-block pay-out.
 //! - `ledger.rs`: `SiloLedger` for the margin engine (margin, PnL, fees, liquidations, the loss
@@ -39,13 +50,16 @@
 extern crate alloc;
 
 pub mod math;
+pub mod migrations;
 pub mod types;
 pub mod weights;
 
+mod claims;
 mod deposits;
 mod ledger;
 mod liquidity;
 mod silos;
+mod tripwire;
 mod withdrawals;
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -59,7 +73,7 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use bulwark_primitives::{Balance, OnSiloEvent, SiloId, TradingStatus, UnrealizedPnl};
+use bulwark_primitives::{Balance, OnSiloEvent, PositionMarks, SiloId, TradingStatus};
 use frame_support::{
 	pallet_prelude::*,
 	traits::fungibles::{Inspect, Mutate},
@@ -72,7 +86,7 @@ pub mod pallet {
 	use super::*;
 
 	/// Pallet storage version; bumped with every migration.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -101,8 +115,8 @@ pub mod pallet {
 		type MaxPayoutsPerSilo: Get<u32>;
 		/// The breakers' withdrawal status of each silo.
 		type Status: TradingStatus;
-		/// The traders' net unrealized PnL against each silo's pool.
-		type TraderPnl: UnrealizedPnl;
+		/// What each silo's open positions are worth against its pool.
+		type Marks: PositionMarks;
 		/// Told of every payout and every bad debt (the breakers).
 		type OnSiloEvent: OnSiloEvent;
 		type WeightInfo: WeightInfo;
@@ -159,6 +173,43 @@ pub mod pallet {
 	pub type SilosWithQueue<T: Config> =
 		StorageValue<_, BoundedVec<SiloId, T::MaxSilos>, ValueQuery>;
 
+	/// Traders' claims on each silo's pool, numbered in the order they arose.
+	#[pallet::storage]
+	pub type ProfitClaims<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		SiloId,
+		Twox64Concat,
+		u64,
+		ProfitClaim<T::AccountId>,
+		OptionQuery,
+	>;
+
+	/// Which of each silo's claims are unpaid: `head..next`.
+	#[pallet::storage]
+	pub type ClaimCursors<T: Config> = StorageMap<_, Twox64Concat, SiloId, ClaimCursor, ValueQuery>;
+
+	/// LPs' withdrawal requests waiting for their cooldown, one per LP and silo.
+	#[pallet::storage]
+	pub type LpWithdrawals<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		SiloId,
+		Blake2_128Concat,
+		T::AccountId,
+		LpWithdrawal<BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	/// Silos whose books were found to differ from their account (their breakers tripped).
+	#[pallet::storage]
+	pub type BooksMismatched<T: Config> = StorageMap<_, Twox64Concat, SiloId, (), OptionQuery>;
+
+	/// Silos whose pool held less than their claims and reserve at the end of the last block
+	/// (the breakers were told).
+	#[pallet::storage]
+	pub type ReserveShort<T: Config> = StorageMap<_, Twox64Concat, SiloId, (), OptionQuery>;
+
 	/// What left each silo in its current rate-limit window.
 	#[pallet::storage]
 	pub type RateWindows<T: Config> =
@@ -184,7 +235,7 @@ pub mod pallet {
 				assert!(silo < T::MaxSilos::get(), "more genesis silos than MaxSilos");
 				Silos::<T>::insert(
 					silo,
-					Silo { asset: *asset, params: params.clone(), books: Default::default() },
+					Silo { asset: *asset, params: params.clone(), books: SiloBooks::new() },
 				);
 				NextSiloId::<T>::put(silo.saturating_add(1));
 			}
@@ -225,13 +276,29 @@ pub mod pallet {
 			amount: Balance,
 			shares: Balance,
 		},
-		/// `shares` burnt for `amount`: `paid` now, the rest queued.
+		/// An LP asked to leave: `shares` wait until `ready_at`, worth `value` now.
+		LiquidityWithdrawalRequested {
+			silo: SiloId,
+			who: T::AccountId,
+			shares: Balance,
+			value: Balance,
+			ready_at: BlockNumberFor<T>,
+		},
+		/// The request's shares went back to the LP.
+		LiquidityWithdrawalCancelled {
+			silo: SiloId,
+			who: T::AccountId,
+			shares: Balance,
+		},
+		/// `shares` burnt for `amount`: `paid` now, the rest queued; `shares_left` still wait
+		/// for room above the reserve.
 		LiquidityRemoved {
 			silo: SiloId,
 			who: T::AccountId,
 			shares: Balance,
 			amount: Balance,
 			paid: Balance,
+			shares_left: Balance,
 		},
 		WithdrawalQueued {
 			silo: SiloId,
@@ -250,11 +317,36 @@ pub mod pallet {
 			who: T::AccountId,
 			amount: Balance,
 		},
+		/// A trader's profit: `paid` into free margin now, `claimed` recorded as their claim.
 		ProfitRealized {
 			silo: SiloId,
 			who: T::AccountId,
 			paid: Balance,
-			unpaid: Balance,
+			claimed: Balance,
+		},
+		/// The pool could not pay a trader's profit in full: `amount` is owed to them as claim
+		/// number `claim`, paid in order before any LP withdrawal.
+		ProfitClaimed {
+			silo: SiloId,
+			who: T::AccountId,
+			claim: u64,
+			amount: Balance,
+		},
+		/// `amount` of claim number `claim` paid into the trader's free margin, of which
+		/// `from_insurance` by the insurance fund (the pool had nothing left).
+		ClaimPaid {
+			silo: SiloId,
+			who: T::AccountId,
+			claim: u64,
+			amount: Balance,
+			from_insurance: Balance,
+		},
+		/// The silo's account holds less than its books say: its breakers were tripped
+		/// (withdrawals frozen, no new risk) until governance lifts them.
+		BooksMismatch {
+			silo: SiloId,
+			held: Balance,
+			books: Balance,
 		},
 		LossRealized {
 			silo: SiloId,
@@ -273,11 +365,6 @@ pub mod pallet {
 		LossSocialized {
 			silo: SiloId,
 			amount: Balance,
-		},
-		/// The pool could not pay a trader's profit: the margin engine must deleverage.
-		PoolShortfall {
-			silo: SiloId,
-			unpaid: Balance,
 		},
 		FeeCharged {
 			silo: SiloId,
@@ -310,8 +397,9 @@ pub mod pallet {
 		WrongAsset,
 		/// `MaxSilos` silos exist already.
 		TooManySilos,
-		/// Parameters out of bounds: a zero window, limit or minimum, a per-account cap above
-		/// the total cap, or a minimum below the asset's own minimum balance.
+		/// Parameters out of bounds: a zero window, limit or minimum, a cooldown beyond a day, a
+		/// per-account cap above the total cap, or a minimum below the asset's own minimum
+		/// balance.
 		InvalidParams,
 		/// Below the silo's minimum amount.
 		AmountBelowMinimum,
@@ -337,14 +425,34 @@ pub mod pallet {
 		Overflow,
 		/// The silo's account holds no more than its books say.
 		NoSurplus,
+		/// Fewer shares, or a smaller amount, than the caller's limit.
+		BelowCallerLimit,
+		/// No withdrawal request of the caller's in this silo.
+		NoWithdrawalRequest,
+		/// The request's cooldown has not ended.
+		CooldownNotOver,
+		/// The pool holds no more than its claims and reserve: the request waits.
+		ReserveRequired,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Pays queued withdrawals, oldest first, as each silo's status and window allow; at
-		/// most `MaxPayoutsPerSilo` per silo, so the work is bounded by
-		/// `MaxSilos * MaxPayoutsPerSilo` payouts.
+		/// First pays traders' claims, oldest first, as far as each silo's pool goes; then
+		/// queued withdrawals, oldest first, as each silo's status and window allow. At most
+		/// `MaxPayoutsPerSilo` of each per silo, so the work is bounded by
+		/// `MaxSilos * MaxPayoutsPerSilo` of each. Also reserves the weight of `on_finalize`.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let existing = NextSiloId::<T>::get();
+			let mut most_claims = 0u32;
+			for silo in 0..existing {
+				most_claims = most_claims.max(Self::pay_claims(silo, T::MaxPayoutsPerSilo::get()));
+			}
+			let claims_weight = T::WeightInfo::pay_claims(existing, most_claims);
+			let checks_weight = T::WeightInfo::check_books(existing).saturating_add(
+				T::Marks::marks_weight()
+					.saturating_add(T::OnSiloEvent::max_weight())
+					.saturating_mul(existing.into()),
+			);
 			let silos = SilosWithQueue::<T>::get();
 			// The benchmark has every one of `s` silos make `p` payouts; charging the busiest
 			// silo's count for all of them can only overestimate.
@@ -357,6 +465,16 @@ pub mod pallet {
 			let payouts = (silos.len() as u64).saturating_mul(u64::from(most_payouts));
 			T::WeightInfo::pay_queued(silos.len() as u32, most_payouts)
 				.saturating_add(T::OnSiloEvent::max_weight().saturating_mul(payouts))
+				.saturating_add(claims_weight)
+				.saturating_add(checks_weight)
+		}
+
+		/// The tripwire ([`Pallet::check_books`]): every silo's account against its books, its
+		/// pool against its claims and reserve, after everything else in the block.
+		fn on_finalize(_: BlockNumberFor<T>) {
+			for silo in 0..NextSiloId::<T>::get() {
+				Self::check_books(silo);
+			}
 		}
 
 		fn integrity_test() {
@@ -446,38 +564,76 @@ pub mod pallet {
 			Self::do_withdraw_margin(who, silo, amount)
 		}
 
-		/// Adds `amount` to the silo's pool for newly minted shares.
+		/// Adds `amount` to the silo's pool for newly minted shares, at least `min_shares`.
 		///
-		/// Origin: signed (any LP). Shares are priced at the pool's value net of the traders'
-		/// unrealized PnL (their losses counted, against the depositor), rounded down.
+		/// Origin: signed (any LP). Shares are priced at the pool less the traders' claims and
+		/// what the winning market sides are owed, plus what the losing sides' margin can pay
+		/// (against the depositor), rounded down. Refused while the pool owes more than it has
+		/// and can collect (`PoolInsolvent`). Changes the caller's asset balance and shares, the
+		/// pool and the shares outstanding.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::add_liquidity())]
+		#[pallet::weight(T::WeightInfo::add_liquidity().saturating_add(T::Marks::marks_weight()))]
 		pub fn add_liquidity(
 			origin: OriginFor<T>,
 			silo: SiloId,
 			asset: T::AssetId,
 			amount: Balance,
+			min_shares: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_add_liquidity(who, silo, asset, amount)
+			Self::do_add_liquidity(who, silo, asset, amount, min_shares)
 		}
 
-		/// Burns `shares` of the caller for their part of the pool.
+		/// Asks to take `shares` out of the pool after the silo's `lp_cooldown`.
 		///
-		/// Origin: signed (the LP). Paid at the pool's value less the traders' unrealized
-		/// profit (their unrealized losses not counted), rounded down; then as
-		/// [`Self::withdraw_margin`] for the breaker status.
+		/// Origin: signed (the LP). The shares leave the caller's balance into their request
+		/// (one per LP and silo: a second request adds to it and restarts its cooldown) and
+		/// keep bearing the pool's gains and losses. Records what they are worth now, at the
+		/// withdrawal price (the pool less claims and winners' profit, unrealized losses not
+		/// counted), which caps what the claim will pay.
 		#[pallet::call_index(5)]
 		#[pallet::weight(
-			T::WeightInfo::remove_liquidity().saturating_add(T::OnSiloEvent::max_weight())
+			T::WeightInfo::request_liquidity_withdrawal().saturating_add(T::Marks::marks_weight())
 		)]
-		pub fn remove_liquidity(
+		pub fn request_liquidity_withdrawal(
 			origin: OriginFor<T>,
 			silo: SiloId,
 			shares: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_remove_liquidity(who, silo, shares)
+			Self::do_request_withdrawal(who, silo, shares)
+		}
+
+		/// Gives back the shares of the caller's withdrawal request.
+		///
+		/// Origin: signed (the LP). Removes the request.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::cancel_liquidity_withdrawal())]
+		pub fn cancel_liquidity_withdrawal(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_withdrawal(who, silo)
+		}
+
+		/// Pays the caller's withdrawal request once its cooldown is over, at least
+		/// `min_amount`.
+		///
+		/// Origin: signed (the LP). Pays the lower of the shares' value now and at the request,
+		/// and only what the pool holds beyond the traders' claims and its reserve; the shares
+		/// of what could not be paid stay in the request. Burns the shares paid for (rounded
+		/// up), then leaves the silo as [`Self::withdraw_margin`] does for the breaker status.
+		#[pallet::call_index(9)]
+		#[pallet::weight(
+			T::WeightInfo::claim_liquidity_withdrawal()
+				.saturating_add(T::Marks::marks_weight())
+				.saturating_add(T::OnSiloEvent::max_weight())
+		)]
+		pub fn claim_liquidity_withdrawal(
+			origin: OriginFor<T>,
+			silo: SiloId,
+			min_amount: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim_withdrawal(who, silo, min_amount)
 		}
 
 		/// Gives `amount` to the silo's insurance fund. Nothing is returned for it.
@@ -513,7 +669,14 @@ impl<T: Config> Pallet<T> {
 	/// - the silo's account holds exactly what its books say (`SiloBooks::held`);
 	/// - traders' free margins add up to the books' `trader_free` and their locked margins to
 	///   `trader_locked`, without overflow;
-	/// - LPs' shares add up to the books' `total_shares`, without overflow;
+	/// - LPs' shares, the shares in withdrawal requests (which add up to `pending_shares`) and
+	///   the [`LOCKED_SHARES`] add up to the books' `total_shares`;
+	/// - every holder's shares (LPs' and requests'), at the withdrawal price, are worth no more
+	///   together than the pool's value;
+	/// - the claims `head..next` exist, none is empty, none outside exists, and they add up to
+	///   the books' `claims`;
+	/// - the pool holds its claims and reserve, or the tripwire found it short at the end of the
+	///   block and told the breakers ([`ReserveShort`]);
 	/// - no entry in the silo's withdrawal queue is empty, and the entries add up to the books'
 	///   `queued`, without overflow;
 	/// - the payout index ([`SilosWithQueue`]) lists the silo exactly when its queue is not
@@ -523,31 +686,66 @@ impl<T: Config> Pallet<T> {
 		use sp_runtime::traits::Zero;
 
 		for (silo, state) in Silos::<T>::iter() {
+			let books = &state.books;
 			let held = T::Assets::balance(state.asset, &Self::account_of(silo));
-			ensure!(held == state.books.held(), "silo account balance differs from its books");
+			ensure!(held == books.held(), "silo account balance differs from its books");
 			let (mut free, mut locked) = (0u128, 0u128);
 			for (_, account) in Margin::<T>::iter_prefix(silo) {
 				free = free.checked_add(account.free).ok_or("trader free margin overflows")?;
 				locked =
 					locked.checked_add(account.locked).ok_or("trader locked margin overflows")?;
 			}
-			ensure!(free == state.books.trader_free, "traders' free margin differs from books");
-			ensure!(
-				locked == state.books.trader_locked,
-				"traders' locked margin differs from books"
-			);
-			let mut shares = 0u128;
+			ensure!(free == books.trader_free, "traders' free margin differs from books");
+			ensure!(locked == books.trader_locked, "traders' locked margin differs from books");
+			let marks = T::Marks::marks(silo, state.params.reserve_move);
+			let value = math::pool_value_for_withdrawal(books.pool, books.claims, &marks);
+			let worth_of = |held| {
+				math::amount_for_shares(held, books.total_shares, value).unwrap_or(Balance::MAX)
+			};
+			let mut worth = 0u128;
+			let mut shares = LOCKED_SHARES;
 			for (_, held) in LpShares::<T>::iter_prefix(silo) {
 				shares = shares.checked_add(held).ok_or("LP shares overflow")?;
+				worth = worth.saturating_add(worth_of(held));
 			}
-			ensure!(shares == state.books.total_shares, "LP shares differ from the total");
+			let mut pending = 0u128;
+			for (_, request) in LpWithdrawals::<T>::iter_prefix(silo) {
+				ensure!(!request.shares.is_zero(), "empty withdrawal request");
+				pending = pending.checked_add(request.shares).ok_or("requests overflow")?;
+				worth = worth.saturating_add(worth_of(request.shares));
+			}
+			ensure!(worth <= value, "shares worth more than the pool");
+			ensure!(pending == books.pending_shares, "requested shares differ from books");
+			ensure!(
+				shares.checked_add(pending) == Some(books.total_shares),
+				"LP shares, requests and locked shares differ from the total"
+			);
+			let cursor = ClaimCursors::<T>::get(silo);
+			let mut claims = 0u128;
+			let mut count = 0u64;
+			for (number, claim) in ProfitClaims::<T>::iter_prefix(silo) {
+				ensure!(
+					number >= cursor.head && number < cursor.next,
+					"a claim outside the unpaid range"
+				);
+				ensure!(!claim.amount.is_zero(), "an empty claim");
+				claims = claims.checked_add(claim.amount).ok_or("claims overflow")?;
+				count += 1;
+			}
+			ensure!(count == cursor.next - cursor.head, "a claim of the unpaid range is missing");
+			ensure!(claims == books.claims, "claims differ from the books");
+			ensure!(
+				books.pool >= math::reserve_requirement(books.claims, &marks)
+					|| ReserveShort::<T>::contains_key(silo),
+				"pool below its claims and reserve while withdrawals are Normal"
+			);
 			let queue = WithdrawalQueue::<T>::get(silo);
 			let mut queued = 0u128;
 			for entry in queue.iter() {
 				ensure!(!entry.amount.is_zero(), "empty entry in a withdrawal queue");
 				queued = queued.checked_add(entry.amount).ok_or("queue overflows")?;
 			}
-			ensure!(queued == state.books.queued, "queued withdrawals differ from books");
+			ensure!(queued == books.queued, "queued withdrawals differ from books");
 			ensure!(
 				SilosWithQueue::<T>::get().contains(&silo) != queue.is_empty(),
 				"payout index out of step with the queue"

@@ -1,45 +1,53 @@
 //! Pure arithmetic of a silo's books. Every result rounds against the one who asks, so no
 //! sequence of operations can create value.
 
-use bulwark_primitives::{Balance, SignedBalance};
+use bulwark_primitives::{Balance, PoolMarks};
 use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, Permill, Rounding};
 
-/// The pool's value for someone adding liquidity: the pool's balance less what the traders'
-/// positions are worth against it, counting the traders' unrealized losses as pool value too
-/// (that makes new shares dearer, so it goes against the depositor).
-pub fn pool_value_for_deposit(pool: Balance, net_trader_pnl: SignedBalance) -> Balance {
-	if net_trader_pnl >= 0 {
-		pool.saturating_sub(net_trader_pnl.unsigned_abs())
-	} else {
-		pool.saturating_add(net_trader_pnl.unsigned_abs())
+/// The pool's value for someone adding liquidity: the pool less the traders' claims and what
+/// the winning sides are owed, plus what the losing sides can pay from their margin (counted
+/// for the depositor to pay for, so a deposit cannot dilute the LPs who bore those positions).
+/// `None` when the pool owes more than it has and can collect: no price exists, and a deposit
+/// would only pay other people's debts.
+pub fn pool_value_for_deposit(
+	pool: Balance,
+	claims: Balance,
+	marks: &PoolMarks,
+) -> Option<Balance> {
+	let assets = pool.checked_add(marks.collectible)?;
+	let debts = claims.checked_add(marks.owed)?;
+	if debts > assets || (debts == assets && debts != 0) {
+		return None;
 	}
+	Some(assets - debts)
 }
 
-/// The pool's value for someone removing liquidity: the traders' unrealized profits are owed,
-/// their unrealized losses are not counted until realized (against the one withdrawing).
-pub fn pool_value_for_withdrawal(pool: Balance, net_trader_pnl: SignedBalance) -> Balance {
-	if net_trader_pnl > 0 {
-		pool.saturating_sub(net_trader_pnl.unsigned_abs())
-	} else {
-		pool
-	}
+/// The pool's value for someone leaving it: the pool less the traders' claims and what the
+/// winning sides are owed; losses not yet realized are not cash and count for nothing.
+pub fn pool_value_for_withdrawal(pool: Balance, claims: Balance, marks: &PoolMarks) -> Balance {
+	pool.saturating_sub(claims).saturating_sub(marks.owed)
+}
+
+/// What the pool must keep before liquidity may leave: the claims and the reserve.
+pub fn reserve_requirement(claims: Balance, marks: &PoolMarks) -> Balance {
+	claims.saturating_add(marks.reserve)
 }
 
 /// Shares minted for `amount` added to a pool worth `pool_value` with `total_shares`
-/// outstanding, rounded down. The first deposit mints one share per unit. `None`: the pool has
-/// shares but no value (it was wiped out), so no price exists.
+/// outstanding (the locked ones included), rounded down. The pool's value counts one virtual
+/// unit more than it holds, so an empty pool has a price (`total_shares` per unit) and no share
+/// price can be pushed up without the locked shares taking their part of the push.
 pub fn shares_for_deposit(
 	amount: Balance,
 	total_shares: Balance,
 	pool_value: Balance,
 ) -> Option<Balance> {
-	if total_shares == 0 {
-		return Some(amount);
-	}
-	if pool_value == 0 {
-		return None;
-	}
-	multiply_by_rational_with_rounding(amount, total_shares, pool_value, Rounding::Down)
+	multiply_by_rational_with_rounding(
+		amount,
+		total_shares,
+		pool_value.checked_add(1)?,
+		Rounding::Down,
+	)
 }
 
 /// Amount paid for burning `shares` of `total_shares` in a pool worth `pool_value`, rounded
@@ -53,6 +61,15 @@ pub fn amount_for_shares(
 		return None;
 	}
 	multiply_by_rational_with_rounding(shares, pool_value, total_shares, Rounding::Down)
+}
+
+/// Shares burnt for paying `paid` of a request for `shares` worth `owed`: in proportion,
+/// rounded up (against the one leaving), never more than `shares`.
+pub fn shares_for_part(shares: Balance, paid: Balance, owed: Balance) -> Option<Balance> {
+	if owed == 0 {
+		return Some(shares);
+	}
+	multiply_by_rational_with_rounding(shares, paid, owed, Rounding::Up).map(|s| s.min(shares))
 }
 
 /// A fee split as (to the pool, to the insurance fund). The insurance fund's share rounds down
@@ -72,37 +89,60 @@ pub fn window_allowance(limit: Permill, window_base: Balance, already_paid: Bala
 mod tests {
 	use super::*;
 
+	fn marks(owed: Balance, collectible: Balance) -> PoolMarks {
+		PoolMarks { owed, collectible, reserve: 0 }
+	}
+
 	#[test]
-	fn first_deposit_mints_one_share_per_unit() {
-		assert_eq!(shares_for_deposit(1_000_000, 0, 0), Some(1_000_000));
+	fn an_empty_pool_with_its_locked_shares_prices_a_unit_at_a_thousand_shares() {
+		// 1_000 locked shares, nothing in the pool, one virtual unit: 1_000 shares per unit.
+		assert_eq!(shares_for_deposit(1_000_000, 1_000, 0), Some(1_000_000_000));
+		// The depositor owns 1_000_000_000 of 1_000_001_000 shares of 1_000_000: 999_999.
+		assert_eq!(amount_for_shares(1_000_000_000, 1_000_001_000, 1_000_000), Some(999_999));
+	}
+
+	#[test]
+	fn what_accrued_before_the_first_lp_stays_with_the_locked_shares() {
+		// 5_000 of fees in a pool no LP owns: a deposit of 1_000 buys 1_000 * 1_000 / 5_001 =
+		// 199 shares, worth 199 * 6_000 / 1_199 = 995: the fees are not the depositor's.
+		assert_eq!(shares_for_deposit(1_000, 1_000, 5_000), Some(199));
+		assert_eq!(amount_for_shares(199, 1_199, 6_000), Some(995));
 	}
 
 	#[test]
 	fn shares_are_priced_at_pool_value_and_round_down() {
-		// Pool worth 1_500 for 1_000 shares: a share costs 1.5. 100 units buy 66.67 -> 66.
-		assert_eq!(shares_for_deposit(100, 1_000, 1_500), Some(66));
+		// Pool worth 1_499 (+1 virtual) for 1_000 shares: 100 units buy 66.67 -> 66.
+		assert_eq!(shares_for_deposit(100, 1_000, 1_499), Some(66));
 		// Burning 66 of 1_066 shares of a pool worth 1_600 pays 99.06... -> 99, not 100:
 		// the round trip loses one unit to the pool, never gains.
 		assert_eq!(amount_for_shares(66, 1_066, 1_600), Some(99));
-	}
-
-	#[test]
-	fn a_wiped_out_pool_has_no_share_price() {
-		assert_eq!(shares_for_deposit(100, 1_000, 0), None);
-		assert_eq!(amount_for_shares(1, 1_000, 0), Some(0));
 		assert_eq!(amount_for_shares(1_001, 1_000, 5_000), None);
 	}
 
 	#[test]
-	fn trader_pnl_moves_pool_value_against_the_one_who_asks() {
-		// Traders up 200 against a pool of 1_000: both sides see 800.
-		assert_eq!(pool_value_for_deposit(1_000, 200), 800);
-		assert_eq!(pool_value_for_withdrawal(1_000, 200), 800);
-		// Traders down 300: a depositor pays for it (1_300), a withdrawer does not get it (1_000).
-		assert_eq!(pool_value_for_deposit(1_000, -300), 1_300);
-		assert_eq!(pool_value_for_withdrawal(1_000, -300), 1_000);
-		// Traders up more than the pool holds: the pool is worth nothing, not less.
-		assert_eq!(pool_value_for_withdrawal(1_000, 5_000), 0);
+	fn a_withdrawal_counts_claims_and_winners_and_no_unrealized_loss() {
+		// Pool 10_000, claims 1_000, winners owed 2_500, losers could pay 4_000: 6_500.
+		assert_eq!(pool_value_for_withdrawal(10_000, 1_000, &marks(2_500, 4_000)), 6_500);
+		// Owing more than the pool: worth nothing, not less.
+		assert_eq!(pool_value_for_withdrawal(1_000, 600, &marks(500, 0)), 0);
+	}
+
+	#[test]
+	fn a_deposit_pays_for_collectible_losses_and_is_refused_into_a_deficit() {
+		assert_eq!(pool_value_for_deposit(10_000, 1_000, &marks(2_500, 4_000)), Some(10_500));
+		// Debts 2_000 against assets 1_500: no price.
+		assert_eq!(pool_value_for_deposit(1_000, 1_500, &marks(500, 500)), None);
+		// Debts exactly eat the assets: no price either; an empty pool has one.
+		assert_eq!(pool_value_for_deposit(1_000, 1_000, &marks(0, 0)), None);
+		assert_eq!(pool_value_for_deposit(0, 0, &marks(0, 0)), Some(0));
+	}
+
+	#[test]
+	fn a_part_paid_burns_its_share_rounded_up() {
+		// 1_000 shares owed 3_000, 1_000 paid: 333.3 -> 334 shares burnt.
+		assert_eq!(shares_for_part(1_000, 1_000, 3_000), Some(334));
+		assert_eq!(shares_for_part(1_000, 3_000, 3_000), Some(1_000));
+		assert_eq!(shares_for_part(1_000, 0, 0), Some(1_000));
 	}
 
 	#[test]
@@ -123,7 +163,7 @@ mod tests {
 	#[test]
 	fn large_amounts_do_not_overflow() {
 		let big = u128::MAX / 3;
-		assert_eq!(shares_for_deposit(big, big, big), Some(big));
+		assert_eq!(shares_for_deposit(big, big, big - 1), Some(big));
 		assert_eq!(amount_for_shares(big, big, big), Some(big));
 	}
 }

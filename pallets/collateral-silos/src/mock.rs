@@ -1,5 +1,5 @@
 //! A test runtime: System, Balances, Assets and the silos, with the breakers' status and the
-//! traders' unrealized PnL settable per test.
+//! margin engine's marks of the open positions settable per test.
 
 use crate as pallet_collateral_silos;
 use frame_support::{parameter_types, traits::ConstU32, PalletId};
@@ -16,8 +16,8 @@ bulwark_test_kit::construct_test_runtime! {
 
 /// Records every notice for the breakers (under the name the tests use).
 pub use bulwark_test_kit::RecordSiloEvents as RecordEvents;
-/// The breakers' status and the traders' unrealized PnL, as each test sets them.
-pub use bulwark_test_kit::{MockPnl, MockStatus, SiloEvent};
+/// The breakers' status and the marks of the open positions, as each test sets them.
+pub use bulwark_test_kit::{MockMarks, MockStatus, SiloEvent};
 
 parameter_types! {
 	pub const SilosPalletId: PalletId = PalletId(*b"bwk/silo");
@@ -32,7 +32,7 @@ impl pallet_collateral_silos::Config for Test {
 	type MaxQueuedWithdrawals = ConstU32<3>;
 	type MaxPayoutsPerSilo = ConstU32<2>;
 	type Status = MockStatus;
-	type TraderPnl = MockPnl;
+	type Marks = MockMarks;
 	type OnSiloEvent = RecordEvents;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -73,7 +73,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-/// Runs blocks up to `n`, with the pallet's `on_initialize` and `try_state` after each.
+/// Runs blocks up to `n`: the pallet's `on_finalize` of the last, `on_initialize` of the next,
+/// and `try_state` after each.
 pub fn run_to_block(n: u64) {
 	bulwark_test_kit::run_to_block::<Test, CollateralSilos>(n, CollateralSilos::do_try_state);
 }

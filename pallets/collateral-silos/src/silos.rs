@@ -2,8 +2,8 @@
 //! looking a silo up, the bounds its parameters must keep, creating a silo and replacing its
 //! parameters.
 
-use crate::{Config, Error, Event, NextSiloId, Pallet, Silo, SiloParams, Silos};
-use bulwark_primitives::SiloId;
+use crate::{Config, Error, Event, NextSiloId, Pallet, Silo, SiloBooks, SiloParams, Silos};
+use bulwark_primitives::{SiloId, MAX_BLOCKS};
 use frame_support::{pallet_prelude::*, traits::fungibles::Inspect};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{AccountIdConversion, Zero};
@@ -18,7 +18,7 @@ impl<T: Config> Pallet<T> {
 		Silos::<T>::get(silo).ok_or_else(|| Error::<T>::UnknownSilo.into())
 	}
 
-	/// A new silo for `asset`, with all-zero books. The body of [`Pallet::create_silo`].
+	/// A new silo for `asset`, with empty books but for its [`crate::LOCKED_SHARES`]. The body of [`Pallet::create_silo`].
 	pub(crate) fn do_create_silo(
 		asset: T::AssetId,
 		params: SiloParams<BlockNumberFor<T>>,
@@ -28,7 +28,7 @@ impl<T: Config> Pallet<T> {
 		let silo = NextSiloId::<T>::get();
 		ensure!(silo < T::MaxSilos::get(), Error::<T>::TooManySilos);
 
-		Silos::<T>::insert(silo, Silo { asset, params, books: Default::default() });
+		Silos::<T>::insert(silo, Silo { asset, params, books: SiloBooks::new() });
 		NextSiloId::<T>::put(silo.saturating_add(1));
 		Self::deposit_event(Event::SiloCreated { silo, asset, account: Self::account_of(silo) });
 		Ok(())
@@ -57,7 +57,8 @@ impl<T: Config> Pallet<T> {
 				&& !params.min_amount.is_zero()
 				&& params.min_amount >= T::Assets::minimum_balance(asset)
 				&& params.min_amount <= params.max_account_deposit
-				&& params.max_account_deposit <= params.max_total_deposits,
+				&& params.max_account_deposit <= params.max_total_deposits
+				&& params.lp_cooldown <= MAX_BLOCKS.into(),
 			Error::<T>::InvalidParams
 		);
 		Ok(())

@@ -1,13 +1,18 @@
 //! Exact-number tests of the silos pallet. Amounts are in the asset's smallest unit.
 
 use crate::{
-	mock::*, Error, Event, LpShares, Margin, SiloBooks, SiloParams, Silos, WithdrawalQueue,
+	mock::*, Error, Event, LpShares, LpWithdrawals, Margin, SiloBooks, SiloParams, Silos,
+	WithdrawalQueue, LOCKED_SHARES,
 };
-use bulwark_primitives::{LossSettlement, ProfitSettlement, SiloLedger, WithdrawalStatus};
+use bulwark_primitives::{
+	LossSettlement, PoolMarks, ProfitSettlement, SiloLedger, WithdrawalStatus,
+};
 use frame_support::{assert_noop, assert_ok, traits::fungibles::Inspect};
 use sp_runtime::{DispatchError, Permill};
 
 mod proptests;
+mod solvency;
+mod tripwire;
 
 const SILO: u32 = 0;
 const LP: AccountId = 1;
@@ -25,8 +30,13 @@ fn params() -> SiloParams<u64> {
 		insurance_fee_share: Permill::from_percent(30),
 		withdrawal_limit: Permill::from_percent(10),
 		withdrawal_window: 10,
+		lp_cooldown: COOLDOWN,
+		reserve_move: Permill::from_percent(20),
 	}
 }
+
+/// Blocks an LP's withdrawal request waits in the test silos.
+const COOLDOWN: u64 = 5;
 
 fn create(asset: u32) -> u32 {
 	let id = crate::NextSiloId::<Test>::get();
@@ -46,10 +56,37 @@ fn silo_usd() -> u128 {
 	Assets::balance(USD, crate::Pallet::<Test>::account_of(SILO))
 }
 
-/// Silo 0 (USD): LP 1 provides 100_000, trader 2 deposits 10_000.
+/// `who` adds `amount` to silo 0's pool, accepting any number of shares.
+fn add(who: AccountId, amount: u128) {
+	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(who), SILO, USD, amount, 0));
+}
+
+/// `who` asks to take `shares` out of silo 0's pool.
+fn request(who: AccountId, shares: u128) {
+	assert_ok!(CollateralSilos::request_liquidity_withdrawal(
+		RuntimeOrigin::signed(who),
+		SILO,
+		shares
+	));
+}
+
+/// `who` claims their request in silo 0, accepting any amount.
+fn claim(who: AccountId) -> sp_runtime::DispatchResult {
+	CollateralSilos::claim_liquidity_withdrawal(RuntimeOrigin::signed(who), SILO, 0)
+}
+
+/// Runs the blocks of the cooldown of a request made now.
+fn wait_cooldown() {
+	run_to_block(System::block_number() + COOLDOWN);
+}
+
+/// Silo 0 (USD): LP 1 provides 100_000 (the first deposit into an empty pool: 1_000 shares a
+/// unit, 100_000_000 shares, of 100_001_000 with the locked ones), trader 2 deposits 10_000.
 fn funded_silo() {
 	create(USD);
-	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 100_000));
+	add(LP, 100_000);
+	assert_eq!(LpShares::<Test>::get(SILO, LP), 100_000_000);
+	assert_eq!(books(SILO).total_shares, 100_001_000);
 	assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(TRADER), SILO, USD, 10_000));
 }
 
@@ -81,6 +118,8 @@ fn governance_creates_silos_with_valid_params_only() {
 			SiloParams { min_amount: 0, ..params() },
 			SiloParams { max_account_deposit: 500_001, ..params() },
 			SiloParams { min_amount: 100_001, ..params() },
+			// A cooldown beyond a day (MAX_BLOCKS = 14_400).
+			SiloParams { lp_cooldown: 14_401, ..params() },
 		];
 		for params in bad {
 			assert_noop!(
@@ -144,7 +183,7 @@ fn bad_deposits_are_refused_and_change_nothing() {
 		assert_noop!(deposit(TRADER, SILO, EUR, 1_000), Error::<Test>::WrongAsset);
 		assert_noop!(deposit(TRADER, SILO, USD, 100_001), Error::<Test>::AccountCapExceeded);
 		// The total cap counts margin and pool: 450_000 in the pool leaves room for 50_000.
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 450_000));
+		add(LP, 450_000);
 		assert_ok!(deposit(TRADER, SILO, USD, 50_000));
 		assert_noop!(deposit(OTHER, SILO, USD, 10), Error::<Test>::TotalCapExceeded);
 		// More than the trader owns: the asset transfer fails and nothing is booked.
@@ -182,18 +221,18 @@ fn withdrawals_pay_free_margin_only() {
 fn a_frozen_silo_pays_nothing() {
 	new_test_ext().execute_with(|| {
 		funded_silo();
+		// A request is no withdrawal: it may be made while frozen, and its cooldown runs.
+		request(LP, 1_000_000);
+		wait_cooldown();
 		MockStatus::set(SILO, WithdrawalStatus::Frozen);
 		assert_noop!(
 			CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 1_000),
 			Error::<Test>::WithdrawalsFrozen
 		);
-		assert_noop!(
-			CollateralSilos::remove_liquidity(RuntimeOrigin::signed(LP), SILO, 1_000),
-			Error::<Test>::WithdrawalsFrozen
-		);
+		assert_noop!(claim(LP), Error::<Test>::WithdrawalsFrozen);
 		// Deposits are still welcome.
 		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(OTHER), SILO, USD, 1_000));
-		run_to_block(2);
+		run_to_block(7);
 	});
 }
 
@@ -201,33 +240,66 @@ fn a_frozen_silo_pays_nothing() {
 fn lp_shares_are_priced_at_pool_value_net_of_trader_pnl() {
 	new_test_ext().execute_with(|| {
 		create(USD);
-		// First LP: one share per unit.
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 100_000));
-		assert_eq!(LpShares::<Test>::get(SILO, LP), 100_000);
+		// First LP into an empty pool: 1_000 locked shares over one virtual unit, 1_000 shares
+		// a unit; 100_000_000 of 100_001_000 shares of 100_000 are worth 99_999.
+		add(LP, 100_000);
+		assert_eq!(LpShares::<Test>::get(SILO, LP), 100_000_000);
+		assert_eq!(books(SILO).total_shares, LOCKED_SHARES + 100_000_000);
 
-		// Traders are up 20_000: the pool is worth 80_000, a share 0.8.
-		// 10_000 buys 10_000 * 100_000 / 80_000 = 12_500 shares.
-		MockPnl::set(SILO, 20_000);
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(OTHER), SILO, USD, 10_000));
-		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 12_500);
+		// The winning sides are owed 20_000: the pool is worth 80_000 (+1 virtual).
+		// 10_000 buys 10_000 * 100_001_000 / 80_001 = 12_499_968.75 -> 12_499_968 shares.
+		MockMarks::set(SILO, PoolMarks { owed: 20_000, ..Default::default() });
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(OTHER),
+			SILO,
+			USD,
+			10_000,
+			0
+		));
+		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 12_499_968);
 		System::assert_last_event(
-			Event::LiquidityAdded { silo: SILO, who: OTHER, amount: 10_000, shares: 12_500 }.into(),
+			Event::LiquidityAdded { silo: SILO, who: OTHER, amount: 10_000, shares: 12_499_968 }
+				.into(),
 		);
-		// Burning them at the same PnL: 12_500 * (110_000 - 20_000) / 112_500 = 10_000.
-		assert_ok!(CollateralSilos::remove_liquidity(RuntimeOrigin::signed(OTHER), SILO, 12_500));
-		assert_eq!(usd(OTHER), START);
+		// Burning them at the same marks: 12_499_968 * (110_000 - 20_000) / 112_500_968 =
+		// 9_999.99 -> 9_999 (the round trip leaves one unit in the pool).
+		request(OTHER, 12_499_968);
+		System::assert_last_event(
+			Event::LiquidityWithdrawalRequested {
+				silo: SILO,
+				who: OTHER,
+				shares: 12_499_968,
+				value: 9_999,
+				ready_at: 1 + COOLDOWN,
+			}
+			.into(),
+		);
+		wait_cooldown();
+		assert_ok!(claim(OTHER));
+		assert_eq!(usd(OTHER), START - 1);
+		assert_eq!(books(SILO).pool, 100_001);
+		assert_eq!(books(SILO).total_shares, 100_001_000);
 
-		// Traders are down 30_000: a depositor pays for that unrealized gain (value 130_000),
-		// 13_000 buys 13_000 * 100_000 / 130_000 = 10_000 shares ...
-		MockPnl::set(SILO, -30_000);
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(OTHER), SILO, USD, 13_000));
-		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 10_000);
-		// ... but a withdrawer is not paid for it until it is realized (value 113_000):
-		// 10_000 * 113_000 / 110_000 = 10_272.7 -> 10_272.
-		assert_ok!(CollateralSilos::remove_liquidity(RuntimeOrigin::signed(OTHER), SILO, 10_000));
-		assert_eq!(usd(OTHER), START - 13_000 + 10_272);
-		assert_eq!(books(SILO).pool, 100_000 + 13_000 - 10_272);
-		run_to_block(2);
+		// The losing sides can pay 30_000: a depositor pays for that unrealized gain (value
+		// 100_001 + 30_000 = 130_001): 13_000 * 100_001_000 / 130_002 = 9_999_946.2 ->
+		// 9_999_946 shares ...
+		MockMarks::set(SILO, PoolMarks { collectible: 30_000, ..Default::default() });
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(OTHER),
+			SILO,
+			USD,
+			13_000,
+			0
+		));
+		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 9_999_946);
+		// ... but a withdrawer is not paid for it until it is realized (value 113_001):
+		// 9_999_946 * 113_001 / 110_000_946 = 10_272.7 -> 10_272.
+		request(OTHER, 9_999_946);
+		wait_cooldown();
+		assert_ok!(claim(OTHER));
+		assert_eq!(usd(OTHER), START - 1 - 13_000 + 10_272);
+		assert_eq!(books(SILO).pool, 100_001 + 13_000 - 10_272);
+		run_to_block(System::block_number() + 1);
 	});
 }
 
@@ -235,16 +307,20 @@ fn lp_shares_are_priced_at_pool_value_net_of_trader_pnl() {
 fn share_rounding_never_favours_the_lp() {
 	new_test_ext().execute_with(|| {
 		create(USD);
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 100_000));
-		// Value 66_667: 100 buys 149.999 -> 149 shares, not 150.
-		MockPnl::set(SILO, 33_333);
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(OTHER), SILO, USD, 100));
-		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 149);
-		// Back out at value 66_767: 149 * 66_767 / 100_149 = 99.33 -> 99. The pool keeps 1.
-		assert_ok!(CollateralSilos::remove_liquidity(RuntimeOrigin::signed(OTHER), SILO, 149));
+		add(LP, 100_000);
+		// Value 66_667 (+1 virtual) for 100_001_000 shares: 100 buys
+		// 100 * 100_001_000 / 66_668 = 149_998.5 -> 149_998 shares, not 149_999.
+		MockMarks::set(SILO, PoolMarks { owed: 33_333, ..Default::default() });
+		add(OTHER, 100);
+		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 149_998);
+		// Back out at value 66_767: 149_998 * 66_767 / 100_150_998 = 99.998 -> 99. The pool
+		// keeps 1.
+		request(OTHER, 149_998);
+		wait_cooldown();
+		assert_ok!(claim(OTHER));
 		assert_eq!(usd(OTHER), START - 1);
 		assert_eq!(books(SILO).pool, 100_001);
-		run_to_block(2);
+		run_to_block(System::block_number() + 1);
 	});
 }
 
@@ -252,33 +328,45 @@ fn share_rounding_never_favours_the_lp() {
 fn bad_liquidity_changes_are_refused() {
 	new_test_ext().execute_with(|| {
 		create(USD);
+		let add_liquidity = |who, asset, amount| {
+			CollateralSilos::add_liquidity(RuntimeOrigin::signed(who), SILO, asset, amount, 0)
+		};
+		let request_withdrawal = |who, shares| {
+			CollateralSilos::request_liquidity_withdrawal(RuntimeOrigin::signed(who), SILO, shares)
+		};
+		assert_noop!(add_liquidity(LP, EUR, 1_000), Error::<Test>::WrongAsset);
+		assert_noop!(add_liquidity(LP, USD, 9), Error::<Test>::AmountBelowMinimum);
 		assert_noop!(
-			CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, EUR, 1_000),
-			Error::<Test>::WrongAsset
+			CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), 1, USD, 1_000, 0),
+			Error::<Test>::UnknownSilo
 		);
+		add(LP, 100_000);
+		assert_noop!(request_withdrawal(LP, 100_000_001), Error::<Test>::InsufficientShares);
+		assert_noop!(request_withdrawal(LP, 0), Error::<Test>::ZeroShares);
+		assert_noop!(request_withdrawal(OTHER, 1), Error::<Test>::InsufficientShares);
+		// Nothing requested: nothing to claim or cancel.
+		assert_noop!(claim(LP), Error::<Test>::NoWithdrawalRequest);
 		assert_noop!(
-			CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 9),
-			Error::<Test>::AmountBelowMinimum
+			CollateralSilos::cancel_liquidity_withdrawal(RuntimeOrigin::signed(LP), SILO),
+			Error::<Test>::NoWithdrawalRequest
 		);
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 100_000));
-		assert_noop!(
-			CollateralSilos::remove_liquidity(RuntimeOrigin::signed(LP), SILO, 100_001),
-			Error::<Test>::InsufficientShares
-		);
-		assert_noop!(
-			CollateralSilos::remove_liquidity(RuntimeOrigin::signed(LP), SILO, 0),
-			Error::<Test>::ZeroShares
-		);
-		assert_noop!(
-			CollateralSilos::remove_liquidity(RuntimeOrigin::signed(LP), SILO, 9),
-			Error::<Test>::AmountBelowMinimum
-		);
-		// Traders are owed more than the pool holds: no share price.
-		MockPnl::set(SILO, 100_000);
-		assert_noop!(
-			CollateralSilos::add_liquidity(RuntimeOrigin::signed(OTHER), SILO, USD, 1_000),
-			Error::<Test>::PoolInsolvent
-		);
+		// 999 shares of 100_001_000 of 100_000 are worth 0.999 -> 0: refused, since such a
+		// request could never pay anything (the claim pays at most its value when asked).
+		assert_noop!(request_withdrawal(LP, 999), Error::<Test>::ZeroShares);
+		assert_eq!(LpShares::<Test>::get(SILO, LP), 100_000_000);
+		// Traders are owed as much as the pool holds: no share price, and every request is
+		// worth nothing at the withdrawal price.
+		MockMarks::set(SILO, PoolMarks { owed: 100_000, ..Default::default() });
+		assert_noop!(add_liquidity(OTHER, USD, 1_000), Error::<Test>::PoolInsolvent);
+		assert_noop!(request_withdrawal(LP, 1_000_000), Error::<Test>::ZeroShares);
+		// The request made while it was worth something, claimed once it is worth nothing:
+		// the lower of the two is nothing, refused, the LP keeps the shares in the request.
+		MockMarks::set(SILO, PoolMarks::default());
+		request(LP, 1_000_000);
+		MockMarks::set(SILO, PoolMarks { owed: 100_000, ..Default::default() });
+		wait_cooldown();
+		assert_noop!(claim(LP), Error::<Test>::PoolInsolvent);
+		run_to_block(System::block_number() + 1);
 	});
 }
 
@@ -353,10 +441,10 @@ fn losses_go_down_the_waterfall_one_step_at_a_time() {
 }
 
 #[test]
-fn a_profit_the_pool_cannot_pay_is_reported_for_deleveraging() {
+fn a_profit_the_pool_cannot_pay_becomes_the_traders_claim() {
 	new_test_ext().execute_with(|| {
 		create(USD);
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 1_000));
+		add(LP, 1_000);
 		assert_ok!(CollateralSilos::deposit_margin(
 			RuntimeOrigin::signed(TRADER),
 			SILO,
@@ -365,12 +453,20 @@ fn a_profit_the_pool_cannot_pay_is_reported_for_deleveraging() {
 		));
 		assert_eq!(
 			<CollateralSilos as SiloLedger<_>>::realize_profit(SILO, &TRADER, 1_500),
-			Ok(ProfitSettlement { paid: 1_000, unpaid: 500 })
+			Ok(ProfitSettlement { paid: 1_000, claimed: 500 })
 		);
-		System::assert_last_event(Event::PoolShortfall { silo: SILO, unpaid: 500 }.into());
+		System::assert_has_event(
+			Event::ProfitRealized { silo: SILO, who: TRADER, paid: 1_000, claimed: 500 }.into(),
+		);
+		System::assert_last_event(
+			Event::ProfitClaimed { silo: SILO, who: TRADER, claim: 0, amount: 500 }.into(),
+		);
 		assert_eq!(Margin::<Test>::get(SILO, TRADER).free, 11_000);
-		assert_eq!(books(SILO).pool, 0);
+		assert_eq!((books(SILO).pool, books(SILO).claims), (0, 500));
+		// The breakers hear at the end of the block that the pool is short of its claims.
 		run_to_block(2);
+		assert!(crate::ReserveShort::<Test>::contains_key(SILO));
+		assert!(RecordEvents::take().contains(&SiloEvent::ReserveShort(SILO)));
 	});
 }
 
@@ -452,38 +548,44 @@ fn rate_limited_withdrawals_queue_and_pay_out_in_order_per_window() {
 			USD,
 			10_000
 		));
+		// 25_000_250 of 100_001_000 shares of a pool of 100_000 are worth exactly 25_000.
+		request(LP, 25_000_250);
+		wait_cooldown();
 		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
-		// 10% of the 100_000 pool per 10-block window: 10_000.
-		assert_ok!(CollateralSilos::remove_liquidity(RuntimeOrigin::signed(LP), SILO, 25_000));
+		// 10% of the 100_000 pool per 10-block window: 10_000, the window opening now (6).
+		assert_ok!(claim(LP));
 		System::assert_has_event(
 			Event::LiquidityRemoved {
 				silo: SILO,
 				who: LP,
-				shares: 25_000,
+				shares: 25_000_250,
 				amount: 25_000,
 				paid: 10_000,
+				shares_left: 0,
 			}
 			.into(),
 		);
 		assert_eq!(usd(LP), START - 100_000 + 10_000);
 		assert_eq!(books(SILO).queued, 15_000);
+		assert_eq!(books(SILO).total_shares, 100_001_000 - 25_000_250);
+		assert_eq!(LpWithdrawals::<Test>::get(SILO, LP), None);
 		// The trader comes second: nothing is paid ahead of the queue.
 		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 2_000));
 		assert_eq!(usd(TRADER), START - 10_000);
 		assert_eq!(books(SILO).queued, 17_000);
 
-		// Same window (opened at block 1 on a pool of 100_000): nothing more leaves.
-		run_to_block(10);
+		// Same window (opened at block 6 on a pool of 100_000): nothing more leaves.
+		run_to_block(15);
 		assert_eq!(usd(LP), START - 90_000);
-		// Block 11 opens a window on the pool as it is (75_000): 7_500 to the LP.
-		run_to_block(11);
+		// Block 16 opens a window on the pool as it is (75_000): 7_500 to the LP.
+		run_to_block(16);
 		assert_eq!(usd(LP), START - 90_000 + 7_500);
-		// Block 21: the LP's last 7_500 uses the whole window; the trader waits.
-		run_to_block(21);
+		// Block 26: the LP's last 7_500 uses the whole window; the trader waits.
+		run_to_block(26);
 		assert_eq!(usd(LP), START - 75_000);
 		assert_eq!(usd(TRADER), START - 10_000);
-		// Block 31: the trader's 2_000.
-		run_to_block(31);
+		// Block 36: the trader's 2_000.
+		run_to_block(36);
 		assert_eq!(usd(TRADER), START - 10_000 + 2_000);
 		assert!(WithdrawalQueue::<Test>::get(SILO).is_empty());
 		// The breakers heard of every payment as it left: at once, then from the queue.
@@ -513,9 +615,12 @@ fn the_queue_is_bounded_and_drains_when_withdrawals_return_to_normal() {
 				1_000
 			));
 		}
+		// 10_000_100 shares are worth exactly 10_000: the whole window's 10_000.
+		request(LP, 10_000_100);
+		wait_cooldown();
 		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
-		// Uses the whole window's 10_000.
-		assert_ok!(CollateralSilos::remove_liquidity(RuntimeOrigin::signed(LP), SILO, 10_000));
+		assert_ok!(claim(LP));
+		assert_eq!(usd(LP), START - 90_000);
 		for who in [OTHER, DONOR, KEEPER] {
 			assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(who), SILO, 1_000));
 		}
@@ -526,9 +631,9 @@ fn the_queue_is_bounded_and_drains_when_withdrawals_return_to_normal() {
 		);
 		MockStatus::set(SILO, WithdrawalStatus::Normal);
 		// MaxPayoutsPerSilo = 2: two now, the third next block.
-		run_to_block(2);
+		run_to_block(7);
 		assert_eq!((usd(OTHER), usd(DONOR), usd(KEEPER)), (START, START, START - 1_000));
-		run_to_block(3);
+		run_to_block(8);
 		assert_eq!(usd(KEEPER), START);
 		assert_eq!(books(SILO).queued, 0);
 	});
@@ -539,7 +644,13 @@ fn a_loss_in_one_silo_never_touches_another() {
 	new_test_ext().execute_with(|| {
 		funded_silo();
 		let other = create(EUR);
-		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), other, EUR, 50_000));
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(LP),
+			other,
+			EUR,
+			50_000,
+			0
+		));
 		let before = Silos::<Test>::get(other);
 		assert_ok!(<CollateralSilos as SiloLedger<_>>::lock_margin(SILO, &TRADER, 10_000));
 		// A loss far beyond the trader's margin and silo 0's insurance.

@@ -35,6 +35,13 @@ pub struct SiloParams<BlockNumber> {
 	pub withdrawal_limit: Permill,
 	/// Length of a rate-limit window, in blocks.
 	pub withdrawal_window: BlockNumber,
+	/// Blocks an LP's withdrawal request waits before it can be claimed, so no LP can leave
+	/// between seeing a winner's close coming and its settlement.
+	pub lp_cooldown: BlockNumber,
+	/// The adverse price move the pool's reserve covers: liquidity may leave only while the pool
+	/// keeps the traders' claims plus what the winners would be owed after this move of every
+	/// market against the pool.
+	pub reserve_move: Permill,
 }
 
 /// The silo's books. Together they account for every unit in the silo's account.
@@ -65,9 +72,19 @@ pub struct SiloBooks {
 	pub queued: Balance,
 	/// Losses the LPs absorbed since genesis (a record, not a balance).
 	pub socialized_loss: Balance,
+	/// Traders' realized profit the pool could not pay yet: their claims, owed by the pool and
+	/// paid before anything else leaves it (a debt, not held).
+	pub claims: Balance,
+	/// Of `total_shares`, those waiting in LPs' withdrawal requests.
+	pub pending_shares: Balance,
 }
 
 impl SiloBooks {
+	/// A new silo's books: nothing held, the locked shares outstanding.
+	pub fn new() -> Self {
+		Self { total_shares: LOCKED_SHARES, ..Default::default() }
+	}
+
 	/// Everything the silo's account must hold (free + locked + pool + insurance + queued).
 	pub fn held(&self) -> Balance {
 		self.trader_free
@@ -82,6 +99,12 @@ impl SiloBooks {
 		self.trader_free.saturating_add(self.trader_locked).saturating_add(self.pool)
 	}
 }
+
+/// Shares that exist from a silo's creation and belong to nobody: the pool always has holders,
+/// so no first depositor takes what accrued before them, and inflating the share price costs
+/// the inflater a thousand times what it could take (with the virtual unit in
+/// [`crate::math::shares_for_deposit`]).
+pub const LOCKED_SHARES: Balance = 1_000;
 
 /// One silo: its collateral asset, parameters and books.
 #[derive(
@@ -125,6 +148,66 @@ impl MarginAccount {
 pub struct QueuedWithdrawal<AccountId> {
 	pub who: AccountId,
 	pub amount: Balance,
+}
+
+/// A trader's claim on a silo's pool: realized profit the pool could not pay when it was due.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ProfitClaim<AccountId> {
+	pub who: AccountId,
+	/// What is still owed.
+	pub amount: Balance,
+}
+
+/// A silo's claims are numbered in the order they arose: `head` is the oldest unpaid, `next`
+/// the number the next one gets; claims `head..next` exist.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct ClaimCursor {
+	pub head: u64,
+	pub next: u64,
+}
+
+impl ClaimCursor {
+	pub fn is_empty(&self) -> bool {
+		self.head == self.next
+	}
+}
+
+/// An LP's request to leave a silo's pool: its shares stop being theirs to move, keep bearing
+/// the pool's gains and losses, and are paid at the lower of their value now and at the end of
+/// the cooldown.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct LpWithdrawal<BlockNumber> {
+	pub shares: Balance,
+	/// What the shares were worth when requested (the withdrawal price, rounded down).
+	pub value: Balance,
+	/// First block the request may be claimed in.
+	pub ready_at: BlockNumber,
 }
 
 /// How much left a rate-limited silo in the current window.

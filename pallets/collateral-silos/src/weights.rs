@@ -12,11 +12,18 @@ pub trait WeightInfo {
 	fn deposit_margin() -> Weight;
 	fn withdraw_margin() -> Weight;
 	fn add_liquidity() -> Weight;
-	fn remove_liquidity() -> Weight;
+	fn request_liquidity_withdrawal() -> Weight;
+	fn cancel_liquidity_withdrawal() -> Weight;
+	fn claim_liquidity_withdrawal() -> Weight;
 	fn fund_insurance() -> Weight;
 	fn sweep_surplus() -> Weight;
 	/// The per-block payout of queued withdrawals: `s` silos with a queue, `p` payouts in each.
 	fn pay_queued(s: u32, p: u32) -> Weight;
+	/// The per-block payout of claims: `s` silos, `p` claims paid in each.
+	fn pay_claims(s: u32, p: u32) -> Weight;
+	/// The end-of-block tripwire over `s` silos (without the marks and the breakers' notices,
+	/// which their own weights charge).
+	fn check_books(s: u32) -> Weight;
 }
 
 /// For tests: a flat weight per call and per payout.
@@ -36,7 +43,13 @@ impl WeightInfo for () {
 	fn add_liquidity() -> Weight {
 		Weight::from_parts(100_000_000, 0)
 	}
-	fn remove_liquidity() -> Weight {
+	fn request_liquidity_withdrawal() -> Weight {
+		Weight::from_parts(100_000_000, 0)
+	}
+	fn cancel_liquidity_withdrawal() -> Weight {
+		Weight::from_parts(100_000_000, 0)
+	}
+	fn claim_liquidity_withdrawal() -> Weight {
 		Weight::from_parts(100_000_000, 0)
 	}
 	fn fund_insurance() -> Weight {
@@ -48,5 +61,12 @@ impl WeightInfo for () {
 	fn pay_queued(s: u32, p: u32) -> Weight {
 		Weight::from_parts(10_000_000u64.saturating_mul(s.into()), 0)
 			.saturating_add(Weight::from_parts(60_000_000u64.saturating_mul(p.into()), 0))
+	}
+	fn pay_claims(s: u32, p: u32) -> Weight {
+		Weight::from_parts(10_000_000u64.saturating_mul(s.into()), 0)
+			.saturating_add(Weight::from_parts(60_000_000u64.saturating_mul(p.into()), 0))
+	}
+	fn check_books(s: u32) -> Weight {
+		Weight::from_parts(20_000_000u64.saturating_mul(s.into()), 0)
 	}
 }

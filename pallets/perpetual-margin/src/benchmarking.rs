@@ -48,6 +48,7 @@ pub fn bench_params<T: Config>() -> MarketParamsOf<T> {
 		max_position_size: 1_000_000_000,
 		max_long_size: MAX_SIZE,
 		max_short_size: MAX_SIZE,
+		max_open_interest_to_pool: FixedU128::from_u32(1_000_000),
 		skew_scale: 1_000_000_000,
 		max_price_impact: FixedU128::from_rational(1, 10),
 		max_funding_rate: FixedU128::from_rational(1, 10_000),

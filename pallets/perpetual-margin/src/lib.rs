@@ -23,7 +23,12 @@
 //!   works, else fully; the keeper is paid first, then the penalty to the insurance fund; a
 //!   shortfall goes down the silo's waterfall. When the silo's pool cannot back the traders'
 //!   unrealized profit, [`Pallet::deleverage`] closes the most profitable, most leveraged
-//!   positions of the market at the oracle price (auto-deleveraging), in that silo only.
+//!   positions of the market at the oracle price with one haircut that closes the gap
+//!   (auto-deleveraging), in that silo only.
+//! - A profit the pool cannot pay now is never lost: it becomes the trader's claim in the silo's
+//!   books, paid before any LP may leave. The silos price LP shares from the engine's marks of
+//!   each market side ([`PositionMarks`]): at what closing the side would realize, winners never
+//!   netted against losers.
 //! - Each new oracle aggregate (handed over through `OnPriceUpdate` with its price, round,
 //!   block and volatility; the engine does not read the oracle back) re-checks the market's
 //!   positions and queues the liquidatable ones, most underwater first, in a bounded queue.
@@ -44,7 +49,7 @@
 //!   ([`Pallet::drain_queue`]), `liquidate`, its pool validation, and `deleverage`.
 //! - `views.rs`: what [`runtime_api::PerpetualMarginApi`] serves: account health, the
 //!   liquidatable positions, the stress test, the traders' net PnL per silo.
-//! - `impls.rs`: the primitives traits it implements (`OnPriceUpdate`, `UnrealizedPnl`).
+//! - `impls.rs`: the primitives traits it implements (`OnPriceUpdate`, `PositionMarks`).
 //! - `math.rs`: every formula (value, impact, PnL, funding, margin fractions, liquidation size
 //!   and price, ADL rank), storage-free and unit-tested; `types.rs`: the stored and reported
 //!   types, [`Health`] and the fill; `extension.rs`: the `PrioritizeLiquidations` transaction
@@ -78,6 +83,7 @@ mod impls;
 mod liquidation;
 mod markets;
 pub mod math;
+pub mod migrations;
 mod offchain;
 mod risk;
 pub mod runtime_api;
@@ -100,15 +106,15 @@ pub use weights::WeightInfo;
 
 use alloc::{collections::BTreeMap, vec::Vec};
 use bulwark_primitives::{
-	Balance, MarketId, MarketStatus, OnPriceUpdate, PriceFeed, PriceStatus, SignedBalance,
-	SiloHealth, SiloId, SiloLedger, TradeAction, TradingStatus, UnrealizedPnl,
+	Balance, MarketId, MarketStatus, OnPriceUpdate, PoolMarks, PositionMarks, PriceFeed,
+	PriceStatus, SignedBalance, SiloHealth, SiloId, SiloLedger, TradeAction, TradingStatus,
 };
 use frame_support::{pallet_prelude::*, weights::WeightMeter};
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*};
 use sp_runtime::{
 	traits::{One, SaturatedConversion, Saturating, Zero},
 	transaction_validity::TransactionValidityWithRefund,
-	FixedI128, FixedPointNumber, FixedU128,
+	FixedI128, FixedPointNumber, FixedU128, Permill,
 };
 
 const LOG_TARGET: &str = "runtime::perpetual-margin";
@@ -131,7 +137,7 @@ pub type MarketParamsOf<T> = MarketParams<<T as Config>::MaxTiers>;
 pub mod pallet {
 	use super::*;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -301,26 +307,24 @@ pub mod pallet {
 			silo: SiloId,
 			shortfall: Balance,
 		},
-		/// A winning position closed by auto-deleveraging; `unpaid` is the profit the pool could
-		/// not pay.
+		/// A winning position closed by auto-deleveraging at the oracle price: of its `profit`,
+		/// `paid` into free margin, `claimed` owed as the trader's claim on the silo (the pool
+		/// could not pay it yet), `forfeited` the step's haircut, which closes the silo's
+		/// shortfall.
 		Deleveraged {
 			who: T::AccountId,
 			market: MarketId,
 			size: SignedBalance,
 			price: FixedU128,
+			profit: Balance,
 			paid: Balance,
-			unpaid: Balance,
+			claimed: Balance,
+			forfeited: Balance,
 		},
 		/// A price update found the position liquidatable.
 		LiquidationQueued {
 			who: T::AccountId,
 			market: MarketId,
-		},
-		/// The pool could not pay all of a realized profit.
-		ProfitUnpaid {
-			who: T::AccountId,
-			market: MarketId,
-			amount: Balance,
 		},
 	}
 
@@ -377,6 +381,8 @@ pub mod pallet {
 		SiloSolvent,
 		/// No profitable position to deleverage in this market.
 		NothingToDeleverage,
+		/// Closing this market's top winners would not make the silo's shortfall smaller.
+		DeleverageIneffective,
 	}
 
 	#[pallet::hooks]
@@ -550,14 +556,22 @@ pub mod pallet {
 			Ok(Pays::No.into())
 		}
 
-		/// Auto-deleverages `market`: closes, at the oracle price, the profitable positions with
-		/// the highest profit share times leverage, at most `MaxDeleveragePerCall`, until the
-		/// silo's pool again backs its traders' unrealized profit. Their profit is paid as far
-		/// as the pool goes; the rest is lost to them (the last step of the waterfall).
+		/// Auto-deleverages `market` by one step: closes, at the oracle price, the profitable
+		/// positions with the highest profit share times leverage, at most
+		/// `MaxDeleveragePerCall`, each paid its profit less one haircut, the silo's shortfall
+		/// over their total profit (at most 100%): the last step of the waterfall, which closes
+		/// the shortfall exactly when their profit covers it. What is kept is paid as far as the
+		/// pool goes and becomes the trader's claim beyond.
 		///
-		/// Origin: signed (anyone). Only when the silo is short.
+		/// Origin: signed (anyone). Only when the silo is short (its claims and winners' profit
+		/// beyond its pool and the losers' collectible loss), and only if the step makes the
+		/// shortfall smaller (`DeleverageIneffective` otherwise, nothing changed). Changes the
+		/// closed positions, their margin and the silo's pool, claims and open interest.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::deleverage(T::MaxPositionsPerMarket::get()))]
+		// The step reads the silo's marks before and after (`silo_marks`), beyond what the
+		// benchmark of the closes measured.
+		#[pallet::weight(T::WeightInfo::deleverage(T::MaxPositionsPerMarket::get())
+			.saturating_add(<Pallet<T> as PositionMarks>::marks_weight().saturating_mul(2)))]
 		pub fn deleverage(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_deleverage(market)
@@ -567,8 +581,8 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	/// The engine's invariants:
-	/// - each market's open interest is the sum of its positions (sizes, entries, funding
-	///   basis), and its trader list names exactly the accounts with a position in it, once;
+	/// - each market's open interest is the sum of its positions (per side: sizes, entries,
+	///   funding basis, margins), and its trader list names exactly the accounts with a position in it, once;
 	/// - no zero position is stored;
 	/// - in each silo, each account's locked margin is the sum of its positions' margins there;
 	/// - the liquidation queue names no position twice.

@@ -189,7 +189,7 @@ impl<T: Config> Pallet<T> {
 
 		let silo = state.silo;
 		if fill.realized > 0 {
-			Self::settle_realized(silo, who, market, &mut state, fill.realized)?;
+			Self::settle_realized(silo, who, fill.realized)?;
 		}
 		if !loss_from_margin.is_zero() {
 			T::Ledger::realize_loss(silo, who, loss_from_margin)?;
@@ -228,18 +228,22 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// How far the silo's pool falls short of its traders' net unrealized profit (at the last
-	/// prices); zero when it backs them.
+	/// How far the silo falls short of what it owes its traders: their claims and what the
+	/// winning market sides are owed, less the pool and what the losing sides' margin can pay
+	/// ([`Self::silo_marks`], at the last prices); zero when it can pay them all.
 	pub fn silo_shortfall(silo: SiloId) -> Balance {
-		let owed = Self::net_trader_pnl_in(silo, None);
-		let pool = T::Ledger::pool(silo).unwrap_or_default();
-		if owed > 0 {
-			owed.unsigned_abs().saturating_sub(pool)
-		} else {
-			0
-		}
+		let marks = Self::silo_marks(silo, Permill::zero());
+		let owed = marks.owed.saturating_add(T::Ledger::claims(silo));
+		let assets = T::Ledger::pool(silo).unwrap_or_default().saturating_add(marks.collectible);
+		owed.saturating_sub(assets)
 	}
 
+	/// One step of auto-deleveraging in `market`: closes, at the oracle price, the winners with
+	/// the highest profit share times leverage (at most `MaxDeleveragePerCall`), each paid its
+	/// profit less the same haircut `shortfall / their total profit` (at most all of it), so
+	/// that the step closes the silo's shortfall if their profit can; what the haircut leaves
+	/// is paid as far as the pool goes and claimed beyond. The step must leave the shortfall
+	/// strictly smaller, or nothing happens.
 	pub(crate) fn do_deleverage(market: MarketId) -> DispatchResult {
 		let mut state = Self::market(market)?;
 		let params = state.params.clone();
@@ -247,52 +251,57 @@ impl<T: Config> Pallet<T> {
 		let price = Self::liquidation_unit_price(market, silo, &params)?;
 		Self::accrue(market, &mut state, Some(price))?;
 		Markets::<T>::insert(market, state.clone());
-		ensure!(!Self::silo_shortfall(silo).is_zero(), Error::<T>::SiloSolvent);
+		let shortfall = Self::silo_shortfall(silo);
+		ensure!(!shortfall.is_zero(), Error::<T>::SiloSolvent);
 
-		let mut ranked: Vec<(FixedU128, T::AccountId, Position)> = Vec::new();
+		let index = state.accrual.funding_index;
+		let mut ranked: Vec<(FixedU128, T::AccountId, Position, Balance)> = Vec::new();
 		for who in Traders::<T>::get(market) {
 			let Some(position) = Positions::<T>::get(&who, market) else { continue };
 			let health = Self::health(&state, &position, price)?;
 			let profit = health.pnl.saturating_sub(health.funding);
-			if let Some(score) =
+			let Some(score) =
 				math::adl_score(profit, position.entry, health.notional, health.equity)
-			{
-				ranked.push((score, who, position));
+			else {
+				continue;
+			};
+			// At the oracle price the close realizes exactly this profit.
+			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+			let realized = Self::fill(&position, delta, price, index)?.realized;
+			if realized > 0 {
+				ranked.push((score, who, position, realized.unsigned_abs()));
 			}
 		}
 		ensure!(!ranked.is_empty(), Error::<T>::NothingToDeleverage);
 		// Highest score first; the market's trader order breaks ties (stable sort).
 		ranked.sort_by_key(|entry| core::cmp::Reverse(entry.0));
+		ranked.truncate(T::MaxDeleveragePerCall::get() as usize);
+		let total: Balance =
+			ranked.iter().fold(0u128, |sum, (_, _, _, profit)| sum.saturating_add(*profit));
 
-		for (_, who, position) in ranked.into_iter().take(T::MaxDeleveragePerCall::get() as usize) {
-			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
-			let index = state.accrual.funding_index;
-			// At the oracle price the close realizes exactly the profit the score was given.
-			let fill = Self::fill(&position, delta, price, index)?;
-			if fill.realized <= 0 {
-				continue;
-			}
+		for (_, who, position, profit) in ranked {
+			let forfeited = math::haircut(profit, shortfall, total).ok_or(Error::<T>::Overflow)?;
+			let kept = profit.saturating_sub(forfeited);
 			let after = Position { funding_index: index, ..Default::default() };
-			let (paid, unpaid) =
-				Self::settle_realized(silo, &who, market, &mut state, fill.realized)?;
+			let (paid, claimed) = Self::settle_realized(silo, &who, kept as SignedBalance)?;
 			if !position.margin.is_zero() {
 				T::Ledger::release_margin(silo, &who, position.margin)?;
 			}
 			state.open_interest = Self::moved_interest(&state.open_interest, &position, &after)?;
 			Self::store_position(&who, market, &position, &after)?;
-			Markets::<T>::insert(market, state.clone());
 			Self::deposit_event(Event::Deleveraged {
 				who,
 				market,
 				size: position.size,
 				price,
+				profit,
 				paid,
-				unpaid,
+				claimed,
+				forfeited,
 			});
-			if Self::silo_shortfall(silo).is_zero() {
-				break;
-			}
 		}
+		Markets::<T>::insert(market, state);
+		ensure!(Self::silo_shortfall(silo) < shortfall, Error::<T>::DeleverageIneffective);
 		Ok(())
 	}
 }

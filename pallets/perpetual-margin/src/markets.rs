@@ -18,7 +18,6 @@ impl<T: Config> Pallet<T> {
 				at: frame_system::Pallet::<T>::block_number(),
 				..Default::default()
 			},
-			unpaid_profit: 0,
 		}
 	}
 
@@ -26,7 +25,8 @@ impl<T: Config> Pallet<T> {
 	/// fractions `0 < maintenance < initial <= 1`, penalty plus reward below the initial
 	/// fraction (so a partial liquidation can restore it), ascending tiers with non-decreasing
 	/// factors of at least 1, `0 < min_size <= max_position_size <= MAX_SIZE`, caps within
-	/// `MAX_SIZE`, a positive skew scale and a price impact below 100%.
+	/// `MAX_SIZE`, a positive skew scale, a price impact below 100% and a positive open-interest
+	/// to pool ratio.
 	pub fn ensure_valid_params(params: &MarketParamsOf<T>) -> DispatchResult {
 		let one = FixedU128::one();
 		let costs = math::fraction(params.liquidation_penalty.saturating_add(params.keeper_reward));
@@ -49,7 +49,8 @@ impl<T: Config> Pallet<T> {
 				&& params.max_short_size <= MAX_SIZE
 				&& !params.skew_scale.is_zero()
 				&& params.skew_scale <= MAX_SIZE
-				&& params.max_price_impact < one,
+				&& params.max_price_impact < one
+				&& !params.max_open_interest_to_pool.is_zero(),
 			Error::<T>::InvalidParams
 		);
 		Ok(())

@@ -324,6 +324,16 @@ pub fn liquidation_price(
 	mul_div(per_unit, ONE, denominator, long).map(FixedU128::from_inner)
 }
 
+/// The haircut on a winner's `profit` in an auto-deleveraging step that must close `shortfall`
+/// from winners whose profit adds up to `total`: its share of the shortfall, rounded up (so the
+/// step's haircuts add up to at least the shortfall it can close), never more than the profit.
+pub fn haircut(profit: Balance, shortfall: Balance, total: Balance) -> Option<Balance> {
+	if total == 0 {
+		return Some(0);
+	}
+	Some(mul_div(profit, shortfall.min(total), total, true)?.min(profit))
+}
+
 /// The auto-deleveraging rank of a position: profit as a share of entry value times leverage
 /// (value over equity). Only profitable positions with equity have one; the highest goes first.
 pub fn adl_score(
@@ -360,6 +370,17 @@ mod tests {
 		assert_eq!(value(3, rational(21, 2), false), Some(31));
 		assert_eq!(value(3, rational(21, 2), true), Some(32));
 		assert_eq!(value(u128::MAX, fixed(2), false), None);
+	}
+
+	#[test]
+	fn a_haircut_is_the_profit_s_share_of_the_shortfall_rounded_up() {
+		// Shortfall 1_000 over winners worth 3_000: a third each, 700 of 2_100 is 233.3 -> 234.
+		assert_eq!(haircut(2_100, 1_000, 3_000), Some(700));
+		assert_eq!(haircut(700, 1_000, 3_000), Some(234));
+		assert_eq!(haircut(200, 1_000, 3_000), Some(67));
+		// A shortfall beyond their profit takes all of it, no more.
+		assert_eq!(haircut(500, 9_000, 3_000), Some(500));
+		assert_eq!(haircut(0, 1_000, 0), Some(0));
 	}
 
 	#[test]

@@ -49,7 +49,7 @@ impl pallet_collateral_silos::Config for Test {
 	type MaxQueuedWithdrawals = ConstU32<4>;
 	type MaxPayoutsPerSilo = ConstU32<2>;
 	type Status = MockStatus;
-	type TraderPnl = PerpetualMargin;
+	type Marks = PerpetualMargin;
 	type OnSiloEvent = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -104,7 +104,7 @@ impl crate::benchmarking::BenchmarkHelper<AccountId> for MarginBenchHelper {
 	fn provide_liquidity(silo: SiloId, who: &AccountId, amount: u128) {
 		use frame_support::traits::fungibles::Mutate;
 		Assets::mint_into(USD, who, amount).expect("mint");
-		CollateralSilos::add_liquidity(RuntimeOrigin::signed(*who), silo, USD, amount)
+		CollateralSilos::add_liquidity(RuntimeOrigin::signed(*who), silo, USD, amount, 0)
 			.expect("liquidity");
 	}
 	fn set_price(market: bulwark_primitives::MarketId, price: sp_runtime::FixedU128) {
@@ -129,6 +129,8 @@ pub fn silo_params() -> pallet_collateral_silos::SiloParams<u64> {
 		insurance_fee_share: Permill::from_percent(20),
 		withdrawal_limit: Permill::from_percent(10),
 		withdrawal_window: 10,
+		lp_cooldown: 0,
+		reserve_move: sp_runtime::Permill::from_percent(10),
 	}
 }
 
@@ -158,7 +160,8 @@ pub fn check_invariants() {
 	try_state().expect("margin and silo invariants hold");
 }
 
-/// Runs blocks up to `n` as the executive does (start of block, then the margin engine's
+/// Runs blocks up to `n` as the executive does (the end of the last block with the silos'
+/// tripwire, the start of the next with their claims and queue paid, then the margin engine's
 /// `on_poll` with a whole block's weight), checking both pallets' invariants after each; prices
 /// keep their block of origin (and so age).
 pub fn run_to_block(n: u64) {
@@ -169,6 +172,7 @@ pub fn run_to_block(n: u64) {
 	bulwark_test_kit::run_to_block_with::<Test>(
 		n,
 		|now| {
+			CollateralSilos::on_finalize(now - 1);
 			CollateralSilos::on_initialize(now);
 			<PerpetualMargin as OnPoll<u64>>::on_poll(
 				now,

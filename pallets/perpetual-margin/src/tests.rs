@@ -5,7 +5,7 @@
 use crate::{
 	mock::*, Error, Event, LiquidationQueue, MarketParams, Markets, Positions, SizeTier, Traders,
 };
-use bulwark_primitives::{MarketStatus, SiloLedger, UnrealizedPnl};
+use bulwark_primitives::{MarketStatus, PositionMarks, SiloLedger};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use sp_runtime::{
 	traits::{One, Zero},
@@ -14,6 +14,7 @@ use sp_runtime::{
 
 mod liquidations_first;
 mod proptests;
+mod solvency;
 
 const MARKET: u32 = 7;
 const ALICE: AccountId = 2;
@@ -48,6 +49,7 @@ pub fn params() -> MarketParams<frame_support::traits::ConstU32<4>> {
 		max_position_size: 1_000_000,
 		max_long_size: 2_000_000,
 		max_short_size: 2_000_000,
+		max_open_interest_to_pool: fixed(1_000),
 		skew_scale: 1_000_000,
 		max_price_impact: rational(10, 100),
 		max_funding_rate: rational(1, 1_000),
@@ -67,7 +69,7 @@ fn open_market(
 	margin: u128,
 ) {
 	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params));
-	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, pool));
+	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, pool, 0));
 	for who in traders {
 		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(*who), SILO, USD, margin));
 	}
@@ -472,49 +474,74 @@ fn a_gap_through_the_margin_sends_the_shortfall_down_the_silo_waterfall() {
 	});
 }
 
+/// Every `Deleveraged` event so far: (who, profit, paid, claimed, forfeited).
+fn deleveraged() -> Vec<(AccountId, u128, u128, u128, u128)> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::PerpetualMargin(Event::Deleveraged {
+				who,
+				profit,
+				paid,
+				claimed,
+				forfeited,
+				..
+			}) => Some((who, profit, paid, claimed, forfeited)),
+			_ => None,
+		})
+		.collect()
+}
+
 #[test]
-fn when_the_pool_cannot_back_the_winners_the_most_leveraged_winner_is_deleveraged_first() {
+fn when_the_pool_cannot_back_the_winners_they_share_one_haircut_that_closes_the_gap() {
 	new_test_ext().execute_with(|| {
 		setup(50_000);
 		// Alice long 1_000 (fill 100.05), Bob short 1_000 (skew 1_000: impact +0.05%, fill
 		// 100.05, entry 100_050), Carol short 500 (skew 0: impact -0.025%, fill 99.975, entry
-		// 49_987). Fees 101 + 101 + 50: pool +81 +81 +40, insurance +20 +20 +10.
+		// 49_987). Fees 101 + 101 + 50: pool +81 +81 +40, insurance +20 +20 +10. Margins 10_899,
+		// 19_899, 39_950.
 		assert_ok!(buy(ALICE, 1_000, 11_000));
 		assert_ok!(sell(BOB, 1_000, 20_000));
 		assert_ok!(sell(CAROL, 500, 40_000));
 		assert_eq!((books().pool, books().insurance), (50_202, 50));
-		// A crash to 20: Alice owes 80_050 against 10_899; Bob is up 80_050 (equity 99_949, 5x
-		// less leveraged than his entry) and Carol 39_987.
+		// A crash to 20 (skew -500). The long side marked at closing all of it (sell 1_000 from
+		// skew -500 to -1_500: premium -0.1%, fill 19.98): 19_980 - 100_050 = -80_070, of which
+		// its margin can pay 10_899. The short side (buy 1_500 from -500 to 1_000: premium
+		// +0.025%, fill 20.005, 30_007.5 -> 30_008): 150_037 - 30_008 = 120_029 owed.
 		MockPrices::set(MARKET, fixed(20));
-		assert_noop!(
-			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
-			Error::<Test>::SiloSolvent
+		assert_eq!(
+			PerpetualMargin::silo_marks(SILO, Permill::zero()),
+			bulwark_primitives::PoolMarks { owed: 120_029, collectible: 10_899, reserve: 120_029 }
 		);
+		// Short already, before Alice is liquidated: 120_029 - 50_202 - 10_899 = 58_928. (The old
+		// rule netted Alice's -80_050 against the winners' +120_037 at the oracle price: +39_987,
+		// backed by the pool, so `deleverage` was refused with `SiloSolvent` here.)
+		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 58_928);
 		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
-		// Pool 50_202 + 10_899 + 50 of insurance = 61_151; 69_101 socialized. The winners are
-		// owed 80_050 + 39_987 = 120_037: 58_886 short.
+		// Pool 50_202 + 10_899 + 50 of insurance = 61_151; 69_101 socialized. The shorts alone
+		// (buy 1_500 from skew -1_500 to 0: premium -0.075%, fill 19.985, 29_977.5 -> 29_978) are
+		// owed 150_037 - 29_978 = 120_059: 58_908 short.
 		assert_eq!(books().pool, 61_151);
 		System::assert_has_event(
-			Event::DeleverageNeeded { market: MARKET, silo: SILO, shortfall: 58_886 }.into(),
+			Event::DeleverageNeeded { market: MARKET, silo: SILO, shortfall: 58_908 }.into(),
 		);
 		// Scores: Bob 80_050/100_050 * 20_000/99_949 = 0.1601; Carol 39_987/49_987 *
-		// 10_000/79_937 = 0.1001. Bob goes first and takes what the pool has; Carol, still
-		// unbacked, gets nothing.
+		// 10_000/79_937 = 0.1001: Bob first, both in this step (MaxDeleveragePerCall 2). Their
+		// profit at the oracle price U = 80_050 + 39_987 = 120_037; each forfeits its share of
+		// the shortfall, rounded up: 80_050 * 58_908 / 120_037 = 39_284.4 -> 39_285 and
+		// 39_987 * 58_908 / 120_037 = 19_623.6 -> 19_624 (49.07% each). The pool pays what is
+		// kept: 40_765 + 20_363 = 61_128 of 61_151, 23 left. (The old rule paid Bob first as far
+		// as the pool went, 61_151 of 80_050, and Carol nothing.)
 		assert_ok!(PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET));
-		let deleveraged: Vec<_> = System::events()
-			.into_iter()
-			.filter_map(|record| match record.event {
-				RuntimeEvent::PerpetualMargin(Event::Deleveraged { who, paid, unpaid, .. }) => {
-					Some((who, paid, unpaid))
-				},
-				_ => None,
-			})
-			.collect();
-		assert_eq!(deleveraged, vec![(BOB, 61_151, 18_899), (CAROL, 0, 39_987)]);
-		assert_eq!(Markets::<Test>::get(MARKET).unwrap().unpaid_profit, 58_886);
+		assert_eq!(
+			deleveraged(),
+			vec![(BOB, 80_050, 40_765, 0, 39_285), (CAROL, 39_987, 20_363, 0, 19_624)]
+		);
+		assert_eq!((books().pool, books().claims), (23, 0));
 		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 0);
-		// Bob: 80_000 free + his 19_899 margin + 61_151 paid.
-		assert_eq!(free(BOB), 161_050);
+		// Bob: 80_000 free + his 19_899 margin + 40_765 paid; Carol 60_000 + 39_950 + 20_363.
+		assert_eq!((free(BOB), free(CAROL)), (140_664, 120_313));
+		assert!(Traders::<Test>::get(MARKET).is_empty());
 		assert_noop!(
 			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
 			Error::<Test>::SiloSolvent
@@ -537,8 +564,15 @@ fn unrealized_profit_never_counts_toward_withdrawals() {
 		);
 		assert_ok!(PerpetualMargin::remove_margin(RuntimeOrigin::signed(ALICE), MARKET, 7_899));
 		assert_eq!((position(ALICE).margin, free(ALICE)), (12_000, 87_899));
-		// And the silo's LP pricing sees the traders' unrealized profit as owed.
-		assert_eq!(<PerpetualMargin as UnrealizedPnl>::net_trader_pnl(SILO), 19_950);
+		// And the silo's LP pricing sees the traders' unrealized profit as owed, at what closing
+		// the long side would realize: selling 1_000 from skew 1_000 to 0 earns the premium
+		// (0.05%, fill 120.06): 120_060 - 100_050 = 20_010. With no adverse move the reserve is
+		// the same; after a 10% one (132, fill 132.066) it is 132_066 - 100_050 = 32_016.
+		assert_eq!(
+			<PerpetualMargin as PositionMarks>::marks(SILO, Permill::zero()),
+			bulwark_primitives::PoolMarks { owed: 20_010, collectible: 0, reserve: 20_010 }
+		);
+		assert_eq!(PerpetualMargin::silo_marks(SILO, Permill::from_percent(10)).reserve, 32_016);
 		run_to_block(2);
 	});
 }

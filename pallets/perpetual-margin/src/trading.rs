@@ -120,8 +120,10 @@ impl<T: Config> Pallet<T> {
 		let profit = if fill.realized > 0 { fill.realized.unsigned_abs() } else { 0 };
 		let after_loss = position.margin.checked_sub(loss).ok_or(Error::<T>::InsufficientMargin)?;
 		// The fee comes from the position's margin; what the margin cannot cover comes out of
-		// the profit this trade realizes, so a winner whose margin was sized at a far lower
-		// price can still close. Never from anywhere else.
+		// the profit this trade realizes (the pool pays that much less, and keeps it whole: no
+		// insurance share), so a winner whose margin was sized at a far lower price can still
+		// close, whether the pool pays its profit now or owes it as a claim. Never from
+		// anywhere else.
 		let fee_from_margin = fee.min(after_loss);
 		let fee_from_profit = fee.saturating_sub(fee_from_margin);
 		ensure!(fee_from_profit <= profit, Error::<T>::InsufficientMargin);
@@ -139,18 +141,7 @@ impl<T: Config> Pallet<T> {
 		let after = Position { size: fill.size, entry: fill.entry, margin, funding_index: index };
 
 		let interest = Self::moved_interest(&state.open_interest, &old, &after)?;
-		if interest.long_size > state.open_interest.long_size {
-			ensure!(
-				interest.long_size <= params.max_long_size,
-				Error::<T>::OpenInterestCapExceeded
-			);
-		}
-		if interest.short_size > state.open_interest.short_size {
-			ensure!(
-				interest.short_size <= params.max_short_size,
-				Error::<T>::OpenInterestCapExceeded
-			);
-		}
+		Self::ensure_open_interest_caps(&state, &interest, price)?;
 		if new_size != 0 {
 			let health = Self::health(&state, &after, price)?;
 			if adds_risk {
@@ -172,14 +163,13 @@ impl<T: Config> Pallet<T> {
 		if !margin_in.is_zero() {
 			T::Ledger::lock_margin(silo, who, margin_in)?;
 		}
-		Self::settle_realized(silo, who, market, &mut state, fill.realized)?;
-		if !fee_from_profit.is_zero() {
-			// The profit was just paid to free margin; the ledger charges fees from locked margin.
-			// If the pool could not pay it, free margin may be short and the trade fails whole.
-			T::Ledger::lock_margin(silo, who, fee_from_profit)?;
-		}
-		if !fee.is_zero() {
-			T::Ledger::charge_fee(silo, who, fee)?;
+		let realized = fill
+			.realized
+			.checked_sub(fee_from_profit as SignedBalance)
+			.ok_or(Error::<T>::Overflow)?;
+		Self::settle_realized(silo, who, realized)?;
+		if !fee_from_margin.is_zero() {
+			T::Ledger::charge_fee(silo, who, fee_from_margin)?;
 		}
 		if !release.is_zero() {
 			T::Ledger::release_margin(silo, who, release)?;
@@ -201,27 +191,44 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Where a side that grows may grow to: its static cap in size, and its value at `price`
+	/// within `max_open_interest_to_pool` of what the silo's pool holds beyond its claims. A
+	/// side that shrinks is never refused.
+	pub(crate) fn ensure_open_interest_caps(
+		state: &MarketOf<T>,
+		interest: &OpenInterest,
+		price: FixedU128,
+	) -> DispatchResult {
+		let params = &state.params;
+		let cash = T::Ledger::pool(state.silo)
+			.unwrap_or_default()
+			.saturating_sub(T::Ledger::claims(state.silo));
+		let pool_cap = params.max_open_interest_to_pool.saturating_mul_int(cash);
+		let sides = [
+			(interest.long_size, state.open_interest.long_size, params.max_long_size),
+			(interest.short_size, state.open_interest.short_size, params.max_short_size),
+		];
+		for (size, before, cap) in sides {
+			if size > before {
+				ensure!(size <= cap, Error::<T>::OpenInterestCapExceeded);
+				let value = math::value(size, price, true).ok_or(Error::<T>::Overflow)?;
+				ensure!(value <= pool_cap, Error::<T>::OpenInterestCapExceeded);
+			}
+		}
+		Ok(())
+	}
+
 	/// Pays a realized result: a profit from the pool to free margin (what the pool cannot pay
-	/// is recorded as unpaid), a loss from the position's margin (the caller made sure the
-	/// margin covers it).
+	/// becomes the trader's claim in the silo's books), a loss from the position's margin (the
+	/// caller made sure the margin covers it). Returns the profit (paid, claimed).
 	pub(crate) fn settle_realized(
 		silo: SiloId,
 		who: &T::AccountId,
-		market: MarketId,
-		state: &mut MarketOf<T>,
 		realized: SignedBalance,
 	) -> Result<(Balance, Balance), DispatchError> {
 		if realized > 0 {
 			let settlement = T::Ledger::realize_profit(silo, who, realized.unsigned_abs())?;
-			if !settlement.unpaid.is_zero() {
-				state.unpaid_profit = state.unpaid_profit.saturating_add(settlement.unpaid);
-				Self::deposit_event(Event::ProfitUnpaid {
-					who: who.clone(),
-					market,
-					amount: settlement.unpaid,
-				});
-			}
-			Ok((settlement.paid, settlement.unpaid))
+			Ok((settlement.paid, settlement.claimed))
 		} else {
 			if realized < 0 {
 				T::Ledger::realize_loss(silo, who, realized.unsigned_abs())?;
@@ -255,21 +262,31 @@ impl<T: Config> Pallet<T> {
 		let size = position.size.unsigned_abs();
 		let basis =
 			math::funding_basis(position.size, position.funding_index).ok_or_else(overflow)?;
-		let (side_size, side_entry) = if position.size > 0 {
-			(&mut interest.long_size, &mut interest.long_entry)
+		let (side_size, side_entry, side_basis, side_margin) = if position.size > 0 {
+			(
+				&mut interest.long_size,
+				&mut interest.long_entry,
+				&mut interest.long_basis,
+				&mut interest.long_margin,
+			)
 		} else {
-			(&mut interest.short_size, &mut interest.short_entry)
+			(
+				&mut interest.short_size,
+				&mut interest.short_entry,
+				&mut interest.short_basis,
+				&mut interest.short_margin,
+			)
 		};
 		if add {
 			*side_size = side_size.checked_add(size).ok_or_else(overflow)?;
 			*side_entry = side_entry.checked_add(position.entry).ok_or_else(overflow)?;
-			interest.funding_basis =
-				interest.funding_basis.checked_add(basis).ok_or_else(overflow)?;
+			*side_basis = side_basis.checked_add(basis).ok_or_else(overflow)?;
+			*side_margin = side_margin.checked_add(position.margin).ok_or_else(overflow)?;
 		} else {
 			*side_size = side_size.checked_sub(size).ok_or_else(overflow)?;
 			*side_entry = side_entry.checked_sub(position.entry).ok_or_else(overflow)?;
-			interest.funding_basis =
-				interest.funding_basis.checked_sub(basis).ok_or_else(overflow)?;
+			*side_basis = side_basis.checked_sub(basis).ok_or_else(overflow)?;
+			*side_margin = side_margin.checked_sub(position.margin).ok_or_else(overflow)?;
 		}
 		Ok(())
 	}
@@ -321,11 +338,14 @@ impl<T: Config> Pallet<T> {
 		amount: Balance,
 	) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::Zero);
-		let state = Self::market(market)?;
-		let mut position = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
+		let mut state = Self::market(market)?;
+		let old = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
+		let mut position = old;
 		position.margin = position.margin.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		state.open_interest = Self::moved_interest(&state.open_interest, &old, &position)?;
 		T::Ledger::lock_margin(state.silo, &who, amount)?;
 		Positions::<T>::insert(&who, market, position);
+		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::MarginAdded { who, market, amount });
 		Ok(())
 	}
@@ -339,7 +359,8 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::Zero);
 		let mut state = Self::market(market)?;
-		let mut position = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
+		let old = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
+		let mut position = old;
 		let price = Self::fresh_unit_price(market, &state.params)?;
 		Self::accrue(market, &mut state, Some(price))?;
 		position.margin =
@@ -349,6 +370,7 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::Overflow)?;
 		Self::ensure_initial(&state.params, &health, withdrawable_equity)?;
 
+		state.open_interest = Self::moved_interest(&state.open_interest, &old, &position)?;
 		T::Ledger::release_margin(state.silo, &who, amount)?;
 		Positions::<T>::insert(&who, market, position);
 		Markets::<T>::insert(market, state);

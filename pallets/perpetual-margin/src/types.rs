@@ -67,6 +67,10 @@ pub struct MarketParams<MaxTiers: Get<u32>> {
 	/// Open-interest caps per side.
 	pub max_long_size: u128,
 	pub max_short_size: u128,
+	/// A side's open interest, valued at the oracle price, may not grow beyond this multiple of
+	/// what the silo's pool holds beyond its traders' claims: a shrinking pool cannot be left
+	/// backing more risk than it can (0.5 = half the pool per side).
+	pub max_open_interest_to_pool: FixedU128,
 	/// The skew at which the price impact reaches 100% and the funding rate its maximum.
 	pub skew_scale: u128,
 	/// Cap on the premium of any skew (reached at `max_price_impact * skew_scale`); a trade pays
@@ -104,8 +108,13 @@ pub struct OpenInterest {
 	/// Sum of the longs' and the shorts' entry values.
 	pub long_entry: Balance,
 	pub short_entry: Balance,
-	/// Sum of `size * funding index at the last change` (see [`crate::math::funding_basis`]).
-	pub funding_basis: SignedBalance,
+	/// Per side, the sum of `size * funding index at the last change` (see
+	/// [`crate::math::funding_basis`]): what each side owes in funding, without a loop.
+	pub long_basis: SignedBalance,
+	pub short_basis: SignedBalance,
+	/// Per side, the margin its positions hold: what the side can pay of a loss.
+	pub long_margin: Balance,
+	pub short_margin: Balance,
 }
 
 impl OpenInterest {
@@ -113,6 +122,16 @@ impl OpenInterest {
 	pub fn skew(&self) -> SignedBalance {
 		(self.long_size as SignedBalance).saturating_sub(self.short_size as SignedBalance)
 	}
+}
+
+/// One side of a market (all its longs, or all its shorts) as the silo's pool sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SideMark {
+	/// What closing the whole side now would realize, funding included (positive: the pool
+	/// pays).
+	pub pnl: SignedBalance,
+	/// The margin the side's positions hold.
+	pub margin: Balance,
 }
 
 /// The market's funding and adaptive-margin state, advanced lazily: whenever the market is
@@ -162,8 +181,6 @@ pub struct Market<MaxTiers: Get<u32>, BlockNumber: core::fmt::Debug + Clone + Pa
 	pub params: MarketParams<MaxTiers>,
 	pub open_interest: OpenInterest,
 	pub accrual: Accrual<BlockNumber>,
-	/// Profits the silo's pool could not pay (taken by auto-deleveraging), since creation.
-	pub unpaid_profit: Balance,
 }
 
 /// One account's isolated position in one market.

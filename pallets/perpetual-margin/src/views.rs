@@ -6,7 +6,8 @@ use super::*;
 
 impl<T: Config> Pallet<T> {
 	/// Traders' net unrealized PnL against `silo` (positive: the pool owes them), at the last
-	/// prices, or with every unit price of `shocked` markets multiplied by its factor.
+	/// prices, or with every unit price of `shocked` markets multiplied by its factor. For the
+	/// stress test; the pool's own view is [`Self::silo_marks`].
 	pub(crate) fn net_trader_pnl_in(
 		silo: SiloId,
 		shock: Option<(Option<MarketId>, FixedU128)>,
@@ -34,9 +35,111 @@ impl<T: Config> Pallet<T> {
 		let interest = &state.open_interest;
 		let longs = math::price_pnl(interest.long_size, price, interest.long_entry, true)?;
 		let shorts = math::price_pnl(interest.short_size, price, interest.short_entry, false)?;
-		let owed = math::funding_basis(interest.skew(), state.accrual.funding_index)?
-			.checked_sub(interest.funding_basis)?;
+		let index = state.accrual.funding_index;
+		let owed = Self::side_funding(interest, index, true)?
+			.checked_add(Self::side_funding(interest, index, false)?)?;
 		longs.checked_add(shorts)?.checked_sub(owed)
+	}
+
+	/// The funding a side owes at `index` (negative: it is owed funding).
+	fn side_funding(
+		interest: &OpenInterest,
+		index: FixedI128,
+		long: bool,
+	) -> Option<SignedBalance> {
+		let (size, basis) = if long {
+			(SignedBalance::try_from(interest.long_size).ok()?, interest.long_basis)
+		} else {
+			(
+				SignedBalance::try_from(interest.short_size).ok()?.checked_neg()?,
+				interest.short_basis,
+			)
+		};
+		math::funding_basis(size, index)?.checked_sub(basis)
+	}
+
+	/// One side of a market marked at what closing all of it at once would realize at `price`:
+	/// the fill walks the skew from where it is (price impact included, so skew built for a
+	/// round trip cannot inflate it), less the funding the side owes.
+	pub(crate) fn side_mark(state: &MarketOf<T>, price: FixedU128, long: bool) -> Option<SideMark> {
+		let interest = &state.open_interest;
+		let (size, entry, margin) = if long {
+			(interest.long_size, interest.long_entry, interest.long_margin)
+		} else {
+			(interest.short_size, interest.short_entry, interest.short_margin)
+		};
+		if size == 0 {
+			return Some(SideMark::default());
+		}
+		let magnitude = SignedBalance::try_from(size).ok()?;
+		let delta = if long { magnitude.checked_neg()? } else { magnitude };
+		let params = &state.params;
+		let fill = math::fill_price(
+			price,
+			interest.skew(),
+			delta,
+			params.skew_scale,
+			params.max_price_impact,
+		)?;
+		let pnl = math::price_pnl(size, fill, entry, long)?.checked_sub(Self::side_funding(
+			interest,
+			state.accrual.funding_index,
+			long,
+		)?)?;
+		Some(SideMark { pnl, margin })
+	}
+
+	/// What the winning sides of a market are owed at `price`: each side's profit, never
+	/// netted against the other side's loss.
+	fn owed_at(state: &MarketOf<T>, price: FixedU128) -> Option<Balance> {
+		let long = Self::side_mark(state, price, true)?;
+		let short = Self::side_mark(state, price, false)?;
+		Some(long.pnl.max(0).unsigned_abs().saturating_add(short.pnl.max(0).unsigned_abs()))
+	}
+
+	/// `silo`'s pool marks ([`PoolMarks`]) at the last prices: per market side, what the
+	/// winners are owed, what the losers' margin can pay, and what the winners would be owed
+	/// after `adverse_move` up or down (the worse of the two), summed over the silo's markets
+	/// as if all moved against the pool at once. A market whose marks overflow counts its
+	/// whole open interest's value as owed, and nothing collectible: never in the LPs' favour.
+	pub fn silo_marks(silo: SiloId, adverse_move: Permill) -> PoolMarks {
+		let mut marks = PoolMarks::default();
+		let up = FixedU128::one().saturating_add(math::fraction(adverse_move));
+		let down = FixedU128::one().saturating_sub(math::fraction(adverse_move));
+		for (market, state) in Markets::<T>::iter() {
+			if state.silo != silo {
+				continue;
+			}
+			let state = Self::with_accrual(market, state);
+			let Some(price) = Self::unit_price_if_any(market, &state.params) else { continue };
+			let market_marks = (|| {
+				let long = Self::side_mark(&state, price, true)?;
+				let short = Self::side_mark(&state, price, false)?;
+				let owed =
+					long.pnl.max(0).unsigned_abs().saturating_add(short.pnl.max(0).unsigned_abs());
+				let collectible = [long, short]
+					.iter()
+					.map(|side| side.pnl.min(0).unsigned_abs().min(side.margin))
+					.fold(0u128, |sum, part| sum.saturating_add(part));
+				let reserve = Self::owed_at(&state, price.saturating_mul(up))?
+					.max(Self::owed_at(&state, price.saturating_mul(down))?);
+				Some(PoolMarks { owed, collectible, reserve })
+			})()
+			.unwrap_or_else(|| {
+				let interest = &state.open_interest;
+				let value = math::value(
+					interest.long_size.saturating_add(interest.short_size),
+					price,
+					true,
+				)
+				.unwrap_or(Balance::MAX);
+				PoolMarks { owed: value, collectible: 0, reserve: value }
+			});
+			marks.owed = marks.owed.saturating_add(market_marks.owed);
+			marks.collectible = marks.collectible.saturating_add(market_marks.collectible);
+			marks.reserve = marks.reserve.saturating_add(market_marks.reserve);
+		}
+		marks
 	}
 
 	/// Every position of `who`, with its health at the last oracle price.

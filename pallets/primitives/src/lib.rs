@@ -9,7 +9,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{CheckedDiv, Saturating, Zero},
-	DispatchError, DispatchResult, FixedU128, Weight,
+	DispatchError, DispatchResult, FixedU128, Permill, Weight,
 };
 
 /// Longest window, duration or interval (in blocks) any governed parameter may take: a day of
@@ -131,6 +131,10 @@ pub trait SiloHealth {
 	fn insurance(silo: SiloId) -> Option<(Balance, Balance)>;
 	/// Assets in the LP pool; `None` for an unknown silo.
 	fn pool(silo: SiloId) -> Option<Balance>;
+	/// Traders' profit the pool could not pay yet (their claims); zero for an unknown silo.
+	fn claims(_silo: SiloId) -> Balance {
+		0
+	}
 }
 
 impl SiloHealth for () {
@@ -148,28 +152,60 @@ pub trait OnSiloEvent {
 	fn on_withdrawal(silo: SiloId, amount: Balance);
 	/// A loss exceeded its trader's margin by `amount` (paid by insurance or socialized).
 	fn on_bad_debt(silo: SiloId, amount: Balance);
-	/// Upper bound of the weight of one call of either.
+	/// The silo's books and its account disagree (an accounting bug or an asset moved behind
+	/// the silo's back): stop everything that could take value out of it.
+	fn on_books_mismatch(silo: SiloId);
+	/// Whether the silo's pool holds less than its traders' claims and its reserve, checked
+	/// at the end of every block.
+	fn on_reserve(silo: SiloId, short: bool);
+	/// Upper bound of the weight of one call of any of them.
 	fn max_weight() -> Weight;
 }
 
 impl OnSiloEvent for () {
 	fn on_withdrawal(_: SiloId, _: Balance) {}
 	fn on_bad_debt(_: SiloId, _: Balance) {}
+	fn on_books_mismatch(_: SiloId) {}
+	fn on_reserve(_: SiloId, _: bool) {}
 	fn max_weight() -> Weight {
 		Weight::zero()
 	}
 }
 
-/// The traders' net unrealized PnL against a silo's pool, as the margin engine sees it at the
-/// current prices. Positive: traders are winning, the pool owes them.
-pub trait UnrealizedPnl {
-	fn net_trader_pnl(silo: SiloId) -> SignedBalance;
+/// What a silo's open positions are worth against its pool, as the margin engine sees them at
+/// the last prices. Every figure is per market side (all longs, all shorts of a market), each
+/// side marked at the price that closing the whole side would fill at (price impact included),
+/// so a round trip of skew cannot inflate it; a side's profit is never netted against another
+/// side's loss.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+pub struct PoolMarks {
+	/// What the pool would owe if every winning side closed now: the sides' unrealized profit,
+	/// funding they are owed included.
+	pub owed: Balance,
+	/// What the pool could collect from the losing sides: each side's unrealized loss, counted
+	/// up to the margin that side holds (a loss beyond margin is future bad debt, not cash).
+	pub collectible: Balance,
+	/// What the winners could be owed after an adverse move of the asked size against the pool
+	/// in every market at once: the reserve the pool keeps before liquidity may leave.
+	pub reserve: Balance,
+}
+
+/// The margin engine's marks of a silo's open positions ([`PoolMarks`]), read by the silos to
+/// price LP shares, hold the reserve and check their books.
+pub trait PositionMarks {
+	/// `silo`'s marks at the last prices; `reserve` for a move of `adverse_move`.
+	fn marks(silo: SiloId, adverse_move: Permill) -> PoolMarks;
+	/// Upper bound of the weight of one `marks`.
+	fn marks_weight() -> Weight;
 }
 
 /// No open positions anywhere.
-impl UnrealizedPnl for () {
-	fn net_trader_pnl(_: SiloId) -> SignedBalance {
-		0
+impl PositionMarks for () {
+	fn marks(_: SiloId, _: Permill) -> PoolMarks {
+		PoolMarks::default()
+	}
+	fn marks_weight() -> Weight {
+		Weight::zero()
 	}
 }
 
@@ -189,8 +225,9 @@ pub struct LossSettlement {
 pub struct ProfitSettlement {
 	/// Paid from the silo's pool into the trader's free margin.
 	pub paid: Balance,
-	/// What the pool could not pay: the margin engine must auto-deleverage this much.
-	pub unpaid: Balance,
+	/// What the pool could not pay now: recorded as the trader's claim in the silo's books,
+	/// paid, oldest first, from the pool's next inflows before any LP withdrawal.
+	pub claimed: Balance,
 }
 
 /// The margin engine's view of a silo's books. Every operation stays inside one silo: there is
@@ -204,7 +241,8 @@ pub trait SiloLedger<AccountId> {
 	fn lock_margin(silo: SiloId, who: &AccountId, amount: Balance) -> DispatchResult;
 	/// Locked -> free. Fails with nothing changed if locked margin is short.
 	fn release_margin(silo: SiloId, who: &AccountId, amount: Balance) -> DispatchResult;
-	/// Pool -> trader's free margin, as far as the pool goes.
+	/// Pool -> trader's free margin, as far as the pool goes; the rest becomes the trader's
+	/// claim on the silo (never lost, paid before LPs may withdraw).
 	fn realize_profit(
 		silo: SiloId,
 		who: &AccountId,

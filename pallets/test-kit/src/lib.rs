@@ -13,7 +13,7 @@
 //! - [`run_to_block`] and [`run_to_block_with`]: the block loop, which runs the pallets'
 //!   `try_state` after every block.
 //! - Stand-ins, set by each test: [`MockPrices`] (`PriceFeed`), [`MockStatus`] (`TradingStatus`),
-//!   [`MockSiloHealth`] (`SiloHealth`), [`MockPnl`] (`UnrealizedPnl`) and [`RecordSiloEvents`]
+//!   [`MockSiloHealth`] (`SiloHealth`), [`MockMarks`] (`PositionMarks`) and [`RecordSiloEvents`]
 //!   (`OnSiloEvent`). [`reset`] clears them all; every `new_test_ext` calls it.
 
 mod prices;
@@ -22,10 +22,10 @@ mod silos;
 mod status;
 
 pub use prices::MockPrices;
-pub use silos::{MockPnl, MockSiloHealth, RecordSiloEvents, SiloEvent};
+pub use silos::{MockMarks, MockSiloHealth, RecordSiloEvents, SiloEvent};
 pub use status::MockStatus;
 
-use frame_support::traits::OnInitialize;
+use frame_support::traits::{OnFinalize, OnInitialize};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{traits::One, BuildStorage, Storage, TryRuntimeError};
 
@@ -36,7 +36,7 @@ pub fn reset() {
 	MockPrices::<()>::reset();
 	MockStatus::reset();
 	MockSiloHealth::reset();
-	MockPnl::reset();
+	MockMarks::reset();
 	RecordSiloEvents::reset();
 }
 
@@ -75,19 +75,21 @@ pub fn assimilate_assets<R>(
 	.expect("the mock's assets genesis builds");
 }
 
-/// Runs the blocks after the current one up to `n`, as the executive would: sets each block
-/// number, runs `Hooks`' `on_initialize` (a pallet, or a tuple of them), then `try_state` (every
-/// custom pallet's `do_try_state`). See [`run_to_block_with`].
+/// Runs the blocks after the current one up to `n`, as the executive would: ends the current
+/// block with `Hooks`' `on_finalize` (a pallet, or a tuple of them), sets the next block number,
+/// runs `Hooks`' `on_initialize`, then `try_state` (every custom pallet's `do_try_state`). See
+/// [`run_to_block_with`].
 pub fn run_to_block<R, Hooks>(
 	n: BlockNumberFor<R>,
 	try_state: impl Fn() -> Result<(), TryRuntimeError>,
 ) where
 	R: frame_system::Config,
-	Hooks: OnInitialize<BlockNumberFor<R>>,
+	Hooks: OnInitialize<BlockNumberFor<R>> + OnFinalize<BlockNumberFor<R>>,
 {
 	run_to_block_with::<R>(
 		n,
 		|now| {
+			Hooks::on_finalize(now - One::one());
 			Hooks::on_initialize(now);
 		},
 		try_state,

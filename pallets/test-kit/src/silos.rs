@@ -2,15 +2,16 @@
 //! breakers, the traders' open PnL the margin engine reports to them, and what they tell the
 //! breakers.
 
-use bulwark_primitives::{Balance, OnSiloEvent, SignedBalance, SiloHealth, SiloId, UnrealizedPnl};
+use bulwark_primitives::{Balance, OnSiloEvent, PoolMarks, PositionMarks, SiloHealth, SiloId};
 use frame_support::weights::Weight;
+use sp_runtime::Permill;
 use std::{cell::RefCell, collections::BTreeMap};
 
 thread_local! {
 	/// Per silo: insurance fund, its target, the LP pool.
 	static HEALTH: RefCell<BTreeMap<SiloId, (Balance, Balance, Balance)>> =
 		const { RefCell::new(BTreeMap::new()) };
-	static PNL: RefCell<BTreeMap<SiloId, SignedBalance>> = const { RefCell::new(BTreeMap::new()) };
+	static MARKS: RefCell<BTreeMap<SiloId, PoolMarks>> = const { RefCell::new(BTreeMap::new()) };
 	static EVENTS: RefCell<Vec<SiloEvent>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -37,23 +38,27 @@ impl SiloHealth for MockSiloHealth {
 	}
 }
 
-/// An `UnrealizedPnl`: the traders' net open PnL per silo as the test set it, 0 elsewhere.
-pub struct MockPnl;
+/// A `PositionMarks`: each silo's marks as the test set them (the reserve as set, whatever
+/// move is asked), none elsewhere.
+pub struct MockMarks;
 
-impl MockPnl {
-	/// Every silo back to 0.
+impl MockMarks {
+	/// Every silo back to no open positions.
 	pub fn reset() {
-		PNL.with(|p| p.borrow_mut().clear());
+		MARKS.with(|m| m.borrow_mut().clear());
 	}
 
-	pub fn set(silo: SiloId, pnl: SignedBalance) {
-		PNL.with(|p| p.borrow_mut().insert(silo, pnl));
+	pub fn set(silo: SiloId, marks: PoolMarks) {
+		MARKS.with(|m| m.borrow_mut().insert(silo, marks));
 	}
 }
 
-impl UnrealizedPnl for MockPnl {
-	fn net_trader_pnl(silo: SiloId) -> SignedBalance {
-		PNL.with(|p| p.borrow().get(&silo).copied().unwrap_or_default())
+impl PositionMarks for MockMarks {
+	fn marks(silo: SiloId, _: Permill) -> PoolMarks {
+		MARKS.with(|m| m.borrow().get(&silo).copied().unwrap_or_default())
+	}
+	fn marks_weight() -> Weight {
+		Weight::from_parts(1_000, 0)
 	}
 }
 
@@ -62,6 +67,9 @@ impl UnrealizedPnl for MockPnl {
 pub enum SiloEvent {
 	Withdrawal(SiloId, Balance),
 	BadDebt(SiloId, Balance),
+	BooksMismatch(SiloId),
+	/// The pool was found below its claims and reserve (notices that it was not are not kept).
+	ReserveShort(SiloId),
 }
 
 /// An `OnSiloEvent` that records every notice, in order, for the test to read with
@@ -86,6 +94,14 @@ impl OnSiloEvent for RecordSiloEvents {
 	}
 	fn on_bad_debt(silo: SiloId, amount: Balance) {
 		EVENTS.with(|e| e.borrow_mut().push(SiloEvent::BadDebt(silo, amount)));
+	}
+	fn on_books_mismatch(silo: SiloId) {
+		EVENTS.with(|e| e.borrow_mut().push(SiloEvent::BooksMismatch(silo)));
+	}
+	fn on_reserve(silo: SiloId, short: bool) {
+		if short {
+			EVENTS.with(|e| e.borrow_mut().push(SiloEvent::ReserveShort(silo)));
+		}
 	}
 	/// Non-zero, so that the silos' weights are seen to charge for it.
 	fn max_weight() -> Weight {

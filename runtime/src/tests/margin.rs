@@ -104,7 +104,8 @@ fn bob_long_a_tenth_of_a_btc() {
 		RuntimeOrigin::signed(account(Sr25519Keyring::Charlie)),
 		0,
 		USDB_ASSET_ID,
-		100_000 * USDB
+		100_000 * USDB,
+		0
 	));
 	assert_ok!(CollateralSilos::deposit_margin(
 		RuntimeOrigin::signed(bob.clone()),
@@ -328,4 +329,92 @@ fn the_protocol_pass_fits_the_operational_reserve() {
 		<<Runtime as pallet_perpetual_margin::Config>::MaxLiquidationsPerBlock as Get<u32>>::get(),
 		MAX_LIQUIDATIONS_PER_BLOCK
 	);
+}
+
+/// An LP's way out in the real runtime: the dev chain's ten-minute cooldown (100 blocks), and
+/// a claim that pays only what the pool holds beyond the reserve for Bob's open long (what he
+/// would be owed after BTC rose 25%), the rest of the request waiting.
+#[test]
+fn an_lp_leaves_after_the_cooldown_and_only_above_the_reserve_for_open_positions() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		bob_long_a_tenth_of_a_btc();
+		let charlie = account(Sr25519Keyring::Charlie);
+		let origin = || RuntimeOrigin::signed(charlie.clone());
+		// The first LP of an empty silo: 1,000 shares per unit, beside the 1,000 locked ones.
+		let shares = pallet_collateral_silos::LpShares::<Runtime>::get(0, &charlie);
+		assert_eq!(shares, 100_000 * USDB * 1_000);
+		assert_ok!(CollateralSilos::request_liquidity_withdrawal(origin(), 0, shares));
+		let request =
+			pallet_collateral_silos::LpWithdrawals::<Runtime>::get(0, &charlie).expect("a request");
+		assert_eq!((request.shares, request.ready_at), (shares, 101));
+		assert_eq!(
+			CollateralSilos::claim_liquidity_withdrawal(origin(), 0, 0),
+			Err(pallet_collateral_silos::Error::<Runtime>::CooldownNotOver.into())
+		);
+		end_block();
+		for block in 2..=100 {
+			start_block(block);
+			end_block();
+		}
+		start_block(101);
+		let before = Assets::balance(USDB_ASSET_ID, &charlie);
+		let books = pallet_collateral_silos::Silos::<Runtime>::get(0).expect("silo 0").books;
+		let marks = PerpetualMargin::silo_marks(0, sp_runtime::Permill::from_percent(25));
+		// Bob's 0.1 BTC long after +25% (83,750) would be owed about $1,675: the pool keeps it.
+		assert!(marks.reserve > 1_670 * USDB && marks.reserve < 1_680 * USDB, "{marks:?}");
+		assert_ok!(CollateralSilos::claim_liquidity_withdrawal(origin(), 0, 0));
+		let paid = Assets::balance(USDB_ASSET_ID, &charlie) - before;
+		assert_eq!(paid, books.pool - books.claims - marks.reserve);
+		let left = pallet_collateral_silos::LpWithdrawals::<Runtime>::get(0, &charlie)
+			.expect("the rest waits");
+		assert!(left.shares > 0 && left.shares < shares / 50, "{left:?}");
+		end_block();
+	});
+}
+
+/// An accounting bug stops at its silo: assets taken out of silo 0's account behind its books'
+/// back trip its breakers at the end of the block (withdrawals Frozen, no new risk), with an
+/// event naming what the account held against what the books say.
+#[test]
+fn a_silo_whose_account_holds_less_than_its_books_freezes_itself() {
+	use bulwark_primitives::TradingStatus;
+	use frame_support::traits::{
+		fungibles::Mutate,
+		tokens::{Fortitude, Precision, Preservation},
+	};
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		bob_long_a_tenth_of_a_btc();
+		let silo_account = CollateralSilos::account_of(0);
+		let held = Assets::balance(USDB_ASSET_ID, &silo_account);
+		assert_ok!(<Assets as Mutate<AccountId>>::burn_from(
+			USDB_ASSET_ID,
+			&silo_account,
+			USDB,
+			Preservation::Expendable,
+			Precision::Exact,
+			Fortitude::Force,
+		));
+		Executive::finalize_block();
+		assert_eq!(
+			CircuitBreaker::withdrawal_status(0),
+			bulwark_primitives::WithdrawalStatus::Frozen
+		);
+		assert!(!CircuitBreaker::silo_accepts_new_risk(0));
+		System::assert_has_event(
+			pallet_collateral_silos::Event::BooksMismatch {
+				silo: 0,
+				held: held - USDB,
+				books: held,
+			}
+			.into(),
+		);
+		assert_eq!(
+			CollateralSilos::withdraw_margin(
+				RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
+				0,
+				USDB
+			),
+			Err(pallet_collateral_silos::Error::<Runtime>::WithdrawalsFrozen.into())
+		);
+	});
 }

@@ -23,7 +23,7 @@ export default async function trader({ wsUri }) {
       return p?.status === 'Fresh' && p.price === 67000 ? true : undefined;
     }, 120);
     await ensureTrading(api, BTC, alice);
-    await send(api.tx.collateralSilos.addLiquidity(0, USDB_ASSET, 100_000n * USDB), charlie);
+    await send(api.tx.collateralSilos.addLiquidity(0, USDB_ASSET, 100_000n * USDB, 0), charlie);
 
     // Deposit and open: 0.1 BTC long on 1,000 USDB, accepting a fill up to 68,000.
     const limit = 68_000n * FIXED;

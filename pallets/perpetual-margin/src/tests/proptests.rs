@@ -1,12 +1,16 @@
 //! Property tests: random sequences of trades, margin moves, price gaps (-90% to +900% in one
-//! step), blocks of funding, liquidations and auto-deleveraging against the real silos.
+//! step), blocks of funding (and of claims paid), liquidations, auto-deleveraging and LPs adding
+//! liquidity and leaving in two steps, against the real silos.
 
 use super::*;
-use frame_support::storage::with_storage_layer;
+use frame_support::{storage::with_storage_layer, traits::Hooks};
+use pallet_collateral_silos::{Event as SiloEvent, LOCKED_SHARES};
 use proptest::prelude::*;
 use sp_runtime::traits::Saturating;
 
 const TRADERS: [AccountId; 3] = [ALICE, BOB, CAROL];
+/// The pool's first LP and a second one.
+const LPS: [AccountId; 2] = [LP, 10];
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -39,10 +43,26 @@ enum Op {
 		who: usize,
 	},
 	Deleverage,
+	AddLiquidity {
+		lp: usize,
+		amount: u128,
+	},
+	/// `percent` of the LP's shares into their withdrawal request.
+	RequestWithdrawal {
+		lp: usize,
+		percent: u128,
+	},
+	ClaimWithdrawal {
+		lp: usize,
+	},
+	CancelWithdrawal {
+		lp: usize,
+	},
 }
 
 fn op() -> impl Strategy<Value = Op> {
 	let who = 0..TRADERS.len();
+	let lp = 0..LPS.len();
 	prop_oneof![
 		6 => (who.clone(), -5_000i128..5_000, 1u32..=12, prop::bool::weighted(0.1))
 			.prop_map(|(who, size, leverage, reduce_only)| Op::Trade { who, size, leverage, reduce_only }),
@@ -53,17 +73,139 @@ fn op() -> impl Strategy<Value = Op> {
 		1 => (1u64..50).prop_map(|blocks| Op::Blocks { blocks }),
 		2 => who.clone().prop_map(|who| Op::Liquidate { who }),
 		1 => Just(Op::Deleverage),
+		1 => (lp.clone(), 1u128..500_000).prop_map(|(lp, amount)| Op::AddLiquidity { lp, amount }),
+		1 => (lp.clone(), 1u128..=100).prop_map(|(lp, percent)| Op::RequestWithdrawal { lp, percent }),
+		1 => lp.clone().prop_map(|lp| Op::ClaimWithdrawal { lp }),
+		1 => lp.prop_map(|lp| Op::CancelWithdrawal { lp }),
 	]
 }
 
-/// Every unit of the silo: traders' free and locked margin, the pool and the insurance fund.
+/// Every unit the silo's account holds: traders' free and locked margin, the pool, the
+/// insurance fund and queued withdrawals (the books' `held`).
 fn units() -> u128 {
 	let b = books();
 	b.trader_free + b.trader_locked + b.pool + b.insurance + b.queued
 }
 
-fn apply(op: &Op, price: &mut FixedU128) {
-	let _ = with_storage_layer(|| -> sp_runtime::DispatchResult {
+/// Sums of the silo's events since genesis: everything that moved a unit in or out of the silo
+/// or between traders, the pool, the claims and the insurance fund.
+#[derive(Default, Debug)]
+struct Flows {
+	deposited: u128,
+	lp_in: u128,
+	lp_out: u128,
+	/// Profit realized: paid from the pool, and claimed.
+	paid: u128,
+	claimed: u128,
+	/// `ProfitClaimed` and `ClaimPaid`.
+	claims_recorded: u128,
+	claims_paid: u128,
+	/// Of the claims paid, what the insurance fund paid (the pool had nothing left).
+	claims_from_insurance: u128,
+	/// Losses into the pool: from traders' margin, and from the insurance fund.
+	from_margin: u128,
+	from_insurance: u128,
+	socialized: u128,
+	fee_to_pool: u128,
+	fee_to_insurance: u128,
+	penalty: u128,
+}
+
+fn flows() -> Flows {
+	let mut f = Flows::default();
+	for record in System::events() {
+		let RuntimeEvent::CollateralSilos(event) = record.event else { continue };
+		match event {
+			SiloEvent::MarginDeposited { amount, .. } => f.deposited += amount,
+			SiloEvent::LiquidityAdded { amount, .. } => f.lp_in += amount,
+			SiloEvent::LiquidityRemoved { amount, .. } => f.lp_out += amount,
+			SiloEvent::ProfitRealized { paid, claimed, .. } => {
+				f.paid += paid;
+				f.claimed += claimed;
+			},
+			SiloEvent::ProfitClaimed { amount, .. } => f.claims_recorded += amount,
+			SiloEvent::ClaimPaid { amount, from_insurance, .. } => {
+				f.claims_paid += amount;
+				f.claims_from_insurance += from_insurance;
+			},
+			SiloEvent::LossRealized { from_margin, from_insurance, socialized, .. } => {
+				f.from_margin += from_margin;
+				f.from_insurance += from_insurance;
+				f.socialized += socialized;
+			},
+			SiloEvent::BadDebtCovered { from_insurance, socialized, .. } => {
+				f.from_insurance += from_insurance;
+				f.socialized += socialized;
+			},
+			SiloEvent::FeeCharged { to_pool, to_insurance, .. } => {
+				f.fee_to_pool += to_pool;
+				f.fee_to_insurance += to_insurance;
+			},
+			SiloEvent::LiquidationPaid { penalty, .. } => f.penalty += penalty,
+			_ => {},
+		}
+	}
+	f
+}
+
+/// Value is conserved and every unit is someone's: the silo holds what came in less what the
+/// LPs took out; the traders (with the keeper) hold in margin and claims what they deposited
+/// plus the profit realized (paid or claimed) less their losses, fees and penalties; the LPs'
+/// part of the pool (the pool less the claims, negative if the claims exceed it) is what they
+/// put in less what they took, plus fees and losses collected, less profit realized; the
+/// insurance fund is its fees and penalties less what it paid. Claims: every one recorded is
+/// paid or still in the books; socialized losses: the books' record is the events'; shares:
+/// the LPs' (held or waiting in a withdrawal request) and the locked ones are all there are.
+fn check_conservation() -> Result<(), TestCaseError> {
+	let f = flows();
+	let b = books();
+	prop_assert_eq!(units() + f.lp_out, f.deposited + f.lp_in, "units");
+	prop_assert_eq!(f.claimed, f.claims_recorded, "claims recorded");
+	prop_assert_eq!(b.claims + f.claims_paid, f.claims_recorded, "claims outstanding");
+	prop_assert_eq!(b.socialized_loss, f.socialized, "socialized loss");
+	let traders: u128 = TRADERS
+		.iter()
+		.chain([KEEPER].iter())
+		.map(|who| free(*who) + <CollateralSilos as SiloLedger<_>>::locked_margin(SILO, who))
+		.sum();
+	prop_assert_eq!(
+		traders + b.claims + f.from_margin + f.fee_to_pool + f.fee_to_insurance + f.penalty,
+		f.deposited + f.paid + f.claimed,
+		"traders' margin and claims"
+	);
+	let lp_part = b.pool as i128 - b.claims as i128;
+	let lp_flows =
+		(f.lp_in + f.fee_to_pool + f.from_margin + f.from_insurance + f.claims_from_insurance)
+			as i128 - (f.lp_out + f.paid + f.claimed) as i128;
+	prop_assert_eq!(lp_part, lp_flows, "the LPs' part of the pool");
+	prop_assert_eq!(
+		b.insurance + f.from_insurance + f.claims_from_insurance,
+		f.fee_to_insurance + f.penalty,
+		"insurance fund"
+	);
+	// Every share is an LP's, in their hands or in their withdrawal request, or locked; the
+	// requests' shares are the books' pending ones.
+	let pending: u128 = LPS
+		.iter()
+		.filter_map(|lp| pallet_collateral_silos::LpWithdrawals::<Test>::get(SILO, lp))
+		.map(|request| request.shares)
+		.sum();
+	let held: u128 =
+		LPS.iter().map(|lp| pallet_collateral_silos::LpShares::<Test>::get(SILO, lp)).sum();
+	prop_assert_eq!(pending, b.pending_shares, "pending shares");
+	prop_assert_eq!(held + pending + LOCKED_SHARES, b.total_shares, "shares");
+	Ok(())
+}
+
+/// Both pallets' invariants as `try_state` sees them after a block: the tripwire has run (the
+/// pool may be below its claims and reserve only if it told the breakers).
+fn check_at_end_of_block() {
+	CollateralSilos::on_finalize(System::block_number());
+	check_invariants();
+}
+
+fn apply(op: &Op, price: &mut FixedU128) -> sp_runtime::DispatchResult {
+	with_storage_layer(|| -> sp_runtime::DispatchResult {
 		match *op {
 			Op::Trade { who, size, leverage, reduce_only } => {
 				let value = price.saturating_mul_int(size.unsigned_abs());
@@ -114,35 +256,67 @@ fn apply(op: &Op, price: &mut FixedU128) {
 					.map_err(|e| e.error)
 			},
 			Op::Deleverage => PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
+			Op::AddLiquidity { lp, amount } => {
+				CollateralSilos::add_liquidity(RuntimeOrigin::signed(LPS[lp]), SILO, USD, amount, 0)
+			},
+			Op::RequestWithdrawal { lp, percent } => {
+				let held = pallet_collateral_silos::LpShares::<Test>::get(SILO, LPS[lp]);
+				CollateralSilos::request_liquidity_withdrawal(
+					RuntimeOrigin::signed(LPS[lp]),
+					SILO,
+					held * percent / 100,
+				)
+			},
+			Op::ClaimWithdrawal { lp } => {
+				CollateralSilos::claim_liquidity_withdrawal(RuntimeOrigin::signed(LPS[lp]), SILO, 0)
+			},
+			Op::CancelWithdrawal { lp } => {
+				CollateralSilos::cancel_liquidity_withdrawal(RuntimeOrigin::signed(LPS[lp]), SILO)
+			},
 		}
-	});
+	})
+}
+
+/// The pool holds its claims and the reserve (the winners' marks after the silo's
+/// `reserve_move`): what every LP withdrawal must leave.
+fn reserve_held() -> bool {
+	let silo = pallet_collateral_silos::Silos::<Test>::get(SILO).expect("silo");
+	let marks = PerpetualMargin::silo_marks(SILO, silo.params.reserve_move);
+	silo.books.pool >= silo.books.claims.saturating_add(marks.reserve)
 }
 
 proptest! {
 	#![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
-	/// Value is conserved: every unit stays in a trader's margin, the pool or the insurance
-	/// fund (losses the LPs absorb are recorded as socialized, profits the pool could not pay as
-	/// unpaid), and both pallets' invariants hold after every step.
+	/// Value is conserved and every unit is someone's ([`check_conservation`]) after every
+	/// step, both pallets' invariants hold at the end of every block, and an LP withdrawal
+	/// always leaves the claims and the reserve in the pool. At the end everything can be wound
+	/// down: every position closes (a winner's profit the pool cannot pay becomes a claim), the
+	/// claims are paid as far as the pool goes, and the LPs leave with what their shares are
+	/// worth.
 	#[test]
-	fn value_is_conserved_through_trades_gaps_funding_and_liquidations(
+	fn value_is_conserved_through_trades_gaps_funding_liquidations_and_lps(
 		ops in prop::collection::vec(op(), 1..60),
 		pool in 20_000u128..2_000_000,
 	) {
 		new_test_ext().execute_with(|| {
-			setup(pool);
+			// Each side may be worth up to 10 pools: large trades and small pools meet the cap.
+			let capped = MarketParams { max_open_interest_to_pool: fixed(10), ..params() };
+			open_market(capped, pool, &TRADERS, 100_000);
 			let mut price = fixed(100);
-			let start = units();
+			check_conservation()?;
 			for op in &ops {
-				apply(op, &mut price);
-				check_invariants();
-				prop_assert_eq!(units(), start, "after {:?}", op);
+				let result = apply(op, &mut price);
+				if matches!(op, Op::ClaimWithdrawal { .. }) && result.is_ok() {
+					prop_assert!(reserve_held(), "an LP left the pool short after {:?}", ops);
+				}
+				check_at_end_of_block();
+				check_conservation().map_err(|e| TestCaseError::fail(format!("{e} after {op:?}")))?;
 			}
-			// Whatever is left can be wound down: liquidate what is liquidatable, then close
-			// the rest at the same price; no margin stays locked. One known exception (issue 16):
-			// a winner whose profit the pool cannot pay in full, and whose margin and paid profit
-			// cannot cover the fee, cannot close until unpaid profit becomes a claim in the books.
-			let mut stuck = Vec::new();
+
+			// Wind down: liquidate what is liquidatable, then close the rest at the same price.
+			// Every close succeeds: a winner's fee beyond its margin comes off its profit, paid
+			// now or claimed.
 			for who in TRADERS {
 				let _ = with_storage_layer(|| {
 					PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), who, MARKET)
@@ -153,31 +327,59 @@ proptest! {
 					continue;
 				};
 				let limit = if position.size > 0 { FixedU128::zero() } else { fixed(u32::MAX) };
-				let profit = health(who).pnl;
 				let closed = with_storage_layer(|| {
 					PerpetualMargin::close_position(RuntimeOrigin::signed(who), MARKET, limit)
 				});
-				match closed {
-					Ok(()) => {
-						prop_assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &who), 0);
-					},
-					Err(error) => {
-						let unpayable = profit > 0 && profit.unsigned_abs() > books().pool;
-						prop_assert!(
-							unpayable
-								&& error == pallet_collateral_silos::Error::<Test>::InsufficientFreeMargin.into(),
-							"closing {:?} (profit {}, pool {}) failed: {:?} after {:?}",
-							position, profit, books().pool, error, ops
-						);
-						stuck.push(who);
-					},
-				}
+				prop_assert!(closed.is_ok(), "closing {:?} gave {:?} after {:?}", position, closed, ops);
+				prop_assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &who), 0);
 			}
-			let mut left = Traders::<Test>::get(MARKET).into_inner();
-			left.sort();
-			prop_assert_eq!(left, stuck);
-			check_invariants();
-			prop_assert_eq!(units(), start);
+			prop_assert!(Traders::<Test>::get(MARKET).is_empty());
+			check_at_end_of_block();
+			check_conservation()?;
+
+			// Claims are paid, oldest first, two a block, as far as the pool and then the
+			// insurance fund go.
+			while books().claims > 0 && books().pool + books().insurance > 0 {
+				run_to_block(System::block_number() + 1);
+			}
+			check_conservation()?;
+
+			// With no position left nothing is owed but the claims: each LP leaves with what
+			// its shares are worth, all of them if the claims are paid.
+			for lp in LPS {
+				let _ = CollateralSilos::cancel_liquidity_withdrawal(RuntimeOrigin::signed(lp), SILO);
+				let shares = pallet_collateral_silos::LpShares::<Test>::get(SILO, lp);
+				if shares == 0 {
+					continue;
+				}
+				// A request worth nothing is refused (it could never be paid).
+				let requested = CollateralSilos::request_liquidity_withdrawal(
+					RuntimeOrigin::signed(lp),
+					SILO,
+					shares,
+				);
+				if requested.is_err() {
+					prop_assert_eq!(
+						requested,
+						Err(pallet_collateral_silos::Error::<Test>::ZeroShares.into())
+					);
+					continue;
+				}
+				let claimed =
+					CollateralSilos::claim_liquidity_withdrawal(RuntimeOrigin::signed(lp), SILO, 0);
+				prop_assert_eq!(claimed, Ok(()));
+				prop_assert!(pallet_collateral_silos::LpWithdrawals::<Test>::get(SILO, lp).is_none());
+			}
+			if books().claims == 0 {
+				// What is left belongs to the locked shares (or was worth less than a unit).
+				prop_assert!(
+					books().total_shares == LOCKED_SHARES
+						|| books().pool * (books().total_shares - LOCKED_SHARES) < books().total_shares,
+					"LP shares left: {:?}", books()
+				);
+			}
+			check_at_end_of_block();
+			check_conservation()?;
 			Ok(())
 		})?;
 	}
@@ -202,11 +404,11 @@ proptest! {
 			let before = traders_total();
 			let mut price = fixed(100);
 			for (who, size) in trades {
-				apply(&Op::Trade { who, size, leverage: 4, reduce_only: false }, &mut price);
-				check_invariants();
+				let _ = apply(&Op::Trade { who, size, leverage: 4, reduce_only: false }, &mut price);
+				check_at_end_of_block();
 			}
 			for who in 0..3 {
-				apply(&Op::Close { who }, &mut price);
+				let _ = apply(&Op::Close { who }, &mut price);
 			}
 			prop_assert!(Traders::<Test>::get(MARKET).is_empty());
 			prop_assert!(traders_total() <= before, "traders gained {}", traders_total() - before);

@@ -1,0 +1,85 @@
+//! Traders' claims on a silo's pool. A close whose profit the pool cannot pay in full records
+//! the rest as the trader's claim, numbered in the order claims arise; at the start of every
+//! block the pool pays them, oldest first, from whatever it holds (fees, traders' losses, new
+//! liquidity), before the withdrawal queue and before any LP may take anything out (LP value
+//! and the reserve count every unpaid claim as the pool's debt). What the pool cannot pay the
+//! silo's insurance fund pays: it is the silo's backstop, and an empty pool owing claims has no
+//! LP value left to protect. So a claim is never stranded while the silo holds anything to pay
+//! it with, and `fund_insurance` can always pay one.
+
+use crate::{
+	ClaimCursors, Config, Error, Event, Margin, Pallet, ProfitClaim, ProfitClaims, Silo, Silos,
+};
+use bulwark_primitives::{Balance, SiloId};
+use frame_support::pallet_prelude::*;
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// Records `amount` owed to `who` as the silo's newest claim. The caller writes `state`.
+	pub(crate) fn record_claim(
+		silo: SiloId,
+		state: &mut Silo<T::AssetId, BlockNumberFor<T>>,
+		who: &T::AccountId,
+		amount: Balance,
+	) -> DispatchResult {
+		let mut cursor = ClaimCursors::<T>::get(silo);
+		let claim = cursor.next;
+		cursor.next = cursor.next.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		state.books.claims = state.books.claims.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		ProfitClaims::<T>::insert(silo, claim, ProfitClaim { who: who.clone(), amount });
+		ClaimCursors::<T>::insert(silo, cursor);
+		Self::deposit_event(Event::ProfitClaimed { silo, who: who.clone(), claim, amount });
+		Ok(())
+	}
+
+	/// Pays the silo's claims, oldest first, from its pool and then its insurance fund into the
+	/// owners' free margin, at most `budget` payments. A claim they can pay only in part is
+	/// paid that part and stays first. Returns how many payments were made.
+	pub(crate) fn pay_claims(silo: SiloId, budget: u32) -> u32 {
+		let mut cursor = ClaimCursors::<T>::get(silo);
+		if cursor.is_empty() {
+			return 0;
+		}
+		let Some(mut state) = Silos::<T>::get(silo) else { return 0 };
+		let mut payments = 0u32;
+		while payments < budget
+			&& !cursor.is_empty()
+			&& !state.books.pool.saturating_add(state.books.insurance).is_zero()
+		{
+			let Some(mut claim) = ProfitClaims::<T>::get(silo, cursor.head) else {
+				// A hole would be a bug; step over it rather than stall every later claim.
+				cursor.head = cursor.head.saturating_add(1);
+				continue;
+			};
+			let from_pool = claim.amount.min(state.books.pool);
+			let from_insurance = claim.amount.saturating_sub(from_pool).min(state.books.insurance);
+			let part = from_pool.saturating_add(from_insurance);
+			payments = payments.saturating_add(1);
+			state.books.pool.saturating_reduce(from_pool);
+			state.books.insurance.saturating_reduce(from_insurance);
+			state.books.claims.saturating_reduce(part);
+			state.books.trader_free = state.books.trader_free.saturating_add(part);
+			Margin::<T>::mutate(silo, &claim.who, |account| {
+				account.free = account.free.saturating_add(part)
+			});
+			claim.amount.saturating_reduce(part);
+			Self::deposit_event(Event::ClaimPaid {
+				silo,
+				who: claim.who.clone(),
+				claim: cursor.head,
+				amount: part,
+				from_insurance,
+			});
+			if claim.amount.is_zero() {
+				ProfitClaims::<T>::remove(silo, cursor.head);
+				cursor.head = cursor.head.saturating_add(1);
+			} else {
+				ProfitClaims::<T>::insert(silo, cursor.head, claim);
+			}
+		}
+		ClaimCursors::<T>::insert(silo, cursor);
+		Silos::<T>::insert(silo, state);
+		payments
+	}
+}
