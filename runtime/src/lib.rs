@@ -118,17 +118,17 @@ macro_rules! runtime_version {
 			impl_version: 1,
 			apis: RUNTIME_API_VERSIONS,
 			// Bump when the encoding of calls or transaction extensions changes.
-			transaction_version: 3,
+			transaction_version: 4,
 			system_version: 1,
 		};
 	};
 }
 
 #[cfg(not(feature = "next-spec-version"))]
-runtime_version!(100);
+runtime_version!(101);
 /// The same code as its own next version, for upgrade tests (see `next_spec_version`).
 #[cfg(feature = "next-spec-version")]
-runtime_version!(101);
+runtime_version!(102);
 
 #[frame_support::runtime]
 mod runtime {

@@ -3,9 +3,7 @@
 //! margin, then the silo's insurance fund, then the silo's LPs). Also [`SiloHealth`], the
 //! breakers' view of a silo's insurance fund and pool.
 
-use crate::{
-	math, ClaimCursors, Config, Error, Event, Margin, MarginAccount, Pallet, SiloBooks, Silos,
-};
+use crate::{math, Config, Error, Event, Margin, MarginAccount, Pallet, SiloBooks, Silos};
 use bulwark_primitives::{
 	Balance, LossSettlement, OnSiloEvent, ProfitSettlement, SiloHealth, SiloId, SiloLedger,
 };
@@ -88,8 +86,10 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 	) -> Result<ProfitSettlement, DispatchError> {
 		let mut state = Self::silo(silo)?;
 		let mut account = Margin::<T>::get(silo, who);
-		// Claims already waiting are paid first: a new profit does not jump the line.
-		let available = if ClaimCursors::<T>::get(silo).is_empty() { state.books.pool } else { 0 };
+		// Claims already waiting keep their call on the pool: a new profit is paid only from what
+		// the pool holds beyond them, so it never jumps the line, and a pool that can pay both
+		// pays it at once (a queue of dust claims cannot delay anyone's pay-out).
+		let available = state.books.pool.saturating_sub(state.books.claims);
 		let paid = profit.min(available);
 		let claimed = profit.saturating_sub(paid);
 		state.books.pool.saturating_reduce(paid);

@@ -431,6 +431,8 @@ pub mod pallet {
 		NoWithdrawalRequest,
 		/// The request's cooldown has not ended.
 		CooldownNotOver,
+		/// The request's claim window (as long as its cooldown) is over: cancel and ask again.
+		RequestExpired,
 		/// The pool holds no more than its claims and reserve: the request waits.
 		ReserveRequired,
 	}
@@ -448,9 +450,10 @@ pub mod pallet {
 				most_claims = most_claims.max(Self::pay_claims(silo, T::MaxPayoutsPerSilo::get()));
 			}
 			let claims_weight = T::WeightInfo::pay_claims(existing, most_claims);
+			// Per silo: its marks and up to two notices to the breakers.
 			let checks_weight = T::WeightInfo::check_books(existing).saturating_add(
 				T::Marks::marks_weight()
-					.saturating_add(T::OnSiloEvent::max_weight())
+					.saturating_add(T::OnSiloEvent::max_weight().saturating_mul(2))
 					.saturating_mul(existing.into()),
 			);
 			let silos = SilosWithQueue::<T>::get();
@@ -614,8 +617,8 @@ pub mod pallet {
 			Self::do_cancel_withdrawal(who, silo)
 		}
 
-		/// Pays the caller's withdrawal request once its cooldown is over, at least
-		/// `min_amount`.
+		/// Pays the caller's withdrawal request once its cooldown is over and before its claim
+		/// window (as long as the cooldown, at least a block) ends, at least `min_amount`.
 		///
 		/// Origin: signed (the LP). Pays the lower of the shares' value now and at the request,
 		/// and only what the pool holds beyond the traders' claims and its reserve; the shares

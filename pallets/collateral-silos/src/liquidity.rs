@@ -76,8 +76,13 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let ready_at = now.saturating_add(state.params.lp_cooldown);
 		let mut request = LpWithdrawals::<T>::get(silo, &who).unwrap_or_default();
+		// Shares already requested keep the lower of their value then and now: adding to a
+		// request cannot lift the cap of what was asked for earlier.
+		let earlier = math::amount_for_shares(request.shares, state.books.total_shares, pool_value)
+			.ok_or(Error::<T>::InsufficientShares)?
+			.min(request.value);
 		request.shares = request.shares.checked_add(shares).ok_or(Error::<T>::Overflow)?;
-		request.value = request.value.checked_add(value).ok_or(Error::<T>::Overflow)?;
+		request.value = earlier.checked_add(value).ok_or(Error::<T>::Overflow)?;
 		request.ready_at = ready_at;
 		state.books.pending_shares =
 			state.books.pending_shares.checked_add(shares).ok_or(Error::<T>::Overflow)?;
@@ -127,6 +132,10 @@ impl<T: Config> Pallet<T> {
 			LpWithdrawals::<T>::get(silo, &who).ok_or(Error::<T>::NoWithdrawalRequest)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now >= request.ready_at, Error::<T>::CooldownNotOver);
+		// A request is claimable for as long as its cooldown (at least a block), then expires:
+		// no request becomes a standing exit to be used the moment a loss is seen coming.
+		let window = state.params.lp_cooldown.max(1u32.into());
+		ensure!(now <= request.ready_at.saturating_add(window), Error::<T>::RequestExpired);
 		let (pool_value, room) = Self::withdrawal_terms(silo, &state);
 		let worth_now =
 			math::amount_for_shares(request.shares, state.books.total_shares, pool_value)

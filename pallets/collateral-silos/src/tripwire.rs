@@ -22,9 +22,11 @@ impl<T: Config> Pallet<T> {
 		let claims_recorded =
 			ClaimCursors::<T>::get(silo).is_empty() == state.books.claims.is_zero();
 		if held < books || !claims_recorded {
+			// Told every block while it lasts (the breakers act once), so a breaker lifted
+			// while the books still differ trips again; the event says it once.
+			T::OnSiloEvent::on_books_mismatch(silo);
 			if !BooksMismatched::<T>::contains_key(silo) {
 				BooksMismatched::<T>::insert(silo, ());
-				T::OnSiloEvent::on_books_mismatch(silo);
 				Self::deposit_event(Event::BooksMismatch { silo, held, books });
 			}
 		} else {

@@ -35,8 +35,9 @@ pub struct SiloParams<BlockNumber> {
 	pub withdrawal_limit: Permill,
 	/// Length of a rate-limit window, in blocks.
 	pub withdrawal_window: BlockNumber,
-	/// Blocks an LP's withdrawal request waits before it can be claimed, so no LP can leave
-	/// between seeing a winner's close coming and its settlement.
+	/// Blocks an LP's withdrawal request waits before it can be claimed, and then the length of
+	/// its claim window (at least a block), so leaving is decided a cooldown ahead, never in the
+	/// block a winner's close or a loss is seen coming.
 	pub lp_cooldown: BlockNumber,
 	/// The adverse price move the pool's reserve covers: liquidity may leave only while the pool
 	/// keeps the traders' claims plus what the winners would be owed after this move of every

@@ -99,7 +99,7 @@ impl<T: Config> Pallet<T> {
 				&Self::account_of(silo),
 				who,
 				pay_now,
-				Preservation::Expendable,
+				Preservation::Preserve,
 			)?;
 			window.paid = window.paid.saturating_add(pay_now);
 		}
@@ -139,7 +139,7 @@ impl<T: Config> Pallet<T> {
 					&Self::account_of(silo),
 					&who,
 					part,
-					Preservation::Expendable,
+					Preservation::Preserve,
 				)
 			});
 			if delivered.is_ok() {

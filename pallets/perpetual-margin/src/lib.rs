@@ -536,7 +536,8 @@ pub mod pallet {
 		/// and asks for auto-deleveraging if the silo can no longer back its traders' profit.
 		#[pallet::call_index(6)]
 		#[pallet::weight((
-			T::WeightInfo::liquidate(T::MaxPositionsPerMarket::get()),
+			T::WeightInfo::liquidate(T::MaxPositionsPerMarket::get())
+				.saturating_add(<Pallet<T> as PositionMarks>::marks_weight()),
 			Pallet::<T>::liquidation_class(),
 			Pays::Yes,
 		))]
@@ -558,20 +559,23 @@ pub mod pallet {
 
 		/// Auto-deleverages `market` by one step: closes, at the oracle price, the profitable
 		/// positions with the highest profit share times leverage, at most
-		/// `MaxDeleveragePerCall`, each paid its profit less one haircut, the silo's shortfall
-		/// over their total profit (at most 100%): the last step of the waterfall, which closes
-		/// the shortfall exactly when their profit covers it. What is kept is paid as far as the
-		/// pool goes and becomes the trader's claim beyond.
+		/// `MaxDeleveragePerCall`, each paid its profit less one haircut: their share of the
+		/// shortfall the closes would leave if paid in full (measured by trying them), at most
+		/// 100%. The last step of the waterfall; it closes the shortfall when their profit
+		/// covers it. What is kept is paid as far as the pool goes and becomes the trader's claim
+		/// beyond.
 		///
 		/// Origin: signed (anyone). Only when the silo is short (its claims and winners' profit
 		/// beyond its pool and the losers' collectible loss), and only if the step makes the
 		/// shortfall smaller (`DeleverageIneffective` otherwise, nothing changed). Changes the
 		/// closed positions, their margin and the silo's pool, claims and open interest.
 		#[pallet::call_index(7)]
-		// The step reads the silo's marks before and after (`silo_marks`), beyond what the
-		// benchmark of the closes measured.
+		// The step reads the silo's marks three times (before, after the trial, after), and
+		// closes its winners twice (the trial is rolled back), beyond what the benchmark of one
+		// pass of closes measured.
 		#[pallet::weight(T::WeightInfo::deleverage(T::MaxPositionsPerMarket::get())
-			.saturating_add(<Pallet<T> as PositionMarks>::marks_weight().saturating_mul(2)))]
+			.saturating_mul(2)
+			.saturating_add(<Pallet<T> as PositionMarks>::marks_weight().saturating_mul(3)))]
 		pub fn deleverage(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_deleverage(market)

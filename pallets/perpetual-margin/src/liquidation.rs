@@ -102,10 +102,10 @@ impl<T: Config> Pallet<T> {
 		let prioritized = Mode::<T>::get() == LiquidationMode::Prioritized;
 		let queue = if prioritized { LiquidationQueue::<T>::get() } else { Default::default() };
 		let mut count = T::MaxLiquidationsPerBlock::get().min(queue.len() as u32);
-		while count > 0 && !meter.can_consume(T::WeightInfo::on_poll(count)) {
+		while count > 0 && !meter.can_consume(Self::pass_weight(count)) {
 			count -= 1;
 		}
-		if meter.try_consume(T::WeightInfo::on_poll(count)).is_err() {
+		if meter.try_consume(Self::pass_weight(count)).is_err() {
 			return 0;
 		}
 		let mut liquidated = 0;
@@ -130,6 +130,15 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		liquidated
+	}
+
+	/// The weight of a protocol pass of `count` liquidations: the benchmarked pass plus, for
+	/// each, the silo's marks it reads to tell whether deleveraging is due (the benchmark has
+	/// one market; the marks read them all).
+	pub fn pass_weight(count: u32) -> Weight {
+		T::WeightInfo::on_poll(count).saturating_add(
+			<Self as PositionMarks>::marks_weight().saturating_mul(u64::from(count)),
+		)
 	}
 
 	/// Liquidates `who`'s position in `market` for `keeper` (`None`: the protocol, whose
@@ -240,10 +249,13 @@ impl<T: Config> Pallet<T> {
 
 	/// One step of auto-deleveraging in `market`: closes, at the oracle price, the winners with
 	/// the highest profit share times leverage (at most `MaxDeleveragePerCall`), each paid its
-	/// profit less the same haircut `shortfall / their total profit` (at most all of it), so
-	/// that the step closes the silo's shortfall if their profit can; what the haircut leaves
-	/// is paid as far as the pool goes and claimed beyond. The step must leave the shortfall
-	/// strictly smaller, or nothing happens.
+	/// profit less the same haircut. The haircut is measured, not guessed: the closes are first
+	/// tried paying every profit in full (and rolled back), which gives the shortfall they would
+	/// leave, `s'` (closing moves the skew and so the other positions' marks); then each winner
+	/// forfeits its share of `min(s', their total profit)`, which closes the shortfall if their
+	/// profit can (what is kept moves the pool or the claims one for one). What is kept is paid
+	/// as far as the pool goes and claimed beyond. The step must leave the shortfall strictly
+	/// smaller, or nothing happens.
 	pub(crate) fn do_deleverage(market: MarketId) -> DispatchResult {
 		let mut state = Self::market(market)?;
 		let params = state.params.clone();
@@ -279,29 +291,51 @@ impl<T: Config> Pallet<T> {
 		let total: Balance =
 			ranked.iter().fold(0u128, |sum, (_, _, _, profit)| sum.saturating_add(*profit));
 
+		let left_if_paid_in_full = frame_support::storage::with_transaction(|| {
+			let outcome = Self::close_ranked(market, state.clone(), &ranked, price, |_| 0)
+				.map(|()| Self::silo_shortfall(silo));
+			frame_support::storage::TransactionOutcome::Rollback(outcome)
+		})?;
+		Self::close_ranked(market, state, &ranked, price, |profit| {
+			math::haircut(profit, left_if_paid_in_full, total).unwrap_or(profit)
+		})?;
+		ensure!(Self::silo_shortfall(silo) < shortfall, Error::<T>::DeleverageIneffective);
+		Ok(())
+	}
+
+	/// Closes each of `ranked` (score, owner, position, profit at `price`) at `price`, paying
+	/// its profit less `forfeit(profit)`, releasing its margin, and writes the market.
+	fn close_ranked(
+		market: MarketId,
+		mut state: MarketOf<T>,
+		ranked: &[(FixedU128, T::AccountId, Position, Balance)],
+		price: FixedU128,
+		forfeit: impl Fn(Balance) -> Balance,
+	) -> DispatchResult {
+		let silo = state.silo;
+		let index = state.accrual.funding_index;
 		for (_, who, position, profit) in ranked {
-			let forfeited = math::haircut(profit, shortfall, total).ok_or(Error::<T>::Overflow)?;
+			let forfeited = forfeit(*profit).min(*profit);
 			let kept = profit.saturating_sub(forfeited);
 			let after = Position { funding_index: index, ..Default::default() };
-			let (paid, claimed) = Self::settle_realized(silo, &who, kept as SignedBalance)?;
+			let (paid, claimed) = Self::settle_realized(silo, who, kept as SignedBalance)?;
 			if !position.margin.is_zero() {
-				T::Ledger::release_margin(silo, &who, position.margin)?;
+				T::Ledger::release_margin(silo, who, position.margin)?;
 			}
-			state.open_interest = Self::moved_interest(&state.open_interest, &position, &after)?;
-			Self::store_position(&who, market, &position, &after)?;
+			state.open_interest = Self::moved_interest(&state.open_interest, position, &after)?;
+			Self::store_position(who, market, position, &after)?;
 			Self::deposit_event(Event::Deleveraged {
-				who,
+				who: who.clone(),
 				market,
 				size: position.size,
 				price,
-				profit,
+				profit: *profit,
 				paid,
 				claimed,
 				forfeited,
 			});
 		}
 		Markets::<T>::insert(market, state);
-		ensure!(Self::silo_shortfall(silo) < shortfall, Error::<T>::DeleverageIneffective);
 		Ok(())
 	}
 }

@@ -504,43 +504,45 @@ fn when_the_pool_cannot_back_the_winners_they_share_one_haircut_that_closes_the_
 		assert_ok!(sell(BOB, 1_000, 20_000));
 		assert_ok!(sell(CAROL, 500, 40_000));
 		assert_eq!((books().pool, books().insurance), (50_202, 50));
-		// A crash to 20 (skew -500). The long side marked at closing all of it (sell 1_000 from
-		// skew -500 to -1_500: premium -0.1%, fill 19.98): 19_980 - 100_050 = -80_070, of which
-		// its margin can pay 10_899. The short side (buy 1_500 from -500 to 1_000: premium
-		// +0.025%, fill 20.005, 30_007.5 -> 30_008): 150_037 - 30_008 = 120_029 owed.
+		// A crash to 20 (skew -500). Each side marked at the better for it of two walks. The long
+		// side: from skew -500 (sell 1_000 to -1_500: premium -0.1%, fill 19.98, -80_070) or
+		// alone (from 1_000 to 0: +0.05%, fill 20.01, 20_010 - 100_050 = -80_040): -80_040, of
+		// which its margin can pay 10_899. The short side: from -500 (buy 1_500 to 1_000:
+		// +0.025%, fill 20.005, 30_007.5 -> 30_008, +120_029) or alone (from -1_500 to 0:
+		// -0.075%, fill 19.985, 29_977.5 -> 29_978): 150_037 - 29_978 = 120_059 owed.
 		MockPrices::set(MARKET, fixed(20));
 		assert_eq!(
 			PerpetualMargin::silo_marks(SILO, Permill::zero()),
-			bulwark_primitives::PoolMarks { owed: 120_029, collectible: 10_899, reserve: 120_029 }
+			bulwark_primitives::PoolMarks { owed: 120_059, collectible: 10_899, reserve: 120_059 }
 		);
-		// Short already, before Alice is liquidated: 120_029 - 50_202 - 10_899 = 58_928. (The old
+		// Short already, before Alice is liquidated: 120_059 - 50_202 - 10_899 = 58_958. (The old
 		// rule netted Alice's -80_050 against the winners' +120_037 at the oracle price: +39_987,
 		// backed by the pool, so `deleverage` was refused with `SiloSolvent` here.)
-		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 58_928);
+		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 58_958);
 		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
-		// Pool 50_202 + 10_899 + 50 of insurance = 61_151; 69_101 socialized. The shorts alone
-		// (buy 1_500 from skew -1_500 to 0: premium -0.075%, fill 19.985, 29_977.5 -> 29_978) are
-		// owed 150_037 - 29_978 = 120_059: 58_908 short.
+		// Pool 50_202 + 10_899 + 50 of insurance = 61_151; 69_101 socialized. The shorts (skew
+		// -1_500, both walks the same) are owed 120_059: 58_908 short.
 		assert_eq!(books().pool, 61_151);
 		System::assert_has_event(
 			Event::DeleverageNeeded { market: MARKET, silo: SILO, shortfall: 58_908 }.into(),
 		);
 		// Scores: Bob 80_050/100_050 * 20_000/99_949 = 0.1601; Carol 39_987/49_987 *
 		// 10_000/79_937 = 0.1001: Bob first, both in this step (MaxDeleveragePerCall 2). Their
-		// profit at the oracle price U = 80_050 + 39_987 = 120_037; each forfeits its share of
-		// the shortfall, rounded up: 80_050 * 58_908 / 120_037 = 39_284.4 -> 39_285 and
-		// 39_987 * 58_908 / 120_037 = 19_623.6 -> 19_624 (49.07% each). The pool pays what is
-		// kept: 40_765 + 20_363 = 61_128 of 61_151, 23 left. (The old rule paid Bob first as far
-		// as the pool went, 61_151 of 80_050, and Carol nothing.)
+		// profit at the oracle price U = 80_050 + 39_987 = 120_037. Paid in full, the closes
+		// would leave no position and a claim of 120_037 - 61_151 = 58_886: that is the
+		// shortfall the haircut takes, each its share rounded up: 80_050 * 58_886 / 120_037 =
+		// 39_269.6 -> 39_270 and 39_987 * 58_886 / 120_037 = 19_616.1 -> 19_617 (49.06% each).
+		// The pool pays what is kept: 40_780 + 20_370 = 61_150 of 61_151, 1 left. (The old rule
+		// paid Bob first as far as the pool went, 61_151 of 80_050, and Carol nothing.)
 		assert_ok!(PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET));
 		assert_eq!(
 			deleveraged(),
-			vec![(BOB, 80_050, 40_765, 0, 39_285), (CAROL, 39_987, 20_363, 0, 19_624)]
+			vec![(BOB, 80_050, 40_780, 0, 39_270), (CAROL, 39_987, 20_370, 0, 19_617)]
 		);
-		assert_eq!((books().pool, books().claims), (23, 0));
+		assert_eq!((books().pool, books().claims), (1, 0));
 		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 0);
-		// Bob: 80_000 free + his 19_899 margin + 40_765 paid; Carol 60_000 + 39_950 + 20_363.
-		assert_eq!((free(BOB), free(CAROL)), (140_664, 120_313));
+		// Bob: 80_000 free + his 19_899 margin + 40_780 paid; Carol 60_000 + 39_950 + 20_370.
+		assert_eq!((free(BOB), free(CAROL)), (140_679, 120_320));
 		assert!(Traders::<Test>::get(MARKET).is_empty());
 		assert_noop!(
 			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),

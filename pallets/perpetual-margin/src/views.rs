@@ -58,9 +58,13 @@ impl<T: Config> Pallet<T> {
 		math::funding_basis(size, index)?.checked_sub(basis)
 	}
 
-	/// One side of a market marked at what closing all of it at once would realize at `price`:
-	/// the fill walks the skew from where it is (price impact included, so skew built for a
-	/// round trip cannot inflate it), less the funding the side owes.
+	/// One side of a market marked at what closing all of it at once would realize at `price`,
+	/// funding it owes deducted: the fill walks the skew (price impact included, so skew the
+	/// side itself built for a round trip cannot inflate it), and of two walks, from the skew as
+	/// it is and from the side's own size alone (as if the other side were gone), the one that
+	/// favours the side. The other side's traders can move the first walk by trading; they
+	/// cannot move the second, and taking the side's better of the two means no round trip of
+	/// theirs can make the pool look richer (less owed, more collectible) than it is.
 	pub(crate) fn side_mark(state: &MarketOf<T>, price: FixedU128, long: bool) -> Option<SideMark> {
 		let interest = &state.open_interest;
 		let (size, entry, margin) = if long {
@@ -72,20 +76,16 @@ impl<T: Config> Pallet<T> {
 			return Some(SideMark::default());
 		}
 		let magnitude = SignedBalance::try_from(size).ok()?;
-		let delta = if long { magnitude.checked_neg()? } else { magnitude };
+		let (delta, alone) =
+			if long { (magnitude.checked_neg()?, magnitude) } else { (magnitude, -magnitude) };
 		let params = &state.params;
-		let fill = math::fill_price(
-			price,
-			interest.skew(),
-			delta,
-			params.skew_scale,
-			params.max_price_impact,
-		)?;
-		let pnl = math::price_pnl(size, fill, entry, long)?.checked_sub(Self::side_funding(
-			interest,
-			state.accrual.funding_index,
-			long,
-		)?)?;
+		let funding = Self::side_funding(interest, state.accrual.funding_index, long)?;
+		let pnl_from = |skew: SignedBalance| -> Option<SignedBalance> {
+			let fill =
+				math::fill_price(price, skew, delta, params.skew_scale, params.max_price_impact)?;
+			math::price_pnl(size, fill, entry, long)?.checked_sub(funding)
+		};
+		let pnl = pnl_from(interest.skew())?.max(pnl_from(alone)?);
 		Some(SideMark { pnl, margin })
 	}
 

@@ -306,13 +306,11 @@ fn a_signed_keeper_is_paid_when_it_liquidates_and_charged_when_it_does_not() {
 
 #[test]
 fn the_protocol_pass_fits_the_operational_reserve() {
-	use pallet_perpetual_margin::WeightInfo as _;
 	use pallet_price_oracle::WeightInfo as _;
-	type MarginWeights = <Runtime as pallet_perpetual_margin::Config>::WeightInfo;
 	let weights = RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal).max_total.expect("normal is capped");
 	let reserve = weights.max_block.saturating_sub(normal);
-	let pass = MarginWeights::on_poll(MAX_LIQUIDATIONS_PER_BLOCK);
+	let pass = PerpetualMargin::pass_weight(MAX_LIQUIDATIONS_PER_BLOCK);
 	// The pass at its budget, and every market's aggregate (each with its `OnPriceUpdate`
 	// re-check charged in full), fit in what normal transactions cannot use.
 	let markets = genesis_config_presets::dev_markets().len() as u64;

@@ -450,18 +450,20 @@ fn a_profit_beyond_the_pool_is_a_claim_paid_in_order_before_any_lp() {
 		// A fee brings 701 into the pool (300 of 1_001 to insurance) ...
 		assert_ok!(<CollateralSilos as SiloLedger<_>>::charge_fee(SILO, &LOSER, 1_001));
 		assert_eq!(books(SILO).pool, 701);
-		// ... but a later profit does not jump the line: all of it is claimed, behind claim 0.
-		assert_eq!(profit(OTHER, 300), Ok(ProfitSettlement { paid: 0, claimed: 300 }));
+		// ... but a later profit does not jump the line: it is paid only from what the pool
+		// holds beyond the waiting claim (701 - 500 = 201), the other 99 is claim 1, behind
+		// claim 0; the next profit finds nothing beyond the claims and is all claimed.
+		assert_eq!(profit(OTHER, 300), Ok(ProfitSettlement { paid: 201, claimed: 99 }));
 		System::assert_has_event(
-			Event::ProfitRealized { silo: SILO, who: OTHER, paid: 0, claimed: 300 }.into(),
+			Event::ProfitRealized { silo: SILO, who: OTHER, paid: 201, claimed: 99 }.into(),
 		);
 		System::assert_last_event(
-			Event::ProfitClaimed { silo: SILO, who: OTHER, claim: 1, amount: 300 }.into(),
+			Event::ProfitClaimed { silo: SILO, who: OTHER, claim: 1, amount: 99 }.into(),
 		);
 		assert_eq!(profit(DONOR, 400), Ok(ProfitSettlement { paid: 0, claimed: 400 }));
-		assert_eq!(Margin::<Test>::get(SILO, OTHER).free, 10_000);
+		assert_eq!(Margin::<Test>::get(SILO, OTHER).free, 10_201);
 		assert_eq!(ClaimCursors::<Test>::get(SILO), ClaimCursor { head: 0, next: 3 });
-		assert_eq!((books(SILO).pool, books(SILO).claims), (701, 1_200));
+		assert_eq!((books(SILO).pool, books(SILO).claims), (500, 999));
 		// While the pool owes more than it has, no deposit has a price.
 		assert_noop!(
 			CollateralSilos::add_liquidity(RuntimeOrigin::signed(KEEPER), SILO, USD, 1_000, 0),
@@ -469,11 +471,11 @@ fn a_profit_beyond_the_pool_is_a_claim_paid_in_order_before_any_lp() {
 		);
 		claims_paid();
 
-		// Block 2 pays oldest first, from the pool's 701 and then the insurance fund's 300:
-		// claim 0 in full (500), then claim 1 (201 from the pool, 99 from the insurance fund);
+		// Block 2 pays oldest first, from the pool's 500 and then the insurance fund's 300:
+		// claim 0 in full (500 from the pool), then claim 1 (its 99 from the insurance fund);
 		// MaxPayoutsPerSilo = 2 ends it, claim 2 waits.
 		run_to_block(2);
-		assert_eq!(claims_paid(), vec![(TRADER, 0, 500), (OTHER, 1, 300)]);
+		assert_eq!(claims_paid(), vec![(TRADER, 0, 500), (OTHER, 1, 99)]);
 		assert_eq!(ProfitClaims::<Test>::get(SILO, 1), None);
 		assert_eq!(ProfitClaims::<Test>::get(SILO, 0), None);
 		assert_eq!(ClaimCursors::<Test>::get(SILO), ClaimCursor { head: 2, next: 3 });
@@ -649,5 +651,53 @@ fn an_empty_pool_s_claims_are_paid_by_the_insurance_fund() {
 			1_000,
 			0
 		));
+	});
+}
+
+/// A matured request is claimable for as long as its cooldown, then expires: it cannot be kept
+/// as a standing exit for the moment a loss is seen coming.
+#[test]
+fn a_request_not_claimed_within_its_window_expires() {
+	new_test_ext().execute_with(|| {
+		create(USD);
+		add(LP, 100_000);
+		request(LP, 50_000_000);
+		let ready_at = 1 + COOLDOWN;
+		// Claimable from `ready_at` to `ready_at + COOLDOWN`; one block later it has expired.
+		run_to_block(ready_at + COOLDOWN + 1);
+		assert_noop!(claim(LP), Error::<Test>::RequestExpired);
+		assert_ok!(CollateralSilos::cancel_liquidity_withdrawal(RuntimeOrigin::signed(LP), SILO));
+		request(LP, 50_000_000);
+		run_to_block(System::block_number() + COOLDOWN + COOLDOWN);
+		assert_ok!(claim(LP));
+	});
+}
+
+/// Adding to a request cannot lift the cap of what was asked for earlier: the earlier shares
+/// keep the lower of their value then and at the addition.
+#[test]
+fn adding_to_a_request_keeps_the_earlier_shares_at_their_lower_value() {
+	new_test_ext().execute_with(|| {
+		create(USD);
+		add(LP, 100_000);
+		// 50_000_000 of 100_001_000 shares of 100_000: 49_999.5 -> 49_999.
+		request(LP, 50_000_000);
+		// Winners are owed 50_000: the pool is worth 50_000 to someone leaving. The earlier
+		// shares are now worth 24_999.75 -> 24_999, the 10_000_000 added 4_999.95 -> 4_999.
+		marks(50_000, 0, 0);
+		request(LP, 10_000_000);
+		assert_eq!(
+			LpWithdrawals::<Test>::get(SILO, LP).map(|request| (request.shares, request.value)),
+			Some((60_000_000, 24_999 + 4_999))
+		);
+		// The owed profit vanishes again; the claim pays the request's 29_998, not the
+		// 49_999 + 4_999 = 54_998 that merging the caps would have allowed (the shares are
+		// worth 59_999 now).
+		marks(0, 0, 0);
+		run_to_block(System::block_number() + COOLDOWN);
+		let before = usd(LP);
+		assert_ok!(claim(LP));
+		assert_eq!(usd(LP) - before, 29_998);
+		assert_eq!(LpWithdrawals::<Test>::get(SILO, LP), None);
 	});
 }

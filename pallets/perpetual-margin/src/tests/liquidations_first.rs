@@ -128,10 +128,14 @@ fn the_most_underwater_go_first_and_the_pass_stops_at_its_budget() {
 fn the_pass_takes_only_what_its_benchmarked_weight_leaves_room_for() {
 	new_test_ext().execute_with(|| {
 		four_underwater_longs();
-		// The test weights: 5_000_000 for the pass, 60_000_000 per liquidation.
-		let mut meter = WeightMeter::with_limit(Weight::from_parts(65_000_000 + 59_999_999, 0));
+		// The test weights: 5_000_000 for the pass, 60_000_000 per liquidation, and per
+		// liquidation the silo's marks (`PositionMarks::marks_weight`).
+		let marks = <PerpetualMargin as bulwark_primitives::PositionMarks>::marks_weight();
+		assert_eq!(PerpetualMargin::pass_weight(1), Weight::from_parts(65_000_000, 0) + marks);
+		let two = PerpetualMargin::pass_weight(2);
+		let mut meter = WeightMeter::with_limit(two - Weight::from_parts(1, 0));
 		assert_eq!(PerpetualMargin::drain_queue(&mut meter), 1);
-		assert_eq!(meter.consumed(), Weight::from_parts(65_000_000, 0));
+		assert_eq!(meter.consumed(), PerpetualMargin::pass_weight(1));
 		assert_eq!(liquidated(), vec![DAVE]);
 		// Not even the pass's own weight: nothing is read or done.
 		let mut meter = WeightMeter::with_limit(Weight::from_parts(4_999_999, 0));

@@ -56,16 +56,18 @@ fn attack_1_an_lp_cannot_front_run_a_winner_out_of_their_profit() {
 		assert_ok!(sell(BOB, 2_000, 40_000));
 		assert_eq!((books().pool, books().insurance), (10_322, 80));
 
-		// +10%. The long side marked at closing it all (sell 2_000 from skew 0: premium -0.1%,
-		// fill 109.89): 219_780 - 200_200 = 19_580 owed. The short side (buy 2_000: fill
-		// 110.11, 220_220): 200_200 - 220_220 = -20_020, all within Bob's margin: collectible,
-		// but never netted against what Alice is owed.
+		// +10%. The long side marked at closing it all, the better for it of two walks: from
+		// skew 0 (sell 2_000: premium -0.1%, fill 109.89, 219_780) or from its own 2_000 alone
+		// (premium +0.1%, fill 110.11, 220_220): 220_220 - 200_200 = 20_020 owed (what Alice
+		// realizes if Bob closes first). The short side likewise: from skew 0 (buy: 110.11,
+		// -20_020) or alone (from -2_000: 109.89, -19_580): -19_580, within Bob's margin:
+		// collectible, but never netted against what Alice is owed.
 		MockPrices::set(MARKET, fixed(110));
 		assert_eq!(
 			PerpetualMargin::silo_marks(SILO, Permill::zero()),
-			bulwark_primitives::PoolMarks { owed: 19_580, collectible: 20_020, reserve: 19_580 }
+			bulwark_primitives::PoolMarks { owed: 20_020, collectible: 19_580, reserve: 20_020 }
 		);
-		// The LP asks to leave with everything: worth 10_322 - 19_580 -> 0, so refused (a
+		// The LP asks to leave with everything: worth 10_322 - 20_020 -> 0, so refused (a
 		// request worth nothing could never be paid). Old rules: the LP's withdrawal counted
 		// Bob's loss against Alice's profit and paid out the whole 10_322.
 		assert_noop!(
@@ -244,8 +246,8 @@ fn attack_3_skew_cannot_sandwich_a_deposit() {
 
 /// Attack 4: auto-deleveraging with a claim already in line. Dave closed a winner the pool
 /// could not pay (a claim); the loser went bankrupt; the two open winners are closed in one step
-/// with one haircut that closes the shortfall exactly, and what they keep is claimed behind
-/// Dave's, paid in order in the next blocks.
+/// with one haircut that closes the shortfall exactly, paid from what the pool holds beyond
+/// Dave's claim, which is paid in full the next block.
 ///
 /// Before: Dave's unpaid 10_837 was lost; `deleverage` paid Bob first in full (40_037) and
 /// Carol what was left (9_907 of 24_010): the order, not a shared haircut, decided who lost.
@@ -293,46 +295,35 @@ fn attack_4_one_deleverage_step_shares_the_haircut_and_closes_the_shortfall() {
 
 		// Bob's score 40_037/50_037 * 10_000/49_986 = 0.1601 beats Carol's 24_010/30_010 *
 		// 6_000/33_979 = 0.1413. Their profit at the oracle price: 40_037 + 24_010 = 64_047.
-		// Haircuts: 40_037 * 24_946 / 64_047 = 15_594.2 -> 15_595 and 24_010 * 24_946 / 64_047
-		// = 9_351.8 -> 9_352 (38.95% each). What they keep, 24_442 and 14_658, queues behind
-		// Dave's claim (a new profit never jumps the line): claims 1 and 2, paid nothing now.
+		// Paid in full (tried, then rolled back), the closes would get the pool's 49_944 -
+		// 10_837 = 39_107 beyond Dave's claim and claim 24_940 more: no position left, the silo
+		// 24_940 short. Haircuts: 40_037 * 24_940 / 64_047 = 15_590.2 -> 15_591 and 24_010 *
+		// 24_940 / 64_047 = 9_349.5 -> 9_350 (38.94% each). What they keep, 24_446 and 14_660,
+		// is paid now from what the pool holds beyond Dave's claim (39_107 >= 39_106): Dave's
+		// claim keeps its call on the pool, and is paid first thing next block.
 		assert_ok!(PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET));
 		assert_eq!(
 			deleveraged(),
-			vec![(BOB, 40_037, 0, 24_442, 15_595), (CAROL, 24_010, 0, 14_658, 9_352)]
+			vec![(BOB, 40_037, 24_446, 0, 15_591), (CAROL, 24_010, 14_660, 0, 9_350)]
 		);
-		System::assert_has_event(silo_event(pallet_collateral_silos::Event::ProfitClaimed {
-			silo: SILO,
-			who: CAROL,
-			claim: 2,
-			amount: 14_658,
-		}));
-		// Claims 10_837 + 24_442 + 14_658 = 49_937 against a pool of 49_944: no shortfall.
-		assert_eq!((books().pool, books().claims), (49_944, 49_937));
+		// Pool 49_944 - 39_106 = 10_838 against Dave's 10_837: no shortfall.
+		assert_eq!((books().pool, books().claims), (10_838, 10_837));
 		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 0);
-		// Their margins came back: Bob 90_000 + 9_949, Carol 90_000 + 9_969.
-		assert_eq!((free(BOB), free(CAROL)), (99_949, 99_969));
+		// Their margins came back with what they kept: Bob 90_000 + 9_949 + 24_446, Carol
+		// 90_000 + 9_969 + 14_660.
+		assert_eq!((free(BOB), free(CAROL)), (124_395, 114_629));
 
-		// Two claims a block (MaxPayoutsPerSilo), oldest first.
 		run_to_block(2);
-		let paid = |who, claim, amount| {
-			silo_event(pallet_collateral_silos::Event::ClaimPaid {
-				silo: SILO,
-				who,
-				claim,
-				amount,
-				from_insurance: 0,
-			})
-		};
-		System::assert_has_event(paid(DAVE, 0, 10_837));
-		System::assert_has_event(paid(BOB, 1, 24_442));
-		assert_eq!((books().pool, books().claims), (14_665, 14_658));
-		run_to_block(3);
-		System::assert_has_event(paid(CAROL, 2, 14_658));
-		assert_eq!((books().pool, books().claims), (7, 0));
+		System::assert_has_event(silo_event(pallet_collateral_silos::Event::ClaimPaid {
+			silo: SILO,
+			who: DAVE,
+			claim: 0,
+			amount: 10_837,
+			from_insurance: 0,
+		}));
+		assert_eq!((books().pool, books().claims), (1, 0));
 		// Dave got all of his profit: 100_000 + 16_001 - 21 - 5 of fees.
 		assert_eq!(free(DAVE), 115_975);
-		assert_eq!((free(BOB), free(CAROL)), (124_391, 114_627));
 	});
 }
 
@@ -372,13 +363,16 @@ fn deleveraging_steps_shrink_the_shortfall_until_it_is_closed() {
 		// Dave alone (buy 1_200 from -1_200: -0.06%, fill 49.97, 59_964) is owed 120_072 -
 		// 59_964 = 60_108: 60_108 - 40_203 = 19_905 short, strictly less than 60_096.
 		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 19_905);
-		// Next step: Dave forfeits 19_905 of his 60_072 (33.1%) and is paid the other 40_167.
+		// Next step: paid in full at the oracle price (50: 120_072 - 60_000 = 60_072), Dave's
+		// close would leave a claim of 60_072 - 40_203 = 19_869 (less than the 19_905 his mark
+		// at the close-the-side fill said): he forfeits exactly that, 33.1%, and is paid the
+		// other 40_203, all the pool holds.
 		assert_ok!(PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET));
-		assert_eq!(deleveraged()[2], (DAVE, 60_072, 40_167, 0, 19_905));
+		assert_eq!(deleveraged()[2], (DAVE, 60_072, 40_203, 0, 19_869));
 		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 0);
-		assert_eq!((books().pool, books().claims), (36, 0));
+		assert_eq!((books().pool, books().claims), (0, 0));
 		// Bob and Carol got their margin back, Dave his margin and what he kept.
-		assert_eq!((free(BOB), free(CAROL), free(DAVE)), (199_949, 199_969, 240_046));
+		assert_eq!((free(BOB), free(CAROL), free(DAVE)), (199_949, 199_969, 240_082));
 		assert_noop!(
 			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
 			Error::<Test>::SiloSolvent
