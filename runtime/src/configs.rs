@@ -322,10 +322,6 @@ impl pallet_perpetual_margin::Config for Runtime {
 	type AdminOrigin = GovernanceOrigin;
 	type MaxMarkets = ConstU32<16>;
 	type MaxTiers = ConstU32<8>;
-	// Every price update re-checks every position of its market: this bounds that scan (its
-	// weight is charged to the oracle report that completes the round).
-	type MaxPositionsPerMarket = ConstU32<256>;
-	type MaxQueue = ConstU32<128>;
 	type MaxDeleveragePerCall = ConstU32<8>;
 	type MaxLiquidationsPerBlock = ConstU32<MAX_LIQUIDATIONS_PER_BLOCK>;
 	type LiquidationPriority = LiquidationPriority;

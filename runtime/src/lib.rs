@@ -248,11 +248,12 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// is past its version.
 /// - silos 0 -> 1: LP cooldown and reserve move in the parameters, claims and pending shares in
 ///   the books, the locked shares;
-/// - margin 0 -> 1: the open-interest-to-pool ratio, open interest recounted per side (funding
-///   basis and margin), the unpaid-profit record dropped.
+/// - margin 1 -> 2: size tiers by size, the minimum position value, the position index built,
+///   the trader lists and liquidation queue removed. (Margin 0 -> 1 ran with spec 101 and is
+///   removed: no chain of this runtime is at version 0.)
 type Migrations = (
 	pallet_collateral_silos::migrations::MigrateV0ToV1<Runtime>,
-	pallet_perpetual_margin::migrations::MigrateV0ToV1<Runtime>,
+	pallet_perpetual_margin::migrations::MigrateV1ToV2<Runtime>,
 );
 
 pub type Executive = frame_executive::Executive<

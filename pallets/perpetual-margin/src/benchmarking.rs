@@ -1,5 +1,7 @@
-//! Benchmarks of every call and of the price-update check, each in its worst case: full trader
-//! lists, a full liquidation queue, funding to accrue, bad debt down the waterfall.
+//! Benchmarks of every call and of the price-update check, each in its worst case: the most
+//! size tiers (so the most liquidation books), funding to accrue, bad debt down the waterfall;
+//! the price-update check and the protocol's pass with up to 100,000 other positions in the
+//! market, to show that their cost does not grow with them.
 
 use super::*;
 use bulwark_primitives::Aggregate;
@@ -40,11 +42,17 @@ pub fn bench_params<T: Config>() -> MarketParamsOf<T> {
 		maintenance_margin: FixedU128::from_rational(3, 100),
 		volatility_factor: FixedU128::from_u32(2),
 		max_margin_step: FixedU128::from_rational(1, 1_000),
-		size_tiers: BoundedVec::truncate_from(alloc::vec![SizeTier {
-			min_notional: 1_000_000_000_000_000,
-			factor: FixedU128::from_u32(2),
-		}]),
+		// As many tiers as allowed, all above the benchmarks' positions.
+		size_tiers: BoundedVec::truncate_from(
+			(0..T::MaxTiers::get())
+				.map(|tier| SizeTier {
+					min_size: 10_000_000_000 + u128::from(tier),
+					factor: FixedU128::from_u32(2),
+				})
+				.collect(),
+		),
 		min_size: 1,
+		min_position_value: 1,
 		max_position_size: 1_000_000_000,
 		max_long_size: MAX_SIZE,
 		max_short_size: MAX_SIZE,
@@ -64,8 +72,8 @@ fn market<T: Config>(pool: Balance) -> SiloId {
 	let silo = T::BenchHelper::silo();
 	let _ = Markets::<T>::clear(u32::MAX, None);
 	let _ = Positions::<T>::clear(u32::MAX, None);
-	let _ = Traders::<T>::clear(u32::MAX, None);
-	LiquidationQueue::<T>::kill();
+	let _ = PositionIndex::<T>::clear(u32::MAX, None);
+	Watched::<T>::kill();
 	Markets::<T>::insert(MARKET, Pallet::<T>::new_market(silo, bench_params::<T>()));
 	T::BenchHelper::provide_liquidity(silo, &account("lp", 0, 0), pool);
 	T::BenchHelper::set_price(MARKET, price(100));
@@ -88,12 +96,24 @@ fn others<T: Config>(silo: SiloId, count: u32) {
 	}
 }
 
-/// A full liquidation queue of positions in another market, so every removal scans it all.
-fn fill_queue<T: Config>() {
-	let queue = (0..T::MaxQueue::get())
-		.map(|i| (account::<T::AccountId>("queued", i, 0), MARKET + 1))
-		.collect::<Vec<_>>();
-	LiquidationQueue::<T>::put(BoundedVec::truncate_from(queue));
+/// `count` healthy positions in the market, written directly (opening them by trades would take
+/// the benchmark hours): half long, half short, each with margin for its whole value, indexed
+/// and counted in the open interest like any other.
+fn seed<T: Config>(count: u32) {
+	let Some(mut state) = Markets::<T>::get(MARKET) else { return };
+	let index = state.accrual.funding_index;
+	for i in 0..count {
+		let who: T::AccountId = account("seed", i, 0);
+		let size = if i % 2 == 0 { SIZE } else { -SIZE };
+		// 1_000 units at 100 per unit (value scale 10^6), entries spread a little so the keys
+		// differ.
+		let entry = 100_000_000_000 + Balance::from(i);
+		let position = Position { size, entry, margin: entry, funding_index: index };
+		Positions::<T>::insert(&who, MARKET, position);
+		Pallet::<T>::reindex(&who, MARKET, &state.params.size_tiers, &Default::default(), &position);
+		let _ = Pallet::<T>::count_position(&mut state.open_interest, &position, true);
+	}
+	Markets::<T>::insert(MARKET, state);
 }
 
 fn advance_blocks<T: Config>(blocks: u32) {
@@ -132,15 +152,14 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Closing a profitable position after funding accrued: profit, fee, release, removal from
-	/// a full trader list and a full queue.
+	/// Closing a profitable position after funding accrued: profit, fee, release, its two
+	/// index places removed.
 	#[benchmark]
-	fn trade(n: Linear<1, { T::MaxPositionsPerMarket::get() }>) -> Result<(), BenchmarkError> {
+	fn trade() -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
-		others::<T>(silo, n - 1);
+		others::<T>(silo, 2);
 		let caller: T::AccountId = whitelisted_caller();
 		open::<T>(silo, &caller, SIZE);
-		fill_queue::<T>();
 		advance_blocks::<T>(100);
 		T::BenchHelper::set_price(MARKET, price(110));
 		#[extrinsic_call]
@@ -176,15 +195,14 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A full liquidation after a gap: the loss beyond margin down the waterfall, removal from a
-	/// full trader list and a full queue, the silo's shortfall checked.
+	/// A full liquidation after a gap: the loss beyond margin down the waterfall, its index
+	/// places removed, the silo's shortfall checked.
 	#[benchmark]
-	fn liquidate(n: Linear<1, { T::MaxPositionsPerMarket::get() }>) -> Result<(), BenchmarkError> {
+	fn liquidate() -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
-		others::<T>(silo, n - 1);
+		others::<T>(silo, 2);
 		let victim: T::AccountId = account("victim", 0, 0);
 		open::<T>(silo, &victim, SIZE);
-		fill_queue::<T>();
 		advance_blocks::<T>(100);
 		T::BenchHelper::set_price(MARKET, price(50));
 		let keeper: T::AccountId = whitelisted_caller();
@@ -194,11 +212,13 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `n` winning shorts over a pool that cannot pay them: rank all, close the most allowed.
+	/// Twice `MaxDeleveragePerCall` winning shorts over a pool that cannot pay them: the top of
+	/// both deleverage books read, the most allowed closed (twice: the trial is rolled back).
 	#[benchmark]
-	fn deleverage(n: Linear<1, { T::MaxPositionsPerMarket::get() }>) -> Result<(), BenchmarkError> {
+	fn deleverage() -> Result<(), BenchmarkError> {
 		let silo = market::<T>(1_000_000);
-		for i in 0..n {
+		let winners = 2 * T::MaxDeleveragePerCall::get();
+		for i in 0..winners {
 			open::<T>(silo, &account("winner", i, 0), -SIZE);
 		}
 		advance_blocks::<T>(10);
@@ -207,25 +227,24 @@ mod benchmarks {
 		let keeper: T::AccountId = whitelisted_caller();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(keeper), MARKET);
-		let closed = n.min(T::MaxDeleveragePerCall::get());
-		assert_eq!(Traders::<T>::decode_len(MARKET).unwrap_or(0) as u32, n - closed);
+		let left = (0..winners)
+			.filter(|i| Positions::<T>::contains_key(account::<T::AccountId>("winner", *i, 0), MARKET))
+			.count() as u32;
+		assert_eq!(left, winners - T::MaxDeleveragePerCall::get());
 		Ok(())
 	}
 
-	/// `n` positions re-checked after a crash, each liquidatable and queued (as far as the queue
-	/// goes).
+	/// A crash read after it by a market of `n` healthy positions and one liquidatable one in
+	/// the last of its books: accrual, every book's first position, the market watched.
 	#[benchmark]
-	fn on_price_update(
-		n: Linear<1, { T::MaxPositionsPerMarket::get() }>,
-	) -> Result<(), BenchmarkError> {
+	fn on_price_update(n: Linear<1_000, 100_000>) -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
-		for i in 0..n {
-			open::<T>(silo, &account("long", i, 0), SIZE);
-		}
+		seed::<T>(n);
+		open::<T>(silo, &account("victim", 0, 0), -SIZE);
 		advance_blocks::<T>(10);
-		T::BenchHelper::set_price(MARKET, price(60));
+		T::BenchHelper::set_price(MARKET, price(200));
 		let aggregate = Aggregate {
-			price: price(60),
+			price: price(200),
 			round: 0,
 			block: frame_system::Pallet::<T>::block_number(),
 			volatility: T::Prices::volatility(MARKET).unwrap_or_default(),
@@ -234,10 +253,7 @@ mod benchmarks {
 		{
 			<Pallet<T> as OnPriceUpdate<_>>::on_price_update(MARKET, &aggregate);
 		}
-		assert_eq!(
-			LiquidationQueue::<T>::decode_len().unwrap_or(0) as u32,
-			n.min(T::MaxQueue::get())
-		);
+		assert_eq!(Watched::<T>::get().into_inner(), alloc::vec![MARKET]);
 		Ok(())
 	}
 
@@ -259,28 +275,29 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The protocol's pass over `k` queued positions, each liquidated fully with bad debt in a
-	/// market whose trader list is full.
+	/// The protocol's pass over a watched market holding `n` healthy positions and `k`
+	/// liquidatable ones, each liquidated fully with bad debt.
 	#[benchmark]
-	fn on_poll(k: Linear<0, { T::MaxLiquidationsPerBlock::get() }>) -> Result<(), BenchmarkError> {
+	fn on_poll(
+		k: Linear<0, { T::MaxLiquidationsPerBlock::get() }>,
+		n: Linear<1_000, 100_000>,
+	) -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
-		let traders = T::MaxPositionsPerMarket::get();
-		others::<T>(silo, traders.saturating_sub(k));
-		let victims: Vec<T::AccountId> = (0..k).map(|i| account("victim", i, 0)).collect();
-		for victim in &victims {
-			open::<T>(silo, victim, SIZE);
+		seed::<T>(n);
+		for i in 0..k {
+			open::<T>(silo, &account("victim", i, 0), SIZE);
 		}
-		let queue = victims.iter().map(|victim| (victim.clone(), MARKET)).collect::<Vec<_>>();
-		LiquidationQueue::<T>::put(BoundedVec::truncate_from(queue));
+		Watched::<T>::put(BoundedVec::truncate_from(alloc::vec![MARKET]));
 		advance_blocks::<T>(100);
 		T::BenchHelper::set_price(MARKET, price(50));
 		let liquidated;
 		#[block]
 		{
-			liquidated = Pallet::<T>::drain_queue(&mut WeightMeter::new());
+			liquidated = Pallet::<T>::liquidation_pass(&mut WeightMeter::new());
 		}
 		assert_eq!(liquidated, k);
-		assert!(LiquidationQueue::<T>::get().is_empty());
+		// A pass that used its whole capacity leaves the market watched: the next one looks.
+		assert!(Watched::<T>::get().is_empty() || k == T::MaxLiquidationsPerBlock::get());
 		Ok(())
 	}
 

@@ -1,5 +1,5 @@
 //! The primitives traits the margin engine implements for the rest of the runtime: it hears
-//! every new oracle aggregate (and queues what it made liquidatable), and it tells the silos
+//! every new oracle aggregate (and watches the market if it made positions liquidatable), and it tells the silos
 //! what their traders' open positions are worth against each pool ([`PositionMarks`]).
 
 use super::*;
@@ -7,11 +7,11 @@ use bulwark_primitives::Aggregate;
 
 impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 	fn on_price_update(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
-		Self::queue_liquidatable(market, aggregate);
+		Self::watch_if_due(market, aggregate);
 	}
 
 	fn max_weight() -> Weight {
-		T::WeightInfo::on_price_update(T::MaxPositionsPerMarket::get())
+		T::WeightInfo::on_price_update()
 	}
 }
 

@@ -78,8 +78,10 @@
 extern crate alloc;
 
 pub mod extension;
+mod frontier;
 mod funding;
 mod impls;
+pub mod index;
 mod liquidation;
 mod markets;
 pub mod math;
@@ -100,6 +102,8 @@ mod mock;
 mod tests;
 
 pub use extension::PrioritizeLiquidations;
+pub use frontier::Frontier;
+pub use index::{Book, BookId, Place};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -137,7 +141,7 @@ pub type MarketParamsOf<T> = MarketParams<<T as Config>::MaxTiers>;
 pub mod pallet {
 	use super::*;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -161,18 +165,12 @@ pub mod pallet {
 		/// Size tiers per market.
 		#[pallet::constant]
 		type MaxTiers: Get<u32>;
-		/// Accounts with a position in one market: bounds every scan of a market.
-		#[pallet::constant]
-		type MaxPositionsPerMarket: Get<u32>;
-		/// Length of the liquidation queue.
-		#[pallet::constant]
-		type MaxQueue: Get<u32>;
 		/// Positions one `deleverage` call may close.
 		#[pallet::constant]
 		type MaxDeleveragePerCall: Get<u32>;
-		/// Most positions the protocol liquidates at the start of a block (in `on_poll`). At most
-		/// `MaxQueue`; the runtime keeps this many benchmarked liquidations inside the block's
-		/// operational reserve.
+		/// Most positions the protocol liquidates at the start of a block (in `on_poll`), shared
+		/// by the silos in turns. The runtime keeps this many benchmarked liquidations inside the
+		/// block's operational reserve.
 		#[pallet::constant]
 		type MaxLiquidationsPerBlock: Get<u32>;
 		/// Pool priority of a liquidation whose position the pool found liquidatable.
@@ -204,21 +202,27 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// The accounts with a position in each market: what the price-update check and
-	/// auto-deleveraging scan, so both are bounded.
+	/// The position index ([`crate::index`]): each position's place in its market's liquidation
+	/// book (per side and size tier) and deleverage book (per side), in the books' order. No
+	/// count bounds it: each entry is a position, and positions are bounded by the money they
+	/// hold (`min_size`, `min_position_value`).
 	#[pallet::storage]
-	pub type Traders<T: Config> = StorageMap<
+	pub type PositionIndex<T: Config> = StorageDoubleMap<
 		_,
-		Twox64Concat,
-		MarketId,
-		BoundedVec<T::AccountId, T::MaxPositionsPerMarket>,
-		ValueQuery,
+		Identity,
+		BookId,
+		Identity,
+		Place<T::AccountId>,
+		(),
+		OptionQuery,
 	>;
 
-	/// Positions found liquidatable by a price update, oldest first. Drained by liquidations.
+	/// Markets where the last aggregate left a liquidation book's first position liquidatable:
+	/// what the protocol's pass walks. A market leaves once its books' first positions are all
+	/// healthy at a usable price.
 	#[pallet::storage]
-	pub type LiquidationQueue<T: Config> =
-		StorageValue<_, BoundedVec<(T::AccountId, MarketId), T::MaxQueue>, ValueQuery>;
+	pub type Watched<T: Config> =
+		StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
 
 	/// Whether the liquidation priority layers are on. Set at genesis; no call changes it.
 	#[pallet::storage]
@@ -321,9 +325,9 @@ pub mod pallet {
 			claimed: Balance,
 			forfeited: Balance,
 		},
-		/// A price update found the position liquidatable.
-		LiquidationQueued {
-			who: T::AccountId,
+		/// An aggregate left positions of the market liquidatable: the protocol's pass takes
+		/// them from the next block.
+		LiquidationsDue {
 			market: MarketId,
 		},
 	}
@@ -375,8 +379,11 @@ pub mod pallet {
 		NotLiquidatable,
 		/// The breakers judge the price too old to liquidate at.
 		PriceUnusable,
-		/// `MaxPositionsPerMarket` accounts hold positions in this market.
-		TooManyPositions,
+		/// The position left open would be worth less than the market's `min_position_value`.
+		PositionTooSmall,
+		/// A market's size tiers cannot change while it has positions (each position's place
+		/// in the liquidation index depends on its tier).
+		TiersLocked,
 		/// The silo's pool backs its traders' unrealized profit: nothing to deleverage.
 		SiloSolvent,
 		/// No profitable position to deleverage in this market.
@@ -389,20 +396,15 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::MaxMarkets::get() > 0, "MaxMarkets must be positive");
-			assert!(T::MaxPositionsPerMarket::get() > 0, "MaxPositionsPerMarket must be positive");
-			assert!(T::MaxQueue::get() > 0, "MaxQueue must be positive");
 			assert!(T::MaxDeleveragePerCall::get() > 0, "MaxDeleveragePerCall must be positive");
-			assert!(
-				T::MaxLiquidationsPerBlock::get() <= T::MaxQueue::get(),
-				"MaxLiquidationsPerBlock above MaxQueue: the pass could never use it all"
-			);
+			assert!(T::MaxTiers::get() < u8::MAX as u32, "size tiers are indexed by a byte");
 		}
 
 		/// The protocol's liquidation pass. `on_poll` runs after the inherents and before any
-		/// transaction, so what the last block's prices queued is liquidated before the pool
-		/// gets a say.
+		/// transaction, so what the last block's prices made liquidatable is liquidated before
+		/// the pool gets a say.
 		fn on_poll(_: BlockNumberFor<T>, meter: &mut WeightMeter) {
-			Self::drain_queue(meter);
+			Self::liquidation_pass(meter);
 		}
 
 		/// Validators submit the liquidations the next block's pass will not reach.
@@ -462,7 +464,7 @@ pub mod pallet {
 		/// that adds risk must leave equity at the initial requirement within the leverage cap;
 		/// one that reduces risk, at the maintenance requirement.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::trade(T::MaxPositionsPerMarket::get()))]
+		#[pallet::weight(T::WeightInfo::trade())]
 		pub fn trade(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -479,7 +481,7 @@ pub mod pallet {
 		///
 		/// Origin: signed (the trader).
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::trade(T::MaxPositionsPerMarket::get()))]
+		#[pallet::weight(T::WeightInfo::trade())]
 		pub fn close_position(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -536,7 +538,7 @@ pub mod pallet {
 		/// and asks for auto-deleveraging if the silo can no longer back its traders' profit.
 		#[pallet::call_index(6)]
 		#[pallet::weight((
-			T::WeightInfo::liquidate(T::MaxPositionsPerMarket::get())
+			T::WeightInfo::liquidate()
 				.saturating_add(<Pallet<T> as PositionMarks>::marks_weight()),
 			Pallet::<T>::liquidation_class(),
 			Pays::Yes,
@@ -573,7 +575,7 @@ pub mod pallet {
 		// The step reads the silo's marks three times (before, after the trial, after), and
 		// closes its winners twice (the trial is rolled back), beyond what the benchmark of one
 		// pass of closes measured.
-		#[pallet::weight(T::WeightInfo::deleverage(T::MaxPositionsPerMarket::get())
+		#[pallet::weight(T::WeightInfo::deleverage()
 			.saturating_mul(2)
 			.saturating_add(<Pallet<T> as PositionMarks>::marks_weight().saturating_mul(3)))]
 		pub fn deleverage(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
@@ -586,15 +588,18 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// The engine's invariants:
 	/// - each market's open interest is the sum of its positions (per side: sizes, entries,
-	///   funding basis, margins), and its trader list names exactly the accounts with a position in it, once;
+	///   funding basis, margins);
 	/// - no zero position is stored;
-	/// - in each silo, each account's locked margin is the sum of its positions' margins there;
-	/// - the liquidation queue names no position twice.
+	/// - the position index holds, for each position, exactly its liquidation and deleverage
+	///   places as its numbers give them now, and nothing else: so every liquidatable position is
+	///   in its book, where its key puts it;
+	/// - the watched markets exist, each once;
+	/// - in each silo, each account's locked margin is the sum of its positions' margins there.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut interest: BTreeMap<MarketId, OpenInterest> = BTreeMap::new();
 		let mut locked: BTreeMap<(SiloId, T::AccountId), Balance> = BTreeMap::new();
-		let mut holders: BTreeMap<MarketId, u32> = BTreeMap::new();
+		let mut places = 0u64;
 		for (who, market, position) in Positions::<T>::iter() {
 			let state = Markets::<T>::get(market).ok_or("position in an unknown market")?;
 			ensure!(position.size != 0, "zero position stored");
@@ -602,27 +607,34 @@ impl<T: Config> Pallet<T> {
 				.map_err(|_| "open interest overflows")?;
 			let sum = locked.entry((state.silo, who.clone())).or_default();
 			*sum = sum.checked_add(position.margin).ok_or("margin overflows")?;
-			ensure!(Traders::<T>::get(market).contains(&who), "trader list misses a position");
-			*holders.entry(market).or_default() += 1;
+			let expected = Self::index_places(market, &state.params.size_tiers, &who, &position)
+				.ok_or("a position without index places")?;
+			for (book, place) in expected {
+				ensure!(
+					PositionIndex::<T>::contains_key(book, place),
+					"a position is not where its numbers place it in the index"
+				);
+				places += 1;
+			}
 		}
+		ensure!(
+			PositionIndex::<T>::iter_keys().count() as u64 == places,
+			"the index holds entries of no position"
+		);
 		for (market, state) in Markets::<T>::iter() {
 			let expected = interest.get(&market).copied().unwrap_or_default();
 			ensure!(state.open_interest == expected, "open interest differs from positions");
-			let traders = Traders::<T>::get(market);
-			ensure!(
-				traders.len() as u32 == holders.get(&market).copied().unwrap_or_default(),
-				"trader list differs from positions"
-			);
+		}
+		let watched = Watched::<T>::get();
+		for (index, market) in watched.iter().enumerate() {
+			ensure!(Markets::<T>::contains_key(market), "an unknown market is watched");
+			ensure!(!watched[..index].contains(market), "a market watched twice");
 		}
 		for ((silo, who), margin) in locked {
 			ensure!(
 				T::Ledger::locked_margin(silo, &who) == margin,
 				"locked margin differs from the positions' margins"
 			);
-		}
-		let queue = LiquidationQueue::<T>::get();
-		for (index, entry) in queue.iter().enumerate() {
-			ensure!(!queue[..index].contains(entry), "position queued twice");
 		}
 		Ok(())
 	}

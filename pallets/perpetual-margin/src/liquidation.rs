@@ -1,5 +1,5 @@
-//! Liquidations first: queueing what a new aggregate made liquidatable, the protocol's
-//! `on_poll` pass, `liquidate` itself (partial back to initial margin, else full; keeper,
+//! Liquidations first: watching the markets where a new aggregate made positions
+//! liquidatable, the protocol's `on_poll` pass over them, `liquidate` itself (partial back to initial margin, else full; keeper,
 //! penalty, bad debt down the silo's waterfall), its pool validation (`authorize`), and
 //! auto-deleveraging when a silo cannot back its traders' profit.
 
@@ -57,8 +57,10 @@ impl<T: Config> Pallet<T> {
 		Ok((Self::liquidation_validity(who, *market)?, Weight::zero()))
 	}
 
-	/// Re-checks the positions of `market` at its new price and queues the liquidatable ones.
-	pub(crate) fn queue_liquidatable(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
+	/// After a new aggregate: accrues the market at it and, if the first position of one of
+	/// its liquidation books is liquidatable at its price, watches the market, so the next
+	/// block's pass takes what is due. Reads the market and each book's first position only.
+	pub(crate) fn watch_if_due(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
 		let Some(mut state) = Markets::<T>::get(market) else { return };
 		// The aggregate as handed over: the engine does not read the oracle back.
 		let Ok(price) = Self::to_unit_price(aggregate.price, &state.params) else { return };
@@ -66,79 +68,85 @@ impl<T: Config> Pallet<T> {
 			log::warn!(target: LOG_TARGET, "market {market}: funding accrual overflows");
 			return;
 		}
-		let mut queue = LiquidationQueue::<T>::get();
-		// (equity / maintenance requirement, account) of each newly liquidatable position.
-		let mut found = Vec::new();
-		for who in Traders::<T>::get(market) {
-			let Some(position) = Positions::<T>::get(&who, market) else { continue };
-			let Ok(health) = Self::health(&state, &position, price) else { continue };
-			if health.liquidatable() && !queue.contains(&(who.clone(), market)) {
-				found.push((health.coverage(), who));
-			}
-		}
-		// Most underwater first (a stable sort keeps the trader order among equals); what does
-		// not fit the queue is left to the keepers.
-		found.sort_by_key(|(coverage, _)| *coverage);
-		let mut queued = Vec::new();
-		for (_, who) in found {
-			if queue.try_push((who.clone(), market)).is_err() {
-				break;
-			}
-			queued.push((who, market));
-		}
-		LiquidationQueue::<T>::put(queue);
+		let due = Self::liquidation_books(market, state.params.size_tiers.len()).into_iter().any(
+			|book| {
+				Self::next_in_book(book, None).is_some_and(|(who, _)| {
+					Positions::<T>::get(&who, market).is_some_and(|position| {
+						Self::health(&state, &position, price).is_ok_and(|h| h.liquidatable())
+					})
+				})
+			},
+		);
 		Markets::<T>::insert(market, state);
-		for (who, market) in queued {
-			Self::deposit_event(Event::LiquidationQueued { who, market });
+		if due {
+			let newly = Watched::<T>::mutate(|watched| {
+				// Room is certain: every market fits.
+				!watched.contains(&market) && watched.try_push(market).is_ok()
+			});
+			if newly {
+				Self::deposit_event(Event::LiquidationsDue { market });
+			}
 		}
 	}
 
-	/// The protocol's pass: liquidates queued positions, oldest first, at most
-	/// `MaxLiquidationsPerBlock` and as many as the meter's weight allows (by the benchmarked
-	/// weight of the pass). A queued position that is healthy again or gone leaves the queue; one
-	/// whose price the breakers judge too old moves to the back, to be tried when a price
-	/// returns. Returns how many positions it liquidated.
-	pub fn drain_queue(meter: &mut WeightMeter) -> u32 {
-		let prioritized = Mode::<T>::get() == LiquidationMode::Prioritized;
-		let queue = if prioritized { LiquidationQueue::<T>::get() } else { Default::default() };
-		let mut count = T::MaxLiquidationsPerBlock::get().min(queue.len() as u32);
-		while count > 0 && !meter.can_consume(Self::pass_weight(count)) {
-			count -= 1;
-		}
-		if meter.try_consume(Self::pass_weight(count)).is_err() {
+	/// The protocol's pass over the watched markets: liquidates their liquidatable positions in
+	/// the [`Frontier`]'s order (the silos in turns, starting from one that rotates each block;
+	/// most underwater first within a silo), at most `MaxLiquidationsPerBlock` and as many as the
+	/// meter's weight allows (by the benchmarked weight of the pass). A position whose
+	/// liquidation fails is passed over; a market without a usable price waits, watched; a
+	/// market whose books show nothing more due stops being watched. Returns how many positions
+	/// it liquidated.
+	pub fn liquidation_pass(meter: &mut WeightMeter) -> u32 {
+		if Mode::<T>::get() != LiquidationMode::Prioritized {
 			return 0;
 		}
+		let watched = Watched::<T>::get();
+		if watched.is_empty() {
+			return 0;
+		}
+		let markets = watched.len() as u32;
+		let mut count = T::MaxLiquidationsPerBlock::get();
+		while count > 0 && !meter.can_consume(Self::pass_weight(count, markets)) {
+			count -= 1;
+		}
+		if count == 0 || meter.try_consume(Self::pass_weight(count, markets)).is_err() {
+			return 0;
+		}
+		let rotation = frame_system::Pallet::<T>::block_number().saturated_into::<usize>();
+		let mut frontier = Frontier::<T>::new(watched.iter().copied(), true, rotation);
 		let mut liquidated = 0;
-		for (who, market) in queue.into_iter().take(count as usize) {
+		for _ in 0..count {
+			let Some((_, who, market)) = frontier.next() else { break };
 			// A failed liquidation changes nothing: it runs in its own storage layer.
-			let outcome = frame_support::storage::with_storage_layer(|| {
+			match frame_support::storage::with_storage_layer(|| {
 				Self::do_liquidate(None, &who, market)
-			});
-			match outcome {
+			}) {
 				Ok(()) => liquidated += 1,
 				Err(error) => {
-					let entry = (who, market);
-					LiquidationQueue::<T>::mutate(|queue| {
-						queue.retain(|queued| *queued != entry);
-						if error == Error::<T>::PriceUnusable.into() {
-							// Room is certain: the entry was just taken out.
-							let _ = queue.try_push(entry.clone());
-						}
-					});
-					log::debug!(target: LOG_TARGET, "queued liquidation not done: {error:?}");
+					log::debug!(target: LOG_TARGET, "liquidation in market {market} not done: {error:?}")
 				},
 			}
+		}
+		let cleared = frontier.cleared();
+		if !cleared.is_empty() {
+			Watched::<T>::mutate(|watched| watched.retain(|market| !cleared.contains(market)));
 		}
 		liquidated
 	}
 
-	/// The weight of a protocol pass of `count` liquidations: the benchmarked pass plus, for
-	/// each, the silo's marks it reads to tell whether deleveraging is due (the benchmark has
-	/// one market; the marks read them all).
-	pub fn pass_weight(count: u32) -> Weight {
-		T::WeightInfo::on_poll(count).saturating_add(
-			<Self as PositionMarks>::marks_weight().saturating_mul(u64::from(count)),
-		)
+	/// The weight of a protocol pass of `count` liquidations over `markets` watched markets: the
+	/// benchmarked pass (one market) plus, for each liquidation, the silo's marks it reads to
+	/// tell whether deleveraging is due (the benchmark has one market; the marks read them
+	/// all), and for each other market its state, price, status and the first position of each
+	/// of its liquidation books (an index step and a position read each).
+	pub fn pass_weight(count: u32, markets: u32) -> Weight {
+		let books = 2 * (u64::from(T::MaxTiers::get()) + 1);
+		let per_market = T::DbWeight::get().reads(3 + 2 * books);
+		T::WeightInfo::on_poll(count)
+			.saturating_add(
+				<Self as PositionMarks>::marks_weight().saturating_mul(u64::from(count)),
+			)
+			.saturating_add(per_market.saturating_mul(u64::from(markets.saturating_sub(1))))
 	}
 
 	/// Liquidates `who`'s position in `market` for `keeper` (`None`: the protocol, whose
@@ -213,10 +221,7 @@ impl<T: Config> Pallet<T> {
 			T::Ledger::release_margin(silo, who, release)?;
 		}
 		state.open_interest = interest;
-		Self::store_position(who, market, &position, &after)?;
-		LiquidationQueue::<T>::mutate(|queue| {
-			queue.retain(|(account, queued)| !(account == who && *queued == market))
-		});
+		Self::store_position(who, market, &params.size_tiers, &position, &after);
 		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::Liquidated {
 			who: who.clone(),
@@ -267,27 +272,35 @@ impl<T: Config> Pallet<T> {
 		ensure!(!shortfall.is_zero(), Error::<T>::SiloSolvent);
 
 		let index = state.accrual.funding_index;
+		// Each side's deleverage book lists its positions by profit per unit, the most first:
+		// take its winners from the top, then the most profit per unit of both sides.
+		let most = T::MaxDeleveragePerCall::get() as usize;
 		let mut ranked: Vec<(FixedU128, T::AccountId, Position, Balance)> = Vec::new();
-		for who in Traders::<T>::get(market) {
-			let Some(position) = Positions::<T>::get(&who, market) else { continue };
-			let health = Self::health(&state, &position, price)?;
-			let profit = health.pnl.saturating_sub(health.funding);
-			let Some(score) =
-				math::adl_score(profit, position.entry, health.notional, health.equity)
-			else {
-				continue;
-			};
-			// At the oracle price the close realizes exactly this profit.
-			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
-			let realized = Self::fill(&position, delta, price, index)?.realized;
-			if realized > 0 {
-				ranked.push((score, who, position, realized.unsigned_abs()));
+		for long in [true, false] {
+			let book = (market, Book::deleverage(long), 0);
+			let mut after = None;
+			for _ in 0..most {
+				let Some((who, raw)) = Self::next_in_book(book, after.take()) else { break };
+				after = Some(raw);
+				let Some(position) = Positions::<T>::get(&who, market) else { continue };
+				// At the oracle price the close realizes exactly this.
+				let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+				let realized = Self::fill(&position, delta, price, index)?.realized;
+				if realized <= 0 {
+					break;
+				}
+				let per_unit = FixedU128::checked_from_rational(
+					realized.unsigned_abs(),
+					position.size.unsigned_abs(),
+				)
+				.unwrap_or(FixedU128::from_inner(u128::MAX));
+				ranked.push((per_unit, who, position, realized.unsigned_abs()));
 			}
 		}
 		ensure!(!ranked.is_empty(), Error::<T>::NothingToDeleverage);
-		// Highest score first; the market's trader order breaks ties (stable sort).
+		// Most profit per unit first; longs before shorts among equals (stable sort).
 		ranked.sort_by_key(|entry| core::cmp::Reverse(entry.0));
-		ranked.truncate(T::MaxDeleveragePerCall::get() as usize);
+		ranked.truncate(most);
 		let total: Balance =
 			ranked.iter().fold(0u128, |sum, (_, _, _, profit)| sum.saturating_add(*profit));
 
@@ -323,7 +336,7 @@ impl<T: Config> Pallet<T> {
 				T::Ledger::release_margin(silo, who, position.margin)?;
 			}
 			state.open_interest = Self::moved_interest(&state.open_interest, position, &after)?;
-			Self::store_position(who, market, position, &after)?;
+			Self::store_position(who, market, &state.params.size_tiers, position, &after);
 			Self::deposit_event(Event::Deleveraged {
 				who: who.clone(),
 				market,

@@ -31,7 +31,7 @@ impl<T: Config> Pallet<T> {
 		let one = FixedU128::one();
 		let costs = math::fraction(params.liquidation_penalty.saturating_add(params.keeper_reward));
 		let tiers_ascend = params.size_tiers.windows(2).all(|pair| {
-			pair[0].min_notional < pair[1].min_notional && pair[0].factor <= pair[1].factor
+			pair[0].min_size < pair[1].min_size && pair[0].factor <= pair[1].factor
 		});
 		ensure!(
 			!params.value_scale.is_zero()
@@ -113,12 +113,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `set_market_params`: funding accrued to now under the old parameters, then the new ones.
+	/// The size tiers stay while the market has positions.
 	pub(crate) fn do_set_market_params(
 		market: MarketId,
 		params: MarketParamsOf<T>,
 	) -> DispatchResult {
 		let mut state = Self::market(market)?;
 		Self::ensure_valid_params(&params)?;
+		let open = state.open_interest.long_size != 0 || state.open_interest.short_size != 0;
+		ensure!(!open || params.size_tiers == state.params.size_tiers, Error::<T>::TiersLocked);
 		let price = Self::unit_price_if_any(market, &state.params);
 		Self::accrue(market, &mut state, price)?;
 		state.params = params;

@@ -10,7 +10,7 @@ use crate::types::SizeTier;
 use bulwark_primitives::{Balance, SignedBalance};
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{CheckedAdd, CheckedMul, One, Saturating, Zero},
+	traits::{Bounded, CheckedAdd, CheckedMul, CheckedSub, One, Saturating, Zero},
 	FixedI128, FixedPointNumber, FixedU128, Permill, Rounding,
 };
 
@@ -233,13 +233,16 @@ pub fn next_volatility_margin(
 	current.saturating_add(rise).min(target)
 }
 
-/// The size tier's factor for a position worth `notional`: the factor of the largest tier whose
-/// threshold it reaches (tiers ascend); 1 below the first.
-pub fn tier_factor(tiers: &[SizeTier], notional: Balance) -> FixedU128 {
-	tiers
-		.iter()
-		.take_while(|tier| tier.min_notional <= notional)
-		.last()
+/// The size tier of a position of `size` units: how many tiers' thresholds it reaches (tiers
+/// ascend); 0 below the first.
+pub fn tier_of(tiers: &[SizeTier], size: u128) -> usize {
+	tiers.iter().take_while(|tier| tier.min_size <= size).count()
+}
+
+/// The factor of size tier `tier` (as [`tier_of`] counts): 1 below the first threshold.
+pub fn tier_factor(tiers: &[SizeTier], tier: usize) -> FixedU128 {
+	tier.checked_sub(1)
+		.and_then(|index| tiers.get(index))
 		.map_or(FixedU128::one(), |tier| tier.factor)
 }
 
@@ -334,20 +337,76 @@ pub fn haircut(profit: Balance, shortfall: Balance, total: Balance) -> Option<Ba
 	Some(mul_div(profit, shortfall.min(total), total, true)?.min(profit))
 }
 
-/// The auto-deleveraging rank of a position: profit as a share of entry value times leverage
-/// (value over equity). Only profitable positions with equity have one; the highest goes first.
-pub fn adl_score(
-	pnl: SignedBalance,
+/// A per-unit amount as a fixed-point number, saturating at the type's bounds (a key beyond
+/// them is so far from any threshold that its exact value does not matter).
+fn per_unit(amount: SignedBalance, size: u128) -> FixedI128 {
+	let size = size.max(1);
+	FixedI128::checked_from_rational(amount, size).unwrap_or(if amount < 0 {
+		FixedI128::min_value()
+	} else {
+		FixedI128::max_value()
+	})
+}
+
+/// A position's liquidation key: what its side's threshold is compared with. A long's equity
+/// `m + s*u - E - s*(F - f)` falls below its maintenance `s*u*q` exactly when
+/// `(E - m)/s - f > u*(1 - q) - F`; a short's `m + E - s*u + s*(F - f)` when
+/// `(E + m)/s - f < u*(1 + q) - F` (`s` units, entry value `E`, margin `m`, funding index `f` at
+/// its last settlement; unit price `u`, maintenance fraction `q`, market funding index `F`). The
+/// left side is the position's alone and changes only when the position does; the right side is
+/// the market's ([`liquidation_threshold`]) and moves with price, funding and volatility margin.
+/// So ordering a side's positions by key orders them by closeness to liquidation at any price,
+/// and within one size tier by equity over maintenance too. Saturates instead of failing.
+pub fn liquidation_key(
+	size: SignedBalance,
 	entry: Balance,
-	notional: Balance,
-	equity: SignedBalance,
-) -> Option<FixedU128> {
-	if pnl <= 0 || equity <= 0 || entry == 0 {
-		return None;
+	margin: Balance,
+	funding_index: FixedI128,
+) -> FixedI128 {
+	let entry = SignedBalance::try_from(entry).unwrap_or(SignedBalance::MAX);
+	let margin = SignedBalance::try_from(margin).unwrap_or(SignedBalance::MAX);
+	let numerator =
+		if size > 0 { entry.saturating_sub(margin) } else { entry.saturating_add(margin) };
+	per_unit(numerator, size.unsigned_abs()).saturating_sub(funding_index)
+}
+
+/// The market side's threshold for [`liquidation_key`]: `u*(1 - q) - F` for longs, `u*(1 + q) -
+/// F` for shorts. `None` only on overflow.
+pub fn liquidation_threshold(
+	long: bool,
+	unit_price: FixedU128,
+	maintenance: FixedU128,
+	funding_index: FixedI128,
+) -> Option<FixedI128> {
+	let one = FixedU128::one();
+	let factor = if long { one.checked_sub(&maintenance)? } else { one.checked_add(&maintenance)? };
+	let scaled = unit_price.checked_mul(&factor)?;
+	FixedI128::from_inner(i128::try_from(scaled.into_inner()).ok()?).checked_sub(&funding_index)
+}
+
+/// Whether a key is past its side's threshold: above it for a long, below it for a short.
+pub fn crosses(long: bool, key: FixedI128, threshold: FixedI128) -> bool {
+	if long {
+		key > threshold
+	} else {
+		key < threshold
 	}
-	let profit_share = FixedU128::checked_from_rational(pnl.unsigned_abs(), entry)?;
-	let leverage = FixedU128::checked_from_rational(notional, equity.unsigned_abs())?;
-	profit_share.checked_mul(&leverage)
+}
+
+/// A position's auto-deleveraging key, `E/s - f`: its profit per unit at any price is
+/// `u - F - key` for a long and `key + F - u` for a short, so the longs with the lowest key
+/// and the shorts with the highest have the most profit per unit, at every price.
+pub fn deleverage_key(size: SignedBalance, entry: Balance, funding_index: FixedI128) -> FixedI128 {
+	let entry = SignedBalance::try_from(entry).unwrap_or(SignedBalance::MAX);
+	per_unit(entry, size.unsigned_abs()).saturating_sub(funding_index)
+}
+
+/// A key as 16 bytes whose byte order is the key's order (`descending`: the reverse), so that a
+/// storage map with an identity hasher iterates it from the first served.
+pub fn order_bytes(key: FixedI128, descending: bool) -> [u8; 16] {
+	// Flipping the sign bit maps i128's order onto u128's.
+	let ascending = (key.into_inner() as u128) ^ (1u128 << 127);
+	if descending { !ascending } else { ascending }.to_be_bytes()
 }
 
 #[cfg(test)]
@@ -360,6 +419,14 @@ mod tests {
 	fn rational(n: u128, d: u128) -> FixedU128 {
 		FixedU128::from_rational(n, d)
 	}
+	fn fixed_i(n: i128) -> FixedI128 {
+		FixedI128::saturating_from_integer(n)
+	}
+
+	fn rational_i(n: i128, d: i128) -> FixedI128 {
+		FixedI128::saturating_from_rational(n, d)
+	}
+
 	fn rate(inner: i128) -> FixedI128 {
 		FixedI128::from_inner(inner)
 	}
@@ -529,17 +596,69 @@ mod tests {
 	#[test]
 	fn tiers_and_fractions() {
 		let tiers = [
-			SizeTier { min_notional: 100_000, factor: rational(3, 2) },
-			SizeTier { min_notional: 1_000_000, factor: fixed(2) },
+			SizeTier { min_size: 100_000, factor: rational(3, 2) },
+			SizeTier { min_size: 1_000_000, factor: fixed(2) },
 		];
-		assert_eq!(tier_factor(&tiers, 99_999), fixed(1));
-		assert_eq!(tier_factor(&tiers, 100_000), rational(3, 2));
-		assert_eq!(tier_factor(&tiers, 5_000_000), fixed(2));
+		assert_eq!(tier_of(&tiers, 99_999), 0);
+		assert_eq!(tier_of(&tiers, 100_000), 1);
+		assert_eq!(tier_of(&tiers, 5_000_000), 2);
+		assert_eq!(tier_factor(&tiers, 0), fixed(1));
+		assert_eq!(tier_factor(&tiers, 1), rational(3, 2));
+		assert_eq!(tier_factor(&tiers, 2), fixed(2));
 		// (3% + 1%) * 1.5 = 6%
 		assert_eq!(
 			margin_fraction(rational(3, 100), rational(1, 100), rational(3, 2)),
 			Some(rational(6, 100))
 		);
+	}
+
+	#[test]
+	fn liquidation_keys_cross_their_threshold_where_equity_meets_maintenance() {
+		// A long of 10 units bought for 1_000 with 100 of margin, funding index 0.5 at entry:
+		// key (1_000 - 100) / 10 - 0.5 = 89.5.
+		let long = liquidation_key(10, 1_000, 100, rational_i(1, 2));
+		assert_eq!(long, FixedI128::saturating_from_rational(179, 2));
+		// At index 1.5 and 5% maintenance it is liquidatable below u*(0.95) - 1.5 < 89.5, i.e.
+		// u < 95.789...: equity at u = 96 is 100 + 960 - 1_000 - 10 = 50 >= 48 (healthy), at
+		// u = 95 it is 40 < 47.5.
+		let at = |u: u128| {
+			liquidation_threshold(true, fixed(u), rational(5, 100), rational_i(3, 2)).unwrap()
+		};
+		assert_eq!(at(96), FixedI128::saturating_from_rational(897, 10));
+		assert!(!crosses(true, long, at(96)));
+		assert!(crosses(true, long, at(95)));
+		// A short of 10 units sold for 1_000 with 100 of margin, index 0 at entry: key 110;
+		// threshold at index 0 and 10%: 1.1 u: crossed above u = 100.
+		let short = liquidation_key(-10, 1_000, 100, FixedI128::zero());
+		assert_eq!(short, FixedI128::saturating_from_integer(110));
+		let short_at = |u: u128| {
+			liquidation_threshold(false, fixed(u), rational(10, 100), FixedI128::zero()).unwrap()
+		};
+		assert!(!crosses(false, short, short_at(100)));
+		assert!(crosses(false, short, short_at(101)));
+		// A long whose margin exceeds its entry value never crosses a non-negative threshold.
+		assert!(liquidation_key(1, 10, 20, FixedI128::zero()) < FixedI128::zero());
+		// Extreme keys saturate instead of failing.
+		assert_eq!(liquidation_key(1, u128::MAX, 0, FixedI128::zero()), FixedI128::max_value());
+	}
+
+	#[test]
+	fn deleverage_keys_order_profit_per_unit() {
+		// Bought at 100 and at 90 (index 0): at 120 they make 20 and 30 per unit; the lower key
+		// is the larger profit.
+		let (high, low) = (deleverage_key(10, 1_000, FixedI128::zero()), deleverage_key(5, 450, FixedI128::zero()));
+		assert_eq!((high, low), (fixed_i(100), fixed_i(90)));
+		assert!(low < high);
+	}
+
+	#[test]
+	fn order_bytes_sort_as_the_keys() {
+		let keys = [fixed_i(-5), rational_i(-1, 2), FixedI128::zero(), rational_i(1, 3), fixed_i(7)];
+		for pair in keys.windows(2) {
+			assert!(order_bytes(pair[0], false) < order_bytes(pair[1], false));
+			assert!(order_bytes(pair[0], true) > order_bytes(pair[1], true));
+		}
+		assert!(order_bytes(FixedI128::min_value(), false) < order_bytes(FixedI128::max_value(), false));
 	}
 
 	#[test]
@@ -595,15 +714,6 @@ mod tests {
 		);
 		// A long with margin above its entry value cannot be liquidated.
 		assert_eq!(liquidation_price(1_000, 100_000, 100_000, 0, rational(5, 100)), None);
-	}
-
-	#[test]
-	fn adl_ranks_by_profit_share_times_leverage() {
-		// +20% on entry at 5x beats +50% at 1x: 1.0 against 0.5.
-		assert_eq!(adl_score(20_000, 100_000, 120_000, 24_000), Some(fixed(1)));
-		assert_eq!(adl_score(50_000, 100_000, 150_000, 150_000), Some(rational(1, 2)));
-		assert_eq!(adl_score(-1, 100_000, 120_000, 24_000), None);
-		assert_eq!(equity(10_000, -2_500, 300), Some(7_200));
 	}
 
 	#[test]

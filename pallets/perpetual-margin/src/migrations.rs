@@ -1,21 +1,25 @@
-//! Storage migrations of the margin engine.
+//! Storage migrations of the margin engine. Version 0 to 1 ran with spec 101 and is gone (every
+//! chain of this runtime is at version 1 or later); its layout lives on only in version 1's.
 
-use crate::{
-	Accrual, Config, Market, MarketParams, Markets, OpenInterest, Pallet, Positions, SizeTier,
-};
-use alloc::collections::BTreeMap;
-use bulwark_primitives::{Balance, MarketId};
+use crate::{Accrual, Config, Market, MarketParams, Markets, OpenInterest, Pallet, Positions};
+use alloc::vec::Vec;
+use bulwark_primitives::{Balance, SiloId};
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{FixedU128, Permill};
+use sp_runtime::{FixedPointNumber, FixedU128, Permill};
 
-/// Version 0's layout of a market: parameters without the open-interest-to-pool ratio, open
-/// interest with one funding basis for both sides and no margins, and the unpaid-profit record.
-pub mod v0 {
+/// Version 1's layout: size tiers by notional value, no minimum position value, and the trader
+/// lists and liquidation queue that the position index replaced.
+pub mod v1 {
 	use super::*;
-	use bulwark_primitives::{SignedBalance, SiloId};
+
+	#[derive(Encode, Decode, Clone)]
+	pub struct SizeTier {
+		pub min_notional: Balance,
+		pub factor: FixedU128,
+	}
 
 	#[derive(Encode, Decode)]
 	pub struct MarketParams<MaxTiers: Get<u32>> {
@@ -30,6 +34,7 @@ pub mod v0 {
 		pub max_position_size: u128,
 		pub max_long_size: u128,
 		pub max_short_size: u128,
+		pub max_open_interest_to_pool: FixedU128,
 		pub skew_scale: u128,
 		pub max_price_impact: FixedU128,
 		pub max_funding_rate: FixedU128,
@@ -40,52 +45,48 @@ pub mod v0 {
 	}
 
 	#[derive(Encode, Decode)]
-	pub struct OpenInterest {
-		pub long_size: u128,
-		pub short_size: u128,
-		pub long_entry: Balance,
-		pub short_entry: Balance,
-		pub funding_basis: SignedBalance,
-	}
-
-	#[derive(Encode, Decode)]
 	pub struct Market<MaxTiers: Get<u32>, BlockNumber> {
 		pub silo: SiloId,
 		pub params: MarketParams<MaxTiers>,
 		pub open_interest: OpenInterest,
 		pub accrual: Accrual<BlockNumber>,
-		pub unpaid_profit: Balance,
 	}
+
+	/// Storage items of version 1 that version 2 removes.
+	pub const REMOVED: [&[u8]; 2] = [b"Traders", b"LiquidationQueue"];
 }
 
-/// The open-interest-to-pool ratio a migrated market gets: each side within the pool, until
-/// governance sets its own.
-pub fn migrated_open_interest_to_pool() -> FixedU128 {
-	FixedU128::one()
+/// A version-1 tier threshold (a notional value) as a size: the value over the market's last
+/// unit price, rounded up (a tier starts no earlier than it did at that price). A market that
+/// never saw a price keeps the number.
+pub fn tier_size(min_notional: Balance, unit_price: FixedU128) -> u128 {
+	if unit_price.is_zero() {
+		return min_notional;
+	}
+	crate::math::mul_div(min_notional, FixedU128::DIV, unit_price.into_inner(), true)
+		.unwrap_or(u128::MAX)
 }
 
-/// Version 0 to 1: every market gains `max_open_interest_to_pool` (1, see above), its open
-/// interest is recounted from its positions with a funding basis and margin per side, and the
-/// unpaid-profit record goes (unpaid profit is now each trader's claim in the silo's books;
-/// what version 0 recorded had no owner and was never paid).
-pub struct InnerMigrateV0ToV1<T>(core::marker::PhantomData<T>);
+/// Version 1 to 2: size tiers by size ([`tier_size`]), `min_position_value` 0 (governance sets
+/// it), every position placed in the position index, the trader lists and the liquidation queue
+/// removed (the next aggregate of each market watches it again if anything is due).
+pub struct InnerMigrateV1ToV2<T>(core::marker::PhantomData<T>);
 
-impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 	fn on_runtime_upgrade() -> Weight {
-		let mut interest: BTreeMap<MarketId, OpenInterest> = BTreeMap::new();
-		let mut positions = 0u64;
-		for (_, market, position) in Positions::<T>::iter() {
-			positions += 1;
-			if Pallet::<T>::count_position(interest.entry(market).or_default(), &position, true)
-				.is_err()
-			{
-				log::error!(target: crate::LOG_TARGET, "market {market}: open interest overflows");
-			}
-		}
 		let mut markets = 0u64;
-		Markets::<T>::translate::<v0::Market<T::MaxTiers, BlockNumberFor<T>>, _>(|market, old| {
+		Markets::<T>::translate::<v1::Market<T::MaxTiers, BlockNumberFor<T>>, _>(|_, old| {
 			markets += 1;
 			let params = old.params;
+			let unit_price = old.accrual.unit_price;
+			let tiers: Vec<crate::SizeTier> = params
+				.size_tiers
+				.into_iter()
+				.map(|tier| crate::SizeTier {
+					min_size: tier_size(tier.min_notional, unit_price),
+					factor: tier.factor,
+				})
+				.collect();
 			Some(Market {
 				silo: old.silo,
 				params: MarketParams {
@@ -95,12 +96,13 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 					maintenance_margin: params.maintenance_margin,
 					volatility_factor: params.volatility_factor,
 					max_margin_step: params.max_margin_step,
-					size_tiers: params.size_tiers,
+					size_tiers: BoundedVec::truncate_from(tiers),
 					min_size: params.min_size,
+					min_position_value: 0,
 					max_position_size: params.max_position_size,
 					max_long_size: params.max_long_size,
 					max_short_size: params.max_short_size,
-					max_open_interest_to_pool: migrated_open_interest_to_pool(),
+					max_open_interest_to_pool: params.max_open_interest_to_pool,
 					skew_scale: params.skew_scale,
 					max_price_impact: params.max_price_impact,
 					max_funding_rate: params.max_funding_rate,
@@ -109,20 +111,37 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 					liquidation_penalty: params.liquidation_penalty,
 					keeper_reward: params.keeper_reward,
 				},
-				open_interest: interest.get(&market).copied().unwrap_or_default(),
+				open_interest: old.open_interest,
 				accrual: old.accrual,
 			})
 		});
-		T::DbWeight::get().reads_writes(positions.saturating_add(markets), markets)
+		let mut positions = 0u64;
+		for (who, market, position) in Positions::<T>::iter() {
+			positions += 1;
+			let Some(state) = Markets::<T>::get(market) else { continue };
+			let none = Default::default();
+			Pallet::<T>::reindex(&who, market, &state.params.size_tiers, &none, &position);
+		}
+		let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
+		let mut removed = 0u64;
+		for item in v1::REMOVED {
+			let result =
+				frame_support::storage::migration::clear_storage_prefix(pallet, item, b"", None, None);
+			removed += u64::from(result.unique);
+		}
+		T::DbWeight::get().reads_writes(
+			markets + 2 * positions,
+			markets + 2 * positions + removed,
+		)
 	}
 
 	#[cfg(feature = "try-runtime")]
-	fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
 		Ok((Markets::<T>::count(), Positions::<T>::iter().count() as u32).encode())
 	}
 
 	#[cfg(feature = "try-runtime")]
-	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
 		let (markets, positions): (u32, u32) =
 			Decode::decode(&mut &state[..]).map_err(|_| "pre-upgrade state undecodable")?;
 		ensure!(Markets::<T>::iter().count() as u32 == markets, "a market did not decode");
@@ -131,11 +150,11 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 	}
 }
 
-/// [`InnerMigrateV0ToV1`], run only while the pallet's on-chain storage version is 0.
-pub type MigrateV0ToV1<T> = VersionedMigration<
-	0,
+/// [`InnerMigrateV1ToV2`], run only while the pallet's on-chain storage version is 1.
+pub type MigrateV1ToV2<T> = VersionedMigration<
 	1,
-	InnerMigrateV0ToV1<T>,
+	2,
+	InnerMigrateV1ToV2<T>,
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;
@@ -143,31 +162,38 @@ pub type MigrateV0ToV1<T> = VersionedMigration<
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::mock::*;
+	use crate::{mock::*, PositionIndex};
 	use frame_support::{
 		assert_ok,
 		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
 	};
-	use sp_runtime::FixedPointNumber;
 
-	/// Version 0's encoding of `market`, as it was stored.
-	fn as_v0(market: &crate::MarketOf<Test>, unpaid_profit: Balance) -> alloc::vec::Vec<u8> {
+	/// Version 1's encoding of `market`, its tiers' thresholds given as notional values.
+	fn as_v1(market: &crate::MarketOf<Test>, tiers: &[(Balance, FixedU128)]) -> Vec<u8> {
 		let params = market.params.clone();
-		let interest = market.open_interest;
-		v0::Market::<frame_support::traits::ConstU32<4>, u64> {
+		v1::Market::<frame_support::traits::ConstU32<4>, u64> {
 			silo: market.silo,
-			params: v0::MarketParams {
+			params: v1::MarketParams {
 				value_scale: params.value_scale,
 				max_leverage: params.max_leverage,
 				initial_margin: params.initial_margin,
 				maintenance_margin: params.maintenance_margin,
 				volatility_factor: params.volatility_factor,
 				max_margin_step: params.max_margin_step,
-				size_tiers: params.size_tiers,
+				size_tiers: BoundedVec::truncate_from(
+					tiers
+						.iter()
+						.map(|(min_notional, factor)| v1::SizeTier {
+							min_notional: *min_notional,
+							factor: *factor,
+						})
+						.collect(),
+				),
 				min_size: params.min_size,
 				max_position_size: params.max_position_size,
 				max_long_size: params.max_long_size,
 				max_short_size: params.max_short_size,
+				max_open_interest_to_pool: params.max_open_interest_to_pool,
 				skew_scale: params.skew_scale,
 				max_price_impact: params.max_price_impact,
 				max_funding_rate: params.max_funding_rate,
@@ -176,29 +202,27 @@ mod tests {
 				liquidation_penalty: params.liquidation_penalty,
 				keeper_reward: params.keeper_reward,
 			},
-			open_interest: v0::OpenInterest {
-				long_size: interest.long_size,
-				short_size: interest.short_size,
-				long_entry: interest.long_entry,
-				short_entry: interest.short_entry,
-				funding_basis: interest.long_basis + interest.short_basis,
-			},
+			open_interest: market.open_interest,
 			accrual: market.accrual,
-			unpaid_profit,
 		}
 		.encode()
 	}
 
 	#[test]
-	fn a_version_0_market_gets_its_open_interest_recounted_per_side() {
+	fn tier_thresholds_become_sizes_at_the_last_price() {
+		// 1_000_000 of value at 100 per unit: 10_000 units; at 300 per unit 3_333.3.. -> 3_334.
+		assert_eq!(tier_size(1_000_000, FixedU128::saturating_from_integer(100)), 10_000);
+		assert_eq!(tier_size(1_000_000, FixedU128::saturating_from_integer(300)), 3_334);
+		assert_eq!(tier_size(1_000_000, FixedU128::zero()), 1_000_000);
+	}
+
+	#[test]
+	fn a_version_1_market_gets_size_tiers_and_its_positions_indexed() {
 		new_test_ext().execute_with(|| {
 			let (market, lp, alice, bob) = (0, 1, 2, 3);
-			assert_ok!(PerpetualMargin::create_market(
-				RuntimeOrigin::root(),
-				market,
-				SILO,
-				crate::tests::params()
-			));
+			let mut params = crate::tests::params();
+			params.size_tiers = BoundedVec::new();
+			assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), market, SILO, params));
 			assert_ok!(CollateralSilos::add_liquidity(
 				RuntimeOrigin::signed(lp),
 				SILO,
@@ -233,23 +257,28 @@ mod tests {
 				false
 			));
 			let mut expected = Markets::<Test>::get(market).expect("the market");
+			let unit_price = expected.accrual.unit_price;
+			let two = FixedU128::saturating_from_integer(2);
 			frame_support::storage::unhashed::put_raw(
 				&Markets::<Test>::hashed_key_for(market),
-				&as_v0(&expected, 58_886),
+				&as_v1(&expected, &[(50_000, two)]),
 			);
-			StorageVersion::new(0).put::<PerpetualMargin>();
-			MigrateV0ToV1::<Test>::on_runtime_upgrade();
-			expected.params.max_open_interest_to_pool = FixedU128::one();
-			let migrated = Markets::<Test>::get(market).expect("the market decodes");
-			assert_eq!(migrated, expected);
-			// Per side: Alice's 1_000 long with her margin, Bob's 400 short with his.
-			let alice_margin = Positions::<Test>::get(alice, market).expect("long").margin;
-			let bob_margin = Positions::<Test>::get(bob, market).expect("short").margin;
-			assert_eq!(
-				(migrated.open_interest.long_margin, migrated.open_interest.short_margin),
-				(alice_margin, bob_margin)
-			);
-			assert_eq!(PerpetualMargin::on_chain_storage_version(), 1);
+			// Version 1 had no index; it had a trader list.
+			let _ = PositionIndex::<Test>::clear(u32::MAX, None);
+			let traders = frame_support::storage::storage_prefix(b"PerpetualMargin", b"Traders");
+			frame_support::storage::unhashed::put_raw(&traders, &[1, 2, 3]);
+			StorageVersion::new(1).put::<PerpetualMargin>();
+			MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			// 50_000 of value at the last unit price.
+			expected.params.size_tiers = BoundedVec::truncate_from(vec![crate::SizeTier {
+				min_size: tier_size(50_000, unit_price),
+				factor: two,
+			}]);
+			expected.params.min_position_value = 0;
+			assert_eq!(Markets::<Test>::get(market), Some(expected));
+			assert_eq!(PositionIndex::<Test>::iter_keys().count(), 4);
+			assert!(frame_support::storage::unhashed::get_raw(&traders).is_none());
+			assert_eq!(PerpetualMargin::on_chain_storage_version(), 2);
 			assert_ok!(PerpetualMargin::do_try_state());
 		});
 	}

@@ -63,8 +63,6 @@ impl pallet_perpetual_margin::Config for Test {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type MaxMarkets = ConstU32<4>;
 	type MaxTiers = ConstU32<4>;
-	type MaxPositionsPerMarket = ConstU32<16>;
-	type MaxQueue = ConstU32<8>;
 	type MaxDeleveragePerCall = ConstU32<2>;
 	type MaxLiquidationsPerBlock = ConstU32<3>;
 	type LiquidationPriority = ConstU64<LIQUIDATION_PRIORITY>;

@@ -1,25 +1,26 @@
 //! The keeper layer: each validator's offchain worker submits, as unsigned transactions
 //! authorized by [`Call::liquidate`] itself, the liquidations that the next block's protocol
-//! pass will not reach (positions the queue had no room for, or that funding or a volatility
-//! step made liquidatable without a new price).
+//! pass will not reach (beyond its capacity, or in markets no aggregate has flagged: funding or
+//! a volatility step can make a position liquidatable without a new price).
 
 use super::*;
 use frame_system::offchain::SubmitTransaction;
-
-/// Most positions one worker run looks at: the views' own cap.
-const SCAN_LIMIT: u32 = 1_000;
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn submit_keeper_liquidations() {
 		if Mode::<T>::get() != LiquidationMode::Prioritized || !sp_io::offchain::is_validator() {
 			return;
 		}
-		let reached: Vec<(T::AccountId, MarketId)> = LiquidationQueue::<T>::get()
-			.into_iter()
-			.take(T::MaxLiquidationsPerBlock::get() as usize)
-			.collect();
-		let due = Self::liquidatable(0, SCAN_LIMIT)
-			.into_iter()
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		let rotation = next.saturated_into::<usize>();
+		// What the next block's pass takes, in its order.
+		let reached: alloc::collections::BTreeSet<(T::AccountId, MarketId)> =
+			Frontier::<T>::new(Watched::<T>::get(), true, rotation)
+				.take(T::MaxLiquidationsPerBlock::get() as usize)
+				.map(|(_, who, market)| (who, market))
+				.collect();
+		let due = Frontier::<T>::new(Markets::<T>::iter_keys(), true, rotation)
+			.map(|(_, who, market)| (who, market))
 			.filter(|entry| !reached.contains(entry))
 			.take(T::MaxKeeperSubmissions::get() as usize);
 		for (who, market) in due {

@@ -22,7 +22,7 @@ impl<T: Config> Pallet<T> {
 		let equity = math::equity(position.margin, pnl, funding).ok_or_else(overflow)?;
 		let notional =
 			math::value(position.size.unsigned_abs(), price, true).ok_or_else(overflow)?;
-		let (initial_fraction, maintenance_fraction) = Self::fractions(state, notional)?;
+		let (initial_fraction, maintenance_fraction) = Self::fractions(state, position.size.unsigned_abs())?;
 		Ok(Health {
 			pnl,
 			funding,
@@ -36,13 +36,14 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Initial and maintenance fractions for a position worth `notional`.
+	/// Initial and maintenance fractions for a position of `size` units.
 	pub(crate) fn fractions(
 		state: &MarketOf<T>,
-		notional: Balance,
+		size: u128,
 	) -> Result<(FixedU128, FixedU128), DispatchError> {
 		let params = &state.params;
-		let factor = math::tier_factor(&params.size_tiers, notional);
+		let tiers = &params.size_tiers;
+		let factor = math::tier_factor(tiers, math::tier_of(tiers, size));
 		let add_on = state.accrual.volatility_margin;
 		let initial = math::margin_fraction(params.initial_margin, add_on, factor);
 		let maintenance = math::margin_fraction(params.maintenance_margin, add_on, factor);

@@ -3,7 +3,7 @@
 //! comments.
 
 use crate::{
-	mock::*, Error, Event, LiquidationQueue, MarketParams, Markets, Positions, SizeTier, Traders,
+	mock::*, Error, Event, MarketParams, Markets, PositionIndex, Positions, SizeTier, Watched,
 };
 use bulwark_primitives::{MarketStatus, PositionMarks, SiloLedger};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
@@ -31,7 +31,7 @@ fn rational(n: u128, d: u128) -> FixedU128 {
 }
 
 /// 10x leverage, initial 10%, maintenance 5%, volatility factor 2 rising at most 1% per block,
-/// a 2x tier from 1_000_000 of value, impact and funding scale 1_000_000, fee 0.1%, penalty 1%,
+/// a 2x tier from 10_000 units (1_000_000 of value at 100), no minimum position value, impact and funding scale 1_000_000, fee 0.1%, penalty 1%,
 /// keeper reward 0.5%.
 pub fn params() -> MarketParams<frame_support::traits::ConstU32<4>> {
 	MarketParams {
@@ -42,10 +42,11 @@ pub fn params() -> MarketParams<frame_support::traits::ConstU32<4>> {
 		volatility_factor: fixed(2),
 		max_margin_step: rational(1, 100),
 		size_tiers: BoundedVec::truncate_from(vec![SizeTier {
-			min_notional: 1_000_000,
+			min_size: 10_000,
 			factor: fixed(2),
 		}]),
 		min_size: 10,
+		min_position_value: 0,
 		max_position_size: 1_000_000,
 		max_long_size: 2_000_000,
 		max_short_size: 2_000_000,
@@ -203,7 +204,7 @@ fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit()
 		assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &ALICE), 0);
 		// The pool paid the profit and took 81 + 89 of fees: 10_000_000 - 10_005 + 170.
 		assert_eq!(books().pool, 9_990_165);
-		assert!(Traders::<Test>::get(MARKET).is_empty());
+		assert!(PositionIndex::<Test>::iter_keys().next().is_none());
 		run_to_block(2);
 	});
 }
@@ -543,7 +544,7 @@ fn when_the_pool_cannot_back_the_winners_they_share_one_haircut_that_closes_the_
 		assert_eq!(PerpetualMargin::silo_shortfall(SILO), 0);
 		// Bob: 80_000 free + his 19_899 margin + 40_780 paid; Carol 60_000 + 39_950 + 20_370.
 		assert_eq!((free(BOB), free(CAROL)), (140_679, 120_320));
-		assert!(Traders::<Test>::get(MARKET).is_empty());
+		assert!(PositionIndex::<Test>::iter_keys().next().is_none());
 		assert_noop!(
 			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
 			Error::<Test>::SiloSolvent
@@ -712,23 +713,30 @@ fn an_insurance_fund_below_its_floor_stops_new_risk_in_that_silo() {
 }
 
 #[test]
-fn a_price_update_queues_the_liquidatable_and_a_liquidation_unqueues_them() {
+fn a_price_update_watches_the_market_and_the_views_list_only_the_liquidatable() {
 	use bulwark_primitives::OnPriceUpdate;
 	new_test_ext().execute_with(|| {
 		setup(10_000_000);
 		assert_ok!(buy(ALICE, 1_000, 11_000));
 		assert_ok!(buy(BOB, 1_000, 50_000));
+		// A move that leaves everyone healthy watches nothing.
+		MockPrices::set(MARKET, fixed(99));
+		PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
+		assert!(Watched::<Test>::get().is_empty());
 		MockPrices::set(MARKET, fixed(90));
 		PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
-		assert_eq!(LiquidationQueue::<Test>::get().into_inner(), vec![(ALICE, MARKET)]);
-		// A second update does not queue her twice.
+		assert_eq!(Watched::<Test>::get().into_inner(), vec![MARKET]);
+		System::assert_has_event(Event::LiquidationsDue { market: MARKET }.into());
+		// A second update does not watch it twice.
 		PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
-		assert_eq!(LiquidationQueue::<Test>::get().len(), 1);
+		assert_eq!(Watched::<Test>::get().len(), 1);
 		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![(ALICE, MARKET)]);
 		assert_eq!(PerpetualMargin::liquidatable(1, 10), vec![]);
 		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
-		assert!(LiquidationQueue::<Test>::get().is_empty());
+		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![]);
+		// The next pass finds nothing due and stops watching.
 		run_to_block(2);
+		assert!(Watched::<Test>::get().is_empty());
 	});
 }
 
@@ -774,7 +782,7 @@ fn governance_creates_markets_within_bounds() {
 		);
 		let mut bad = params();
 		bad.size_tiers =
-			BoundedVec::truncate_from(vec![SizeTier { min_notional: 5, factor: rational(1, 2) }]);
+			BoundedVec::truncate_from(vec![SizeTier { min_size: 5, factor: rational(1, 2) }]);
 		assert_noop!(
 			PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, bad),
 			Error::<Test>::InvalidParams

@@ -150,12 +150,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(!health.liquidatable(), Error::<T>::InsufficientMargin);
 			}
 		}
-		if old.size == 0 {
-			ensure!(
-				Traders::<T>::decode_len(market).unwrap_or(0)
-					< T::MaxPositionsPerMarket::get() as usize,
-				Error::<T>::TooManyPositions
-			);
+		if new_size != 0 {
+			let value = math::value(new_size.unsigned_abs(), fill_price, false)
+				.ok_or(Error::<T>::Overflow)?;
+			ensure!(value >= params.min_position_value, Error::<T>::PositionTooSmall);
 		}
 
 		// Every check passed: move the money, then write.
@@ -175,7 +173,7 @@ impl<T: Config> Pallet<T> {
 			T::Ledger::release_margin(silo, who, release)?;
 		}
 		state.open_interest = interest;
-		Self::store_position(who, market, &old, &after)?;
+		Self::store_position(who, market, &params.size_tiers, &old, &after);
 		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::PositionChanged {
 			who: who.clone(),
@@ -291,32 +289,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Writes a position (removing it and its queue entry when closed) and the market's trader
-	/// list.
+	/// Writes a position (removing it when closed) and moves its places in the index.
 	pub(crate) fn store_position(
 		who: &T::AccountId,
 		market: MarketId,
+		tiers: &[SizeTier],
 		old: &Position,
 		new: &Position,
-	) -> DispatchResult {
+	) {
 		if new.size == 0 {
 			Positions::<T>::remove(who, market);
-			Traders::<T>::mutate(market, |traders| {
-				if let Some(index) = traders.iter().position(|trader| trader == who) {
-					traders.swap_remove(index);
-				}
-			});
-			LiquidationQueue::<T>::mutate(|queue| {
-				queue.retain(|(account, queued)| !(account == who && *queued == market))
-			});
 		} else {
-			if old.size == 0 {
-				Traders::<T>::try_mutate(market, |traders| traders.try_push(who.clone()))
-					.map_err(|_| Error::<T>::TooManyPositions)?;
-			}
 			Positions::<T>::insert(who, market, new);
 		}
-		Ok(())
+		Self::reindex(who, market, tiers, old, new);
 	}
 
 	/// `close_position`: the whole position, as a reduce-only trade.
@@ -344,7 +330,7 @@ impl<T: Config> Pallet<T> {
 		position.margin = position.margin.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 		state.open_interest = Self::moved_interest(&state.open_interest, &old, &position)?;
 		T::Ledger::lock_margin(state.silo, &who, amount)?;
-		Positions::<T>::insert(&who, market, position);
+		Self::store_position(&who, market, &state.params.size_tiers, &old, &position);
 		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::MarginAdded { who, market, amount });
 		Ok(())
@@ -372,7 +358,7 @@ impl<T: Config> Pallet<T> {
 
 		state.open_interest = Self::moved_interest(&state.open_interest, &old, &position)?;
 		T::Ledger::release_margin(state.silo, &who, amount)?;
-		Positions::<T>::insert(&who, market, position);
+		Self::store_position(&who, market, &state.params.size_tiers, &old, &position);
 		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::MarginRemoved { who, market, amount });
 		Ok(())

@@ -6,7 +6,10 @@ use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEq
 use scale_info::TypeInfo;
 use sp_runtime::{traits::Get, FixedI128, FixedPointNumber, FixedU128, Permill};
 
-/// Positions worth at least `min_notional` need `factor` times the margin fractions.
+/// Positions of at least `min_size` units need `factor` times the margin fractions. By size,
+/// not value: what a liquidation must sell (and the price impact it meets) is the size, and a
+/// tier that does not move with the price keeps each position's place in the liquidation index
+/// ([`crate::index`]) fixed between its own changes.
 #[derive(
 	Clone,
 	Copy,
@@ -23,7 +26,7 @@ use sp_runtime::{traits::Get, FixedI128, FixedPointNumber, FixedU128, Permill};
 )]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SizeTier {
-	pub min_notional: Balance,
+	pub min_size: u128,
 	pub factor: FixedU128,
 }
 
@@ -62,6 +65,9 @@ pub struct MarketParams<MaxTiers: Get<u32>> {
 	pub size_tiers: BoundedVec<SizeTier, MaxTiers>,
 	/// Smallest trade and smallest position left open: dust is refused.
 	pub min_size: u128,
+	/// Smallest value, at the fill price, a position left open may have: with `min_size`, what
+	/// keeps a market's positions (and its liquidation index) bounded by money, not by a count.
+	pub min_position_value: Balance,
 	/// Largest position one account may hold.
 	pub max_position_size: u128,
 	/// Open-interest caps per side.

@@ -177,30 +177,25 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The liquidatable positions at the last prices: the `count` (at most 1_000) after the
-	/// first `start`, walking markets in storage order and their traders in list order.
+	/// first `start`, in the order the protocol's pass of the next block would take them (see
+	/// [`Frontier`]). Reads what is liquidatable, not every position.
 	pub fn liquidatable(start: u32, count: u32) -> Vec<(T::AccountId, MarketId)> {
 		let count = count.min(1_000) as usize;
-		let mut found = Vec::new();
-		let mut skipped = 0u32;
-		for (market, state) in Markets::<T>::iter() {
-			let state = Self::with_accrual(market, state);
-			let Some(price) = Self::unit_price_if_any(market, &state.params) else { continue };
-			for who in Traders::<T>::get(market) {
-				let Some(position) = Positions::<T>::get(&who, market) else { continue };
-				if !Self::health(&state, &position, price).is_ok_and(|h| h.liquidatable()) {
-					continue;
-				}
-				if skipped < start {
-					skipped += 1;
-					continue;
-				}
-				if found.len() >= count {
-					return found;
-				}
-				found.push((who, market));
-			}
-		}
-		found
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		Frontier::<T>::new(Markets::<T>::iter_keys(), false, next.saturated_into::<usize>())
+			.skip(start as usize)
+			.take(count)
+			.map(|(_, who, market)| (who, market))
+			.collect()
+	}
+
+	/// Every account with a position in `market`, by walking its deleverage books (a view: it
+	/// reads them all).
+	pub(crate) fn holders(market: MarketId) -> impl Iterator<Item = T::AccountId> {
+		[true, false].into_iter().flat_map(move |long| {
+			PositionIndex::<T>::iter_key_prefix((market, Book::deleverage(long), 0))
+				.map(|(_, who)| who)
+		})
 	}
 
 	/// What a price shock of `shock` (-0.3 = prices 30% lower; at least -1) to `market`, or to
@@ -225,7 +220,7 @@ impl<T: Config> Pallet<T> {
 			let state = Self::with_accrual(id, state);
 			let Some(price) = Self::unit_price_if_any(id, &state.params) else { continue };
 			let shocked = price.saturating_mul(factor);
-			for who in Traders::<T>::get(id) {
+			for who in Self::holders(id) {
 				let Some(position) = Positions::<T>::get(&who, id) else { continue };
 				let Ok(health) = Self::health(&state, &position, shocked) else { continue };
 				if health.liquidatable() {

@@ -9,25 +9,26 @@ use frame_support::weights::Weight;
 pub trait WeightInfo {
 	fn create_market() -> Weight;
 	fn set_market_params() -> Weight;
-	/// A trade that flips a position in a market with `n` traders.
-	fn trade(n: u32) -> Weight;
+	/// A trade closing a profitable position after funding accrued.
+	fn trade() -> Weight;
 	fn add_margin() -> Weight;
 	fn remove_margin() -> Weight;
-	/// A full liquidation with bad debt in a market with `n` traders and a full queue.
-	fn liquidate(n: u32) -> Weight;
-	/// Ranking `n` positions and closing `MaxDeleveragePerCall` of them.
-	fn deleverage(n: u32) -> Weight;
-	/// Re-checking `n` positions after a new price, queueing every one of them.
-	fn on_price_update(n: u32) -> Weight;
+	/// A full liquidation with bad debt.
+	fn liquidate() -> Weight;
+	/// Reading the top of both deleverage books and closing `MaxDeleveragePerCall` winners.
+	fn deleverage() -> Weight;
+	/// Accruing a market after a new price and reading the first position of each of its
+	/// liquidation books (all tiers).
+	fn on_price_update() -> Weight;
 	/// The pool's check that a position is liquidatable (unsigned `liquidate` and
 	/// `PrioritizeLiquidations`).
 	fn check_liquidatable() -> Weight;
-	/// The protocol's pass liquidating `k` queued positions, each fully with bad debt, in
-	/// markets with full trader lists.
+	/// The protocol's pass liquidating `k` positions of one watched market, each fully with bad
+	/// debt.
 	fn on_poll(k: u32) -> Weight;
 }
 
-/// For tests: flat weights, growing with `n` where the real ones do.
+/// For tests: flat weights, growing with `k` where the real ones do.
 impl WeightInfo for () {
 	fn create_market() -> Weight {
 		Weight::from_parts(10_000_000, 0)
@@ -35,8 +36,8 @@ impl WeightInfo for () {
 	fn set_market_params() -> Weight {
 		Weight::from_parts(10_000_000, 0)
 	}
-	fn trade(n: u32) -> Weight {
-		Weight::from_parts(50_000_000 + 10_000 * n as u64, 0)
+	fn trade() -> Weight {
+		Weight::from_parts(50_000_000, 0)
 	}
 	fn add_margin() -> Weight {
 		Weight::from_parts(20_000_000, 0)
@@ -44,14 +45,14 @@ impl WeightInfo for () {
 	fn remove_margin() -> Weight {
 		Weight::from_parts(20_000_000, 0)
 	}
-	fn liquidate(n: u32) -> Weight {
-		Weight::from_parts(60_000_000 + 10_000 * n as u64, 0)
+	fn liquidate() -> Weight {
+		Weight::from_parts(60_000_000, 0)
 	}
-	fn deleverage(n: u32) -> Weight {
-		Weight::from_parts(60_000_000 + 1_000_000 * n as u64, 0)
+	fn deleverage() -> Weight {
+		Weight::from_parts(100_000_000, 0)
 	}
-	fn on_price_update(n: u32) -> Weight {
-		Weight::from_parts(10_000_000 + 1_000_000 * n as u64, 0)
+	fn on_price_update() -> Weight {
+		Weight::from_parts(20_000_000, 0)
 	}
 	fn check_liquidatable() -> Weight {
 		Weight::from_parts(20_000_000, 0)

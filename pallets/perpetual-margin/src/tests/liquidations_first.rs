@@ -33,8 +33,12 @@ fn aggregate(price: FixedU128) {
 	PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
 }
 
+/// What the next block's pass would take, in its order.
 fn queue() -> Vec<(AccountId, u32)> {
-	LiquidationQueue::<Test>::get().into_inner()
+	let next = System::block_number() as usize + 1;
+	crate::Frontier::<Test>::new(crate::Watched::<Test>::get(), true, next)
+		.map(|(_, who, market)| (who, market))
+		.collect()
 }
 
 fn liquidated() -> Vec<AccountId> {
@@ -131,15 +135,15 @@ fn the_pass_takes_only_what_its_benchmarked_weight_leaves_room_for() {
 		// The test weights: 5_000_000 for the pass, 60_000_000 per liquidation, and per
 		// liquidation the silo's marks (`PositionMarks::marks_weight`).
 		let marks = <PerpetualMargin as bulwark_primitives::PositionMarks>::marks_weight();
-		assert_eq!(PerpetualMargin::pass_weight(1), Weight::from_parts(65_000_000, 0) + marks);
-		let two = PerpetualMargin::pass_weight(2);
+		assert_eq!(PerpetualMargin::pass_weight(1, 1), Weight::from_parts(65_000_000, 0) + marks);
+		let two = PerpetualMargin::pass_weight(2, 1);
 		let mut meter = WeightMeter::with_limit(two - Weight::from_parts(1, 0));
-		assert_eq!(PerpetualMargin::drain_queue(&mut meter), 1);
-		assert_eq!(meter.consumed(), PerpetualMargin::pass_weight(1));
+		assert_eq!(PerpetualMargin::liquidation_pass(&mut meter), 1);
+		assert_eq!(meter.consumed(), PerpetualMargin::pass_weight(1, 1));
 		assert_eq!(liquidated(), vec![DAVE]);
 		// Not even the pass's own weight: nothing is read or done.
 		let mut meter = WeightMeter::with_limit(Weight::from_parts(4_999_999, 0));
-		assert_eq!(PerpetualMargin::drain_queue(&mut meter), 0);
+		assert_eq!(PerpetualMargin::liquidation_pass(&mut meter), 0);
 		assert_eq!(meter.consumed(), Weight::zero());
 		assert_eq!(queue().len(), 3);
 		check_invariants();
@@ -147,7 +151,7 @@ fn the_pass_takes_only_what_its_benchmarked_weight_leaves_room_for() {
 }
 
 #[test]
-fn a_queued_position_that_recovered_leaves_the_queue_and_one_without_a_usable_price_waits() {
+fn a_position_that_recovered_is_not_taken_and_one_without_a_usable_price_waits_watched() {
 	new_test_ext().execute_with(|| {
 		setup_without_funding(10_000_000);
 		assert_ok!(buy(ALICE, 1_000, 11_000));
@@ -159,12 +163,14 @@ fn a_queued_position_that_recovered_leaves_the_queue_and_one_without_a_usable_pr
 		assert!(queue().is_empty());
 		assert_eq!(position(ALICE).margin, 10_899);
 
-		// Queued again, but the breakers no longer trust the price: it stays queued.
+		// Due again, but the breakers no longer trust the price: the market stays watched, its
+		// position listed as liquidatable at the last price, for when a usable price returns.
 		aggregate(rational(938, 10));
 		MockStatus::price_unusable(MARKET);
 		run_to_block(3);
 		assert!(liquidated().is_empty());
-		assert_eq!(queue(), vec![(ALICE, MARKET)]);
+		assert_eq!(crate::Watched::<Test>::get().into_inner(), vec![MARKET]);
+		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![(ALICE, MARKET)]);
 	});
 }
 
