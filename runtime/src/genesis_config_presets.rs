@@ -171,17 +171,20 @@ fn perp_params(
 		// Three times the oracle's per-block volatility on top, rising at most 0.1% per block.
 		volatility_factor: fixed(3),
 		max_margin_step: FixedU128::saturating_from_rational(1, 1_000),
-		// $1M and $10M of notional need 1.5x and 2x the margin.
+		// A tenth and a half of the largest position need 1.5x and 2x the margin (by size: what
+		// a liquidation must sell).
 		size_tiers: vec![
 			SizeTier {
-				min_notional: 1_000_000 * DOLLARS,
+				min_size: max_coins * SIZE_UNITS_PER_COIN / 10,
 				factor: FixedU128::saturating_from_rational(3, 2),
 			},
-			SizeTier { min_notional: 10_000_000 * DOLLARS, factor: fixed(2) },
+			SizeTier { min_size: max_coins * SIZE_UNITS_PER_COIN / 2, factor: fixed(2) },
 		]
 		.try_into()
 		.unwrap_or_default(),
 		min_size: min_coins_per_million * SIZE_UNITS_PER_COIN / 1_000_000,
+		// No position left open below $10: with `min_size`, what bounds a market's positions.
+		min_position_value: 10 * DOLLARS,
 		max_position_size: max_coins * SIZE_UNITS_PER_COIN,
 		max_long_size: 10 * max_coins * SIZE_UNITS_PER_COIN,
 		max_short_size: 10 * max_coins * SIZE_UNITS_PER_COIN,

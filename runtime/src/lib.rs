@@ -118,17 +118,17 @@ macro_rules! runtime_version {
 			impl_version: 1,
 			apis: RUNTIME_API_VERSIONS,
 			// Bump when the encoding of calls or transaction extensions changes.
-			transaction_version: 4,
+			transaction_version: 5,
 			system_version: 1,
 		};
 	};
 }
 
 #[cfg(not(feature = "next-spec-version"))]
-runtime_version!(101);
+runtime_version!(102);
 /// The same code as its own next version, for upgrade tests (see `next_spec_version`).
 #[cfg(feature = "next-spec-version")]
-runtime_version!(102);
+runtime_version!(103);
 
 #[frame_support::runtime]
 mod runtime {

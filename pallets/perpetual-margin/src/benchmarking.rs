@@ -110,7 +110,13 @@ fn seed<T: Config>(count: u32) {
 		let entry = 100_000_000_000 + Balance::from(i);
 		let position = Position { size, entry, margin: entry, funding_index: index };
 		Positions::<T>::insert(&who, MARKET, position);
-		Pallet::<T>::reindex(&who, MARKET, &state.params.size_tiers, &Default::default(), &position);
+		Pallet::<T>::reindex(
+			&who,
+			MARKET,
+			&state.params.size_tiers,
+			&Default::default(),
+			&position,
+		);
 		let _ = Pallet::<T>::count_position(&mut state.open_interest, &position, true);
 	}
 	Markets::<T>::insert(MARKET, state);
@@ -228,7 +234,9 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(keeper), MARKET);
 		let left = (0..winners)
-			.filter(|i| Positions::<T>::contains_key(account::<T::AccountId>("winner", *i, 0), MARKET))
+			.filter(|i| {
+				Positions::<T>::contains_key(account::<T::AccountId>("winner", *i, 0), MARKET)
+			})
 			.count() as u32;
 		assert_eq!(left, winners - T::MaxDeleveragePerCall::get());
 		Ok(())

@@ -69,12 +69,7 @@ impl<T: Config> Frontier<T> {
 				.into_iter()
 				.map(|book| BookHead { book, after: None, head: None, stale: true, ended: false })
 				.collect();
-			silos.entry(state.silo).or_default().push(MarketHeads {
-				market,
-				state,
-				price,
-				books,
-			});
+			silos.entry(state.silo).or_default().push(MarketHeads { market, state, price, books });
 		}
 		let mut silos: Vec<_> = silos.into_iter().collect();
 		if !silos.is_empty() {

@@ -207,22 +207,14 @@ pub mod pallet {
 	/// count bounds it: each entry is a position, and positions are bounded by the money they
 	/// hold (`min_size`, `min_position_value`).
 	#[pallet::storage]
-	pub type PositionIndex<T: Config> = StorageDoubleMap<
-		_,
-		Identity,
-		BookId,
-		Identity,
-		Place<T::AccountId>,
-		(),
-		OptionQuery,
-	>;
+	pub type PositionIndex<T: Config> =
+		StorageDoubleMap<_, Identity, BookId, Identity, Place<T::AccountId>, (), OptionQuery>;
 
 	/// Markets where the last aggregate left a liquidation book's first position liquidatable:
 	/// what the protocol's pass walks. A market leaves once its books' first positions are all
 	/// healthy at a usable price.
 	#[pallet::storage]
-	pub type Watched<T: Config> =
-		StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
+	pub type Watched<T: Config> = StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
 
 	/// Whether the liquidation priority layers are on. Set at genesis; no call changes it.
 	#[pallet::storage]

@@ -30,9 +30,10 @@ impl<T: Config> Pallet<T> {
 	pub fn ensure_valid_params(params: &MarketParamsOf<T>) -> DispatchResult {
 		let one = FixedU128::one();
 		let costs = math::fraction(params.liquidation_penalty.saturating_add(params.keeper_reward));
-		let tiers_ascend = params.size_tiers.windows(2).all(|pair| {
-			pair[0].min_size < pair[1].min_size && pair[0].factor <= pair[1].factor
-		});
+		let tiers_ascend = params
+			.size_tiers
+			.windows(2)
+			.all(|pair| pair[0].min_size < pair[1].min_size && pair[0].factor <= pair[1].factor);
 		ensure!(
 			!params.value_scale.is_zero()
 				&& params.max_leverage >= one

@@ -646,19 +646,25 @@ mod tests {
 	fn deleverage_keys_order_profit_per_unit() {
 		// Bought at 100 and at 90 (index 0): at 120 they make 20 and 30 per unit; the lower key
 		// is the larger profit.
-		let (high, low) = (deleverage_key(10, 1_000, FixedI128::zero()), deleverage_key(5, 450, FixedI128::zero()));
+		let (high, low) = (
+			deleverage_key(10, 1_000, FixedI128::zero()),
+			deleverage_key(5, 450, FixedI128::zero()),
+		);
 		assert_eq!((high, low), (fixed_i(100), fixed_i(90)));
 		assert!(low < high);
 	}
 
 	#[test]
 	fn order_bytes_sort_as_the_keys() {
-		let keys = [fixed_i(-5), rational_i(-1, 2), FixedI128::zero(), rational_i(1, 3), fixed_i(7)];
+		let keys =
+			[fixed_i(-5), rational_i(-1, 2), FixedI128::zero(), rational_i(1, 3), fixed_i(7)];
 		for pair in keys.windows(2) {
 			assert!(order_bytes(pair[0], false) < order_bytes(pair[1], false));
 			assert!(order_bytes(pair[0], true) > order_bytes(pair[1], true));
 		}
-		assert!(order_bytes(FixedI128::min_value(), false) < order_bytes(FixedI128::max_value(), false));
+		assert!(
+			order_bytes(FixedI128::min_value(), false) < order_bytes(FixedI128::max_value(), false)
+		);
 	}
 
 	#[test]

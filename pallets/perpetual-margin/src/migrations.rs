@@ -125,14 +125,12 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 		let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
 		let mut removed = 0u64;
 		for item in v1::REMOVED {
-			let result =
-				frame_support::storage::migration::clear_storage_prefix(pallet, item, b"", None, None);
+			let result = frame_support::storage::migration::clear_storage_prefix(
+				pallet, item, b"", None, None,
+			);
 			removed += u64::from(result.unique);
 		}
-		T::DbWeight::get().reads_writes(
-			markets + 2 * positions,
-			markets + 2 * positions + removed,
-		)
+		T::DbWeight::get().reads_writes(markets + 2 * positions, markets + 2 * positions + removed)
 	}
 
 	#[cfg(feature = "try-runtime")]

@@ -37,6 +37,8 @@ pub type MockPrices = bulwark_test_kit::MockPrices<Test>;
 pub use bulwark_test_kit::MockStatus;
 
 parameter_types! {
+	/// 3, unless a test at scale raises it.
+	pub static MaxLiquidations: u32 = 3;
 	pub const SilosPalletId: PalletId = PalletId(*b"bwk/silo");
 }
 
@@ -64,7 +66,7 @@ impl pallet_perpetual_margin::Config for Test {
 	type MaxMarkets = ConstU32<4>;
 	type MaxTiers = ConstU32<4>;
 	type MaxDeleveragePerCall = ConstU32<2>;
-	type MaxLiquidationsPerBlock = ConstU32<3>;
+	type MaxLiquidationsPerBlock = MaxLiquidations;
 	type LiquidationPriority = ConstU64<LIQUIDATION_PRIORITY>;
 	type MaxKeeperSubmissions = ConstU32<2>;
 	type WeightInfo = ();

@@ -22,7 +22,8 @@ impl<T: Config> Pallet<T> {
 		let equity = math::equity(position.margin, pnl, funding).ok_or_else(overflow)?;
 		let notional =
 			math::value(position.size.unsigned_abs(), price, true).ok_or_else(overflow)?;
-		let (initial_fraction, maintenance_fraction) = Self::fractions(state, position.size.unsigned_abs())?;
+		let (initial_fraction, maintenance_fraction) =
+			Self::fractions(state, position.size.unsigned_abs())?;
 		Ok(Health {
 			pnl,
 			funding,

@@ -14,6 +14,7 @@ use sp_runtime::{
 
 mod liquidations_first;
 mod proptests;
+mod scale;
 mod solvency;
 
 const MARKET: u32 = 7;

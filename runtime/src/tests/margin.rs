@@ -13,7 +13,7 @@ use frame_support::{
 };
 use pallet_perpetual_margin::{
 	runtime_api::runtime_decl_for_perpetual_margin_api::PerpetualMarginApiV1, Event as MarginEvent,
-	LiquidationQueue, Positions, NOT_LIQUIDATABLE,
+	Positions, Watched, NOT_LIQUIDATABLE,
 };
 use sp_runtime::{
 	transaction_validity::{InvalidTransaction, TransactionValidity, TransactionValidityError},
@@ -179,13 +179,14 @@ fn a_position_made_liquidatable_in_block_n_is_liquidated_first_thing_in_block_n_
 		end_block();
 
 		// Block 2 (= N): BTC aggregates at 58,000, below Bob's liquidation price. The engine
-		// queues him in this block; nothing is liquidated yet.
+		// watches the market in this block, with Bob first in line; nothing is liquidated yet.
 		start_block(2);
 		aggregate(2, 58_000);
-		assert_eq!(LiquidationQueue::<Runtime>::get().into_inner(), vec![(bob.clone(), BTC)]);
+		assert_eq!(Watched::<Runtime>::get().into_inner(), vec![BTC]);
+		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![(bob.clone(), BTC)]);
 		assert!(margin_events()
 			.iter()
-			.any(|event| matches!(event, MarginEvent::LiquidationQueued { .. })));
+			.any(|event| matches!(event, MarginEvent::LiquidationsDue { market: BTC })));
 		let before = Positions::<Runtime>::get(&bob, BTC).expect("still open");
 		end_block();
 
@@ -220,7 +221,7 @@ fn a_position_made_liquidatable_in_block_n_is_liquidated_first_thing_in_block_n_
 		assert!(liquidated < transferred, "the liquidation comes first: {events:?}");
 		let after = Positions::<Runtime>::get(&bob, BTC).map(|p| p.size).unwrap_or_default();
 		assert!(after < before.size, "reduced: {after} of {}", before.size);
-		assert!(LiquidationQueue::<Runtime>::get().is_empty());
+		assert!(PerpetualMargin::liquidatable(0, 10).is_empty());
 		end_block();
 	});
 }
@@ -304,25 +305,26 @@ fn a_signed_keeper_is_paid_when_it_liquidates_and_charged_when_it_does_not() {
 	});
 }
 
+/// `MaxLiquidationsPerBlock` is what the benchmarked weights fit in the 25% of a block that
+/// normal transactions cannot use, after every market's aggregate (each with its
+/// `OnPriceUpdate` check charged in full) and with every market watched: the most, not a guess.
 #[test]
-fn the_protocol_pass_fits_the_operational_reserve() {
+fn the_protocol_pass_takes_as_many_as_fit_the_operational_reserve() {
 	use pallet_price_oracle::WeightInfo as _;
 	let weights = RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal).max_total.expect("normal is capped");
 	let reserve = weights.max_block.saturating_sub(normal);
-	let pass = PerpetualMargin::pass_weight(MAX_LIQUIDATIONS_PER_BLOCK);
-	// The pass at its budget, and every market's aggregate (each with its `OnPriceUpdate`
-	// re-check charged in full), fit in what normal transactions cannot use.
-	let markets = genesis_config_presets::dev_markets().len() as u64;
+	let markets = <Runtime as pallet_perpetual_margin::Config>::MaxMarkets::get();
 	let aggregates = <Runtime as pallet_price_oracle::Config>::WeightInfo::submit_report_aggregate(
 		<Runtime as pallet_price_oracle::Config>::MaxFeeders::get(),
 	)
 	.saturating_add(<<Runtime as pallet_price_oracle::Config>::OnPriceUpdate as bulwark_primitives::OnPriceUpdate<BlockNumber>>::max_weight())
-	.saturating_mul(markets);
-	assert!(
-		pass.saturating_add(aggregates).all_lte(reserve),
-		"pass {pass:?} + aggregates {aggregates:?} > reserve {reserve:?}"
-	);
+	.saturating_mul(u64::from(markets));
+	let fits = |count: u32| {
+		PerpetualMargin::pass_weight(count, markets).saturating_add(aggregates).all_lte(reserve)
+	};
+	let most = (0..10_000u32).take_while(|count| fits(*count)).last().expect("some fit");
+	assert_eq!(MAX_LIQUIDATIONS_PER_BLOCK, most, "set MAX_LIQUIDATIONS_PER_BLOCK to {most}");
 	assert_eq!(
 		<<Runtime as pallet_perpetual_margin::Config>::MaxLiquidationsPerBlock as Get<u32>>::get(),
 		MAX_LIQUIDATIONS_PER_BLOCK
