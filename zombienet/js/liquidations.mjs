@@ -79,20 +79,15 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
     const [events, block] = await Promise.all([api.query.system.events.at(header.hash), api.rpc.chain.getBlock(header.hash)]);
     const { transfers, reports } = countFloodAndReports(block);
     blockLog.push({ number, transfers, reports });
+    let aggregated = false;
     for (const { event } of events) {
       if (event.section === 'priceOracle' && event.method === 'PriceAggregated' && event.data.market.toNumber() === BTC) {
         aggregates.push(number);
+        aggregated = true;
       }
       if (event.section !== 'perpetualMargin') continue;
       const who = event.data.who?.toString();
       if (!byAddress.has(who)) continue;
-      if (event.method === 'LiquidationQueued' && !trials.has(who)) {
-        const keeper = keeperOf.get(who);
-        const nonce = keeperNonce.get(who);
-        const keeperTx = api.tx.perpetualMargin.liquidate(who, BTC);
-        keeperTx.sign(keeper, { nonce, era: 0, blockHash: api.genesisHash, genesisHash: api.genesisHash, runtimeVersion: api.runtimeVersion });
-        trials.set(who, { queued: number, keeperTx: keeperTx.toHex() });
-      }
       if (event.method === 'Liquidated') {
         const trial = trials.get(who) ?? { queued: null };
         if (trial.liquidated === undefined) {
@@ -101,6 +96,20 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
           trial.by = keeper.isNone ? 'protocol or validator' : keeper.unwrap().toString() === keeperOf.get(who).address ? 'keeper (signed)' : 'other keeper';
           trials.set(who, trial);
         }
+      }
+    }
+    // After a BTC aggregate: the positions it left liquidatable (the engine's own list, in the
+    // order its next pass takes them) start their trial in this block.
+    if (aggregated) {
+      const due = await (await api.at(header.hash)).call.perpetualMarginApi.liquidatable(0, 1000);
+      for (const [account] of due) {
+        const who = account.toString();
+        if (!byAddress.has(who) || trials.has(who)) continue;
+        const keeper = keeperOf.get(who);
+        const nonce = keeperNonce.get(who);
+        const keeperTx = api.tx.perpetualMargin.liquidate(who, BTC);
+        keeperTx.sign(keeper, { nonce, era: 0, blockHash: api.genesisHash, genesisHash: api.genesisHash, runtimeVersion: api.runtimeVersion });
+        trials.set(who, { queued: number, keeperTx: keeperTx.toHex() });
       }
     }
     for (const trial of trials.values()) if (trial.keeperTx && trial.liquidated === undefined) submitKeeper(trial);

@@ -22,16 +22,18 @@
 //!   requirement: it is closed at the oracle price, partially (back to initial margin) where that
 //!   works, else fully; the keeper is paid first, then the penalty to the insurance fund; a
 //!   shortfall goes down the silo's waterfall. When the silo's pool cannot back the traders'
-//!   unrealized profit, [`Pallet::deleverage`] closes the most profitable, most leveraged
-//!   positions of the market at the oracle price with one haircut that closes the gap
+//!   unrealized profit, [`Pallet::deleverage`] closes the positions of the market with the
+//!   most profit per unit at the oracle price with one haircut that closes the gap
 //!   (auto-deleveraging), in that silo only.
 //! - A profit the pool cannot pay now is never lost: it becomes the trader's claim in the silo's
 //!   books, paid before any LP may leave. The silos price LP shares from the engine's marks of
 //!   each market side ([`PositionMarks`]): at what closing the side would realize, winners never
 //!   netted against losers.
 //! - Each new oracle aggregate (handed over through `OnPriceUpdate` with its price, round,
-//!   block and volatility; the engine does not read the oracle back) re-checks the market's
-//!   positions and queues the liquidatable ones, most underwater first, in a bounded queue.
+//!   block and volatility; the engine does not read the oracle back) looks at the first
+//!   position of each of the market's liquidation books (the position index, [`crate::index`])
+//!   and, if one is due, watches the market for the next block's pass. Nothing visits every
+//!   position: a market holds as many as money opens (`min_size`, `min_position_value`).
 //!
 //! ## Where each rule lives
 //!
@@ -45,13 +47,17 @@
 //!   requirements.
 //! - `trading.rs`: `trade` / `close_position`: the fill, PnL and funding settlement, fees,
 //!   margin release, open-interest caps, and how positions are stored.
-//! - `liquidation.rs`: queueing after an aggregate, the `on_poll` pass
-//!   ([`Pallet::drain_queue`]), `liquidate`, its pool validation, and `deleverage`.
+//! - `index.rs`: the position index (liquidation books per side and size tier, deleverage
+//!   books per side) and how a position's places follow it; `frontier.rs`: the order in which
+//!   the pass, the keepers and the views take liquidatable positions (silos in turns, most
+//!   underwater first within a silo).
+//! - `liquidation.rs`: watching a market after an aggregate, the `on_poll` pass
+//!   ([`Pallet::liquidation_pass`]), `liquidate`, its pool validation, and `deleverage`.
 //! - `views.rs`: what [`runtime_api::PerpetualMarginApi`] serves: account health, the
 //!   liquidatable positions, the stress test, the traders' net PnL per silo.
 //! - `impls.rs`: the primitives traits it implements (`OnPriceUpdate`, `PositionMarks`).
 //! - `math.rs`: every formula (value, impact, PnL, funding, margin fractions, liquidation size
-//!   and price, ADL rank), storage-free and unit-tested; `types.rs`: the stored and reported
+//!   and price, the index's keys), storage-free and unit-tested; `types.rs`: the stored and reported
 //!   types, [`Health`] and the fill; `extension.rs`: the `PrioritizeLiquidations` transaction
 //!   extension; `offchain.rs`: the validators' keeper submissions.
 //!
@@ -59,9 +65,10 @@
 //!
 //! A position found liquidatable by the price aggregate of block N is liquidated at the start of
 //! block N+1, however full the transaction pool is:
-//! 1. Protocol: `on_poll` (after the inherents, before any transaction) liquidates the queue,
-//!    oldest first, up to [`Config::MaxLiquidationsPerBlock`] within its benchmarked weight. No
-//!    transaction is involved; the keeper reward goes to the insurance fund with the penalty.
+//! 1. Protocol: `on_poll` (after the inherents, before any transaction) liquidates the due
+//!    positions of the watched markets in the [`Frontier`]'s order, up to
+//!    [`Config::MaxLiquidationsPerBlock`] within its benchmarked weight. No transaction is
+//!    involved; the keeper reward goes to the insurance fund with the penalty.
 //! 2. Keepers: each validator's offchain worker submits [`Pallet::liquidate`] as a general
 //!    transaction authorized by the call itself (no signer, no fee) for every liquidatable
 //!    position the next pass will not reach. The pool admits it only if the position is
@@ -432,7 +439,8 @@ pub mod pallet {
 		///
 		/// Origin: [`Config::AdminOrigin`]. Funding is accrued to now under the old parameters
 		/// first. Open positions stay; a lowered cap stops only their growth. Margin fractions
-		/// apply at once: raise them in steps, or positions become liquidatable.
+		/// apply at once: raise them in steps, or positions become liquidatable. The size tiers
+		/// cannot change while the market has positions (`TiersLocked`).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_market_params())]
 		pub fn set_market_params(
@@ -552,7 +560,8 @@ pub mod pallet {
 		}
 
 		/// Auto-deleverages `market` by one step: closes, at the oracle price, the profitable
-		/// positions with the highest profit share times leverage, at most
+		/// positions with the most profit per unit (each side's deleverage book, see
+		/// [`crate::index`]), at most
 		/// `MaxDeleveragePerCall`, each paid its profit less one haircut: their share of the
 		/// shortfall the closes would leave if paid in full (measured by trying them), at most
 		/// 100%. The last step of the waterfall; it closes the shortfall when their profit

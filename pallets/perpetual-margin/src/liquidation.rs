@@ -253,7 +253,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// One step of auto-deleveraging in `market`: closes, at the oracle price, the winners with
-	/// the highest profit share times leverage (at most `MaxDeleveragePerCall`), each paid its
+	/// the most profit per unit (at most `MaxDeleveragePerCall`, from the sides' deleverage books), each paid its
 	/// profit less the same haircut. The haircut is measured, not guessed: the closes are first
 	/// tried paying every profit in full (and rolled back), which gives the shortfall they would
 	/// leave, `s'` (closing moves the skew and so the other positions' marks); then each winner

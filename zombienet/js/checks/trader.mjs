@@ -42,10 +42,13 @@ export default async function trader({ wsUri }) {
     const liquidated = await waitFor('Eve liquidated', async () =>
       events.find(([, e]) => e.method === 'Liquidated' && e.data.who.toString() === eve.address), 120);
     const [liquidatedIn, liquidation] = liquidated;
-    const [queuedIn] = events.find(([, e]) => e.method === 'LiquidationQueued' && e.data.who.toString() === eve.address);
+    // The block before: a BTC aggregate, after which the engine listed Eve as liquidatable.
+    const queuedIn = liquidatedIn - 1;
     const aggregate = events.find(([n, e]) => n === queuedIn && e.method === 'PriceAggregated' && e.data.market.toNumber() === BTC);
-    if (!aggregate) throw new Error(`no BTC aggregate in block ${queuedIn}, where Eve was queued`);
-    if (liquidatedIn !== queuedIn + 1) throw new Error(`queued in ${queuedIn}, liquidated in ${liquidatedIn}`);
+    if (!aggregate) throw new Error(`no BTC aggregate in block ${queuedIn}, the block before Eve's liquidation`);
+    const atAggregate = await api.at(await api.rpc.chain.getBlockHash(queuedIn));
+    const due = await atAggregate.call.perpetualMarginApi.liquidatable(0, 1000);
+    if (!due.some(([who]) => who.toString() === eve.address)) throw new Error(`Eve not liquidatable after block ${queuedIn}`);
     if (!liquidation.data.keeper.isNone) throw new Error('expected the protocol, not a keeper');
     log(`aggregate ${aggregate[1].data.price.toBigInt() / FIXED} and queueing in block ${queuedIn}, liquidation in ${liquidatedIn}`);
 
