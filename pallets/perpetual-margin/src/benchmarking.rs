@@ -67,7 +67,7 @@ pub fn bench_params<T: Config>() -> MarketParamsOf<T> {
 	}
 }
 
-/// A fresh market at price 100 over a pool of `pool`, with no positions or queue anywhere.
+/// A fresh market at price 100 over a pool of `pool`, with no positions or watched markets.
 fn market<T: Config>(pool: Balance) -> SiloId {
 	let silo = T::BenchHelper::silo();
 	let _ = Markets::<T>::clear(u32::MAX, None);
@@ -245,7 +245,7 @@ mod benchmarks {
 	/// A crash read after it by a market of `n` healthy positions and one liquidatable one in
 	/// the last of its books: accrual, every book's first position, the market watched.
 	#[benchmark]
-	fn on_price_update(n: Linear<1_000, 100_000>) -> Result<(), BenchmarkError> {
+	fn on_price_update(n: Linear<1_000, BENCHMARKED_POSITIONS>) -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
 		seed::<T>(n);
 		open::<T>(silo, &account("victim", 0, 0), -SIZE);
@@ -288,7 +288,7 @@ mod benchmarks {
 	#[benchmark]
 	fn on_poll(
 		k: Linear<0, { T::MaxLiquidationsPerBlock::get() }>,
-		n: Linear<1_000, 100_000>,
+		n: Linear<1_000, BENCHMARKED_POSITIONS>,
 	) -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
 		seed::<T>(n);

@@ -6,7 +6,9 @@
 //! no silo's backlog can delay another's; within a silo, the position with the lowest equity
 //! over maintenance first, across its markets, sides and size tiers. Each book is read from its
 //! most-at-risk end and left at its first position that is not liquidatable: what lies behind it
-//! is safer (see [`crate::index`]). A market without a usable price is left out; its positions
+//! is safer (see [`crate::index`]); a position whose health cannot be computed (or that is
+//! missing) counts as due first, so that its failure to liquidate is seen and the book goes on
+//! past it rather than hiding what lies behind. A market without a usable price is left out; its positions
 //! wait without holding up anyone else's. Reads: a market, its price, and the head of each of its
 //! books once, then one index step and one position per position taken.
 
@@ -99,11 +101,9 @@ impl<T: Config> Frontier<T> {
 			return;
 		};
 		head.after = Some(raw);
-		let health = Positions::<T>::get(&who, market)
-			.and_then(|position| Pallet::<T>::health(state, &position, price).ok());
-		match health {
-			Some(health) if health.liquidatable() => head.head = Some((health.coverage(), who)),
-			_ => head.ended = true,
+		match Pallet::<T>::head_coverage(market, state, price, &who) {
+			Some(coverage) => head.head = Some((coverage, who)),
+			None => head.ended = true,
 		}
 	}
 
@@ -121,6 +121,27 @@ impl<T: Config> Frontier<T> {
 	/// Markets left out for want of a usable price.
 	pub fn unpriced(&self) -> &[MarketId] {
 		&self.unpriced
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Whether `who`'s position at the head of a book of `market` is due at `price`: its equity
+	/// over maintenance if so (the lowest possible if its health cannot be computed), `None` if
+	/// it is healthy.
+	pub(crate) fn head_coverage(
+		market: MarketId,
+		state: &MarketOf<T>,
+		price: FixedU128,
+		who: &T::AccountId,
+	) -> Option<FixedI128> {
+		let Some(position) = Positions::<T>::get(who, market) else {
+			return Some(FixedI128::from_inner(i128::MIN));
+		};
+		match Self::health(state, &position, price) {
+			Ok(health) if health.liquidatable() => Some(health.coverage()),
+			Ok(_) => None,
+			Err(_) => Some(FixedI128::from_inner(i128::MIN)),
+		}
 	}
 }
 

@@ -11,7 +11,7 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 	}
 
 	fn max_weight() -> Weight {
-		T::WeightInfo::on_price_update()
+		T::WeightInfo::on_price_update(crate::BENCHMARKED_POSITIONS)
 	}
 }
 

@@ -5,13 +5,20 @@
 //! - Liquidation books, one per (market, side, size tier): positions ordered by their
 //!   [`math::liquidation_key`], the most at risk first. A price move, funding or a volatility
 //!   margin change moves the side's threshold ([`math::liquidation_threshold`]), never a key, so
-//!   the liquidatable positions of a book are exactly a prefix of it, and within the book they
-//!   come most underwater first (same tier: same maintenance fraction).
+//!   the liquidatable positions of a book are a prefix of it, and within the book they come
+//!   most underwater first (same tier: same maintenance fraction). The pass decides with each
+//!   position's exact health, which rounds every amount against the trader; a position within
+//!   those few units of its requirement may sit behind a healthy one and wait for the next move
+//!   (never in bad debt: its slack per unit is above the healthy one's). The property test
+//!   `frontier_against_a_scan` checks all of this against a scan of every position.
 //! - Deleverage books, one per (market, side): ordered by [`math::deleverage_key`], the most
 //!   profit per unit first at any price.
 //!
-//! An entry is `(market, book, tier) -> (order bytes, account) -> ()` under identity hashers, so
-//! the trie's key order is the book's order. A position's entries are rewritten whenever it is
+//! An entry is `(market, book, tier), order bytes, account -> ()`, the first two under identity
+//! hashers, so the trie's key order is the book's order; equal keys come in the order of their
+//! owners' hashes. Order bytes are the trader's to choose (through entry and margin), so a
+//! book's head path can be made at most 32 nibbles deeper than a random one, never more: the
+//! owner is hashed. A position's entries are rewritten whenever it is
 //! ([`Pallet::store_position`]); a market's size tiers cannot change while it has positions, so
 //! every entry's tier stays the one its size gives.
 
@@ -103,11 +110,11 @@ impl<T: Config> Pallet<T> {
 		if before == after {
 			return;
 		}
-		for (book, place) in before.into_iter().flatten() {
-			PositionIndex::<T>::remove(book, place);
+		for (book, (order, who)) in before.into_iter().flatten() {
+			PositionIndex::<T>::remove((book, order, who));
 		}
-		for (book, place) in after.into_iter().flatten() {
-			PositionIndex::<T>::insert(book, place, ());
+		for (book, (order, who)) in after.into_iter().flatten() {
+			PositionIndex::<T>::insert((book, order, who), ());
 		}
 	}
 
@@ -118,8 +125,8 @@ impl<T: Config> Pallet<T> {
 		after: Option<Vec<u8>>,
 	) -> Option<(T::AccountId, Vec<u8>)> {
 		let mut entries = match after {
-			Some(raw) => PositionIndex::<T>::iter_key_prefix_from(book, raw),
-			None => PositionIndex::<T>::iter_key_prefix(book),
+			Some(raw) => PositionIndex::<T>::iter_key_prefix_from((book,), raw),
+			None => PositionIndex::<T>::iter_key_prefix((book,)),
 		};
 		let (_, who) = entries.next()?;
 		Some((who, entries.last_raw_key().to_vec()))

@@ -136,6 +136,11 @@ pub const LIQUIDATION_LONGEVITY: u64 = 5;
 /// does not exist, or whose price the breakers do not trust).
 pub const NOT_LIQUIDATABLE: u8 = 1;
 
+/// The most positions in one market the benchmarks of the price-update check and the pass
+/// measure (their `n`); their weights are charged at it, an upper bound as long as the
+/// benchmarks show no growth with `n`.
+pub const BENCHMARKED_POSITIONS: u32 = 100_000;
+
 /// Largest size any parameter may allow: keeps every value product far from overflow.
 pub const MAX_SIZE: u128 = 1 << 100;
 
@@ -212,10 +217,20 @@ pub mod pallet {
 	/// The position index ([`crate::index`]): each position's place in its market's liquidation
 	/// book (per side and size tier) and deleverage book (per side), in the books' order. No
 	/// count bounds it: each entry is a position, and positions are bounded by the money they
-	/// hold (`min_size`, `min_position_value`).
+	/// hold (`min_size`, `min_position_value`). The book and the order bytes are stored as they
+	/// are (their order is the books' order); the owner is hashed, so that no one can grind
+	/// account keys into a deep trie path at the head of a book.
 	#[pallet::storage]
-	pub type PositionIndex<T: Config> =
-		StorageDoubleMap<_, Identity, BookId, Identity, Place<T::AccountId>, (), OptionQuery>;
+	pub type PositionIndex<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Identity, BookId>,
+			NMapKey<Identity, [u8; 16]>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+		),
+		(),
+		OptionQuery,
+	>;
 
 	/// Markets where the last aggregate left a liquidation book's first position liquidatable:
 	/// what the protocol's pass walks. A market leaves once its books' first positions are all
@@ -612,7 +627,7 @@ impl<T: Config> Pallet<T> {
 				.ok_or("a position without index places")?;
 			for (book, place) in expected {
 				ensure!(
-					PositionIndex::<T>::contains_key(book, place),
+					PositionIndex::<T>::contains_key((book, place.0, place.1)),
 					"a position is not where its numbers place it in the index"
 				);
 				places += 1;

@@ -79,14 +79,16 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 			markets += 1;
 			let params = old.params;
 			let unit_price = old.accrual.unit_price;
-			let tiers: Vec<crate::SizeTier> = params
-				.size_tiers
-				.into_iter()
-				.map(|tier| crate::SizeTier {
-					min_size: tier_size(tier.min_notional, unit_price),
-					factor: tier.factor,
-				})
-				.collect();
+			// Thresholds that round to the same size are moved up one unit each, so the tiers
+			// still ascend strictly (as `ensure_valid_params` requires).
+			let mut tiers: Vec<crate::SizeTier> = Vec::new();
+			for tier in params.size_tiers {
+				let mut min_size = tier_size(tier.min_notional, unit_price);
+				if let Some(last) = tiers.last() {
+					min_size = min_size.max(last.min_size.saturating_add(1));
+				}
+				tiers.push(crate::SizeTier { min_size, factor: tier.factor });
+			}
 			Some(Market {
 				silo: old.silo,
 				params: MarketParams {

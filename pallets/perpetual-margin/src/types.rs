@@ -268,7 +268,7 @@ pub struct SiloStress {
 	serde::Deserialize,
 )]
 pub enum LiquidationMode {
-	/// The protocol liquidates the queue at the start of every block, validators' offchain
+	/// The protocol liquidates what is due at the start of every block, validators' offchain
 	/// workers submit the rest, and a verified liquidation is Operational at the top pool
 	/// priority.
 	#[default]

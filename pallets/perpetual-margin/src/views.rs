@@ -193,7 +193,7 @@ impl<T: Config> Pallet<T> {
 	/// reads them all).
 	pub(crate) fn holders(market: MarketId) -> impl Iterator<Item = T::AccountId> {
 		[true, false].into_iter().flat_map(move |long| {
-			PositionIndex::<T>::iter_key_prefix((market, Book::deleverage(long), 0))
+			PositionIndex::<T>::iter_key_prefix(((market, Book::deleverage(long), 0u8),))
 				.map(|(_, who)| who)
 		})
 	}

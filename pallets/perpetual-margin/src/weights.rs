@@ -17,15 +17,16 @@ pub trait WeightInfo {
 	fn liquidate() -> Weight;
 	/// Reading the top of both deleverage books and closing `MaxDeleveragePerCall` winners.
 	fn deleverage() -> Weight;
-	/// Accruing a market after a new price and reading the first position of each of its
-	/// liquidation books (all tiers).
-	fn on_price_update() -> Weight;
+	/// Accruing a market of `n` positions after a new price and reading the first position of
+	/// each of its liquidation books (all tiers). Charged at `n` = [`crate::BENCHMARKED_POSITIONS`]:
+	/// the cost must not grow with `n`, and the benchmark shows whether it does.
+	fn on_price_update(n: u32) -> Weight;
 	/// The pool's check that a position is liquidatable (unsigned `liquidate` and
 	/// `PrioritizeLiquidations`).
 	fn check_liquidatable() -> Weight;
-	/// The protocol's pass liquidating `k` positions of one watched market, each fully with bad
-	/// debt.
-	fn on_poll(k: u32) -> Weight;
+	/// The protocol's pass liquidating `k` positions of one watched market of `n` positions,
+	/// each fully with bad debt. Charged at `n` = [`crate::BENCHMARKED_POSITIONS`].
+	fn on_poll(k: u32, n: u32) -> Weight;
 }
 
 /// For tests: flat weights, growing with `k` where the real ones do.
@@ -51,13 +52,13 @@ impl WeightInfo for () {
 	fn deleverage() -> Weight {
 		Weight::from_parts(100_000_000, 0)
 	}
-	fn on_price_update() -> Weight {
+	fn on_price_update(_n: u32) -> Weight {
 		Weight::from_parts(20_000_000, 0)
 	}
 	fn check_liquidatable() -> Weight {
 		Weight::from_parts(20_000_000, 0)
 	}
-	fn on_poll(k: u32) -> Weight {
+	fn on_poll(k: u32, _n: u32) -> Weight {
 		Weight::from_parts(5_000_000 + 60_000_000 * k as u64, 0)
 	}
 }

@@ -142,7 +142,7 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 			.saturating_add(T::DbWeight::get().writes(17 + 32))
 	}
 	// Hand-adjusted from the last generated figures (see the note at the top of the file).
-	fn on_price_update() -> Weight {
+	fn on_price_update(_n: u32, ) -> Weight {
 		// Accrual as generated at one position, plus the first entry and position of each of
 		// the 18 liquidation books (2 sides x (MaxTiers + 1)), and the watch list.
 		Weight::from_parts(141_893_439 + 18 * 9_669_364, 0)
@@ -170,7 +170,7 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 			.saturating_add(T::DbWeight::get().reads(5))
 	}
 	// Hand-adjusted from the last generated figures (see the note at the top of the file).
-	fn on_poll(k: u32, ) -> Weight {
+	fn on_poll(k: u32, _n: u32, ) -> Weight {
 		// As generated, plus the heads of the market's 18 books, and per liquidation one index
 		// step, one position read and the four index writes.
 		Weight::from_parts(331_632_202 + 18 * 9_669_364, 0)

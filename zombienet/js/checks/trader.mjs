@@ -42,15 +42,18 @@ export default async function trader({ wsUri }) {
     const liquidated = await waitFor('Eve liquidated', async () =>
       events.find(([, e]) => e.method === 'Liquidated' && e.data.who.toString() === eve.address), 120);
     const [liquidatedIn, liquidation] = liquidated;
-    // The block before: a BTC aggregate, after which the engine listed Eve as liquidatable.
-    const queuedIn = liquidatedIn - 1;
+    // The aggregate that made Eve liquidatable: the first block after which the engine lists
+    // her as due (it must hold a BTC aggregate); she must go in the next.
+    const isDue = async (n) => (await (await api.at(await api.rpc.chain.getBlockHash(n))).call.perpetualMarginApi.liquidatable(0, 1000))
+      .some(([who]) => who.toString() === eve.address);
+    let queuedIn = liquidatedIn - 1;
+    while (queuedIn > 1 && (await isDue(queuedIn - 1))) queuedIn--;
+    if (!(await isDue(queuedIn))) throw new Error(`Eve was never listed as due before block ${liquidatedIn}`);
     const aggregate = events.find(([n, e]) => n === queuedIn && e.method === 'PriceAggregated' && e.data.market.toNumber() === BTC);
-    if (!aggregate) throw new Error(`no BTC aggregate in block ${queuedIn}, the block before Eve's liquidation`);
-    const atAggregate = await api.at(await api.rpc.chain.getBlockHash(queuedIn));
-    const due = await atAggregate.call.perpetualMarginApi.liquidatable(0, 1000);
-    if (!due.some(([who]) => who.toString() === eve.address)) throw new Error(`Eve not liquidatable after block ${queuedIn}`);
+    if (!aggregate) throw new Error(`no BTC aggregate in block ${queuedIn}, where Eve became due`);
+    if (liquidatedIn !== queuedIn + 1) throw new Error(`due in ${queuedIn}, liquidated in ${liquidatedIn}`);
     if (!liquidation.data.keeper.isNone) throw new Error('expected the protocol, not a keeper');
-    log(`aggregate ${aggregate[1].data.price.toBigInt() / FIXED} and queueing in block ${queuedIn}, liquidation in ${liquidatedIn}`);
+    log(`aggregate ${aggregate[1].data.price.toBigInt() / FIXED} and due in block ${queuedIn}, liquidation in ${liquidatedIn}`);
 
     // The rules: closed value = closed size x unit price (the event's price: 58,290 x 0.01 USDB
     // units per satoshi); without a keeper the insurance fund gets 1% + 0.25% of it (each

@@ -215,7 +215,7 @@ fn the_index_follows_each_position_through_every_change() {
 	new_test_ext().execute_with(|| {
 		open_market(flat_params(), 10_000_000, &[ALICE], 100_000);
 		let places =
-			|| PositionIndex::<Test>::iter_keys().filter(|(_, (_, who))| *who == ALICE).count();
+			|| PositionIndex::<Test>::iter_keys().filter(|(_, _, who)| *who == ALICE).count();
 		assert_ok!(buy(ALICE, 1_000, 11_000));
 		assert_eq!(places(), 2);
 		check_invariants();
@@ -321,5 +321,86 @@ fn cost_by_positions_in_the_market() {
 				pass / pass_1k
 			);
 		});
+	}
+}
+
+mod frontier_against_a_scan {
+	use super::*;
+	use proptest::prelude::*;
+
+	/// Positions of any side, size tier (the 2x tier starts at 10_000 units), entry, margin and
+	/// funding index, in a market whose funding index, volatility margin and price are any.
+	fn positions() -> impl Strategy<Value = Vec<(i128, u32, u32, i64)>> {
+		// (signed size, entry per unit in hundredths, margin as per-mille of entry, funding
+		// index at settlement in hundredths)
+		prop::collection::vec(
+			(
+				prop_oneof![10i128..30_000, -30_000i128..-10],
+				8_000u32..12_000,
+				1u32..500,
+				-500i64..500,
+			),
+			1..60,
+		)
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+		/// What the frontier yields is exactly what a scan of every position finds liquidatable,
+		/// most underwater first, except positions within rounding of their requirement (the
+		/// health check rounds each amount against the trader by at most one unit: a few units
+		/// of slack in all), which it may leave for the next move.
+		#[test]
+		fn the_frontier_is_the_scan_most_underwater_first(
+			entries in positions(),
+			market_index in -500i64..500,
+			volatility in 0u32..50,
+			price in 60u32..140,
+		) {
+			new_test_ext().execute_with(|| {
+				assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params()));
+				let mut state = Markets::<Test>::get(MARKET).expect("market");
+				state.accrual.funding_index = FixedI128::saturating_from_rational(market_index, 100);
+				state.accrual.volatility_margin = rational(volatility.into(), 1_000);
+				Markets::<Test>::insert(MARKET, state.clone());
+				let tiers = state.params.size_tiers.clone();
+				for (i, (size, unit_entry, margin_share, index)) in entries.iter().enumerate() {
+					let who = 1_000 + i as AccountId;
+					let entry = size.unsigned_abs() * u128::from(*unit_entry) / 100;
+					let position = Position {
+						size: *size,
+						entry,
+						margin: entry * u128::from(*margin_share) / 1_000,
+						funding_index: FixedI128::saturating_from_rational(*index, 100),
+					};
+					Positions::<Test>::insert(who, MARKET, position);
+					PerpetualMargin::reindex(&who, MARKET, &tiers, &Default::default(), &position);
+				}
+				MockPrices::set(MARKET, fixed(price));
+				let unit = fixed(price);
+				let scan: Vec<(AccountId, crate::Health)> = Positions::<Test>::iter()
+					.map(|(who, _, position)| {
+						(who, PerpetualMargin::health(&state, &position, unit).expect("health"))
+					})
+					.collect();
+				let yielded: Vec<AccountId> = crate::Frontier::<Test>::new([MARKET], false, 0)
+					.map(|(_, who, _)| who)
+					.collect();
+				let health_of = |who: &AccountId| scan.iter().find(|(w, _)| w == who).expect("scanned").1;
+				for who in &yielded {
+					prop_assert!(health_of(who).liquidatable(), "{who} yielded but healthy");
+				}
+				for (who, health) in &scan {
+					if health.liquidatable() && !yielded.contains(who) {
+						let slack = health.maintenance as i128 - health.equity;
+						prop_assert!(slack <= 3, "{who} liquidatable by {slack} but left out");
+					}
+				}
+				let coverage: Vec<FixedI128> = yielded.iter().map(|who| health_of(who).coverage()).collect();
+				prop_assert!(coverage.windows(2).all(|pair| pair[0] <= pair[1]), "{coverage:?}");
+				Ok(())
+			})?;
+		}
 	}
 }
