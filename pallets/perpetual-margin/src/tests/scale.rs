@@ -21,6 +21,13 @@ fn flat_params() -> MarketParams<frame_support::traits::ConstU32<4>> {
 	}
 }
 
+/// `market` in `silo` with [`flat_params`] over a pool of `pool`, at price 100.
+fn flat_market(silo: SiloId, market: u32, pool: u128) {
+	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), market, silo, flat_params()));
+	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), silo, USD, pool, 0));
+	MockPrices::set(market, fixed(100));
+}
+
 /// A new aggregate for `market` at `price`, handed to the engine as the oracle does.
 fn aggregate_at(market: u32, price: FixedU128) {
 	MockPrices::set(market, price);
@@ -66,20 +73,7 @@ fn twenty_thousand_positions_a_30_percent_step_liquidates_exactly_the_crossed_mo
 ) {
 	new_test_ext().execute_with(|| {
 		MaxLiquidations::set(500);
-		assert_ok!(PerpetualMargin::create_market(
-			RuntimeOrigin::root(),
-			MARKET,
-			SILO,
-			flat_params()
-		));
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(LP),
-			SILO,
-			USD,
-			10_000_000,
-			0
-		));
-		MockPrices::set(MARKET, fixed(100));
+		flat_market(SILO, MARKET, 10_000_000);
 		for i in 0..20_000u128 {
 			let j = i / 2;
 			let (size, margin) = if i % 2 == 0 { (10, 110 + 5 * (j % 200)) } else { (-10, 1_000) };
@@ -139,20 +133,7 @@ fn one_silos_backlog_never_delays_another_silos_liquidations() {
 		let (market_a, market_b, silo_b) = (MARKET, MARKET + 1, 1);
 		assert_ok!(CollateralSilos::create_silo(RuntimeOrigin::root(), USD, silo_params()));
 		for (market, silo) in [(market_a, SILO), (market_b, silo_b)] {
-			assert_ok!(PerpetualMargin::create_market(
-				RuntimeOrigin::root(),
-				market,
-				silo,
-				flat_params()
-			));
-			assert_ok!(CollateralSilos::add_liquidity(
-				RuntimeOrigin::signed(LP),
-				silo,
-				USD,
-				1_000_000,
-				0
-			));
-			MockPrices::set(market, fixed(100));
+			flat_market(silo, market, 1_000_000);
 		}
 		// 10 units at 100 with 150 of margin: at 80, equity -50, all liquidatable.
 		for i in 0..12 {
@@ -273,20 +254,7 @@ fn cost_by_positions_in_the_market() {
 	for count in [1_000u32, 10_000, 100_000] {
 		new_test_ext().execute_with(|| {
 			MaxLiquidations::set(100);
-			assert_ok!(PerpetualMargin::create_market(
-				RuntimeOrigin::root(),
-				MARKET,
-				SILO,
-				flat_params()
-			));
-			assert_ok!(CollateralSilos::add_liquidity(
-				RuntimeOrigin::signed(LP),
-				SILO,
-				USD,
-				10_000_000,
-				0
-			));
-			MockPrices::set(MARKET, fixed(100));
+			flat_market(SILO, MARKET, 10_000_000);
 			seed(count);
 			for i in 0..100u128 {
 				open_with(SILO, MARKET, 100 + i, 10, 150);
