@@ -82,9 +82,14 @@ fn market<T: Config>(pool: Balance) -> SiloId {
 
 /// `who` funded and holding `size` at the current price.
 fn open<T: Config>(silo: SiloId, who: &T::AccountId, size: SignedBalance) {
+	open_in::<T>(MARKET, silo, who, size);
+}
+
+/// `who` funded and holding `size` in `market` at its current price.
+fn open_in<T: Config>(market: MarketId, silo: SiloId, who: &T::AccountId, size: SignedBalance) {
 	T::BenchHelper::fund(silo, who, MARGIN * 2);
 	let limit = if size > 0 { price(u32::MAX) } else { FixedU128::zero() };
-	Pallet::<T>::trade(RawOrigin::Signed(who.clone()).into(), MARKET, size, MARGIN, limit, false)
+	Pallet::<T>::trade(RawOrigin::Signed(who.clone()).into(), market, size, MARGIN, limit, false)
 		.expect("benchmark position opens");
 }
 
@@ -262,6 +267,34 @@ mod benchmarks {
 			<Pallet<T> as OnPriceUpdate<_>>::on_price_update(MARKET, &aggregate);
 		}
 		assert_eq!(Watched::<T>::get().into_inner(), alloc::vec![MARKET]);
+		Ok(())
+	}
+
+	/// The silo's marks over `m` markets, each with a live price, a long and a short, and
+	/// funding to accrue: what the silos read to price LP shares and the engine to tell whether
+	/// deleveraging is due. Charged at `MaxMarkets`.
+	#[benchmark]
+	fn silo_marks(m: Linear<1, { T::MaxMarkets::get() }>) -> Result<(), BenchmarkError> {
+		let silo = market::<T>(DEEP_POOL);
+		for i in 0..m {
+			let id = MARKET + i;
+			if i > 0 {
+				Markets::<T>::insert(id, Pallet::<T>::new_market(silo, bench_params::<T>()));
+				T::BenchHelper::set_price(id, price(100));
+			}
+			open_in::<T>(id, silo, &account("long", i, 0), SIZE);
+			open_in::<T>(id, silo, &account("short", i, 0), -SIZE);
+		}
+		advance_blocks::<T>(100);
+		for i in 0..m {
+			T::BenchHelper::set_price(MARKET + i, price(120));
+		}
+		let marks;
+		#[block]
+		{
+			marks = Pallet::<T>::silo_marks(silo, Permill::from_percent(25));
+		}
+		assert!(!marks.owed.is_zero());
 		Ok(())
 	}
 

@@ -20,13 +20,9 @@ impl<T: Config> PositionMarks for Pallet<T> {
 		Self::silo_marks(silo, adverse_move)
 	}
 
-	/// Every market read with its price, and the arithmetic of its two sides at three prices.
-	/// Not benchmarked yet: the reads are counted, the arithmetic taken at 25 µs a market,
-	/// about ten times what `market_pnl` costs natively.
+	/// The benchmarked marks of a silo with every market (`MaxMarkets`) in it, each with a live
+	/// price and both sides open.
 	fn marks_weight() -> Weight {
-		let markets = u64::from(T::MaxMarkets::get());
-		T::DbWeight::get()
-			.reads(markets.saturating_mul(2).saturating_add(1))
-			.saturating_add(Weight::from_parts(25_000_000u64.saturating_mul(markets), 0))
+		T::WeightInfo::silo_marks(T::MaxMarkets::get())
 	}
 }

@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	/// each of its liquidation books (all tiers). Charged at `n` = [`crate::BENCHMARKED_POSITIONS`]:
 	/// the cost must not grow with `n`, and the benchmark shows whether it does.
 	fn on_price_update(n: u32) -> Weight;
+	/// A silo's marks over `m` markets with live prices and positions on both sides.
+	fn silo_marks(m: u32) -> Weight;
 	/// The pool's check that a position is liquidatable (unsigned `liquidate` and
 	/// `PrioritizeLiquidations`).
 	fn check_liquidatable() -> Weight;
@@ -57,6 +59,9 @@ impl WeightInfo for () {
 	}
 	fn check_liquidatable() -> Weight {
 		Weight::from_parts(20_000_000, 0)
+	}
+	fn silo_marks(m: u32) -> Weight {
+		Weight::from_parts(25_000_000 * m as u64, 0)
 	}
 	fn on_poll(k: u32, _n: u32) -> Weight {
 		Weight::from_parts(5_000_000 + 60_000_000 * k as u64, 0)
