@@ -5,7 +5,10 @@ Usage: scripts/liquidation-budget.py <pallet_perpetual_margin.rs> <pallet_balanc
 
 Prints the ref time of one protocol liquidation (the slope of `on_poll(k)`, storage included at
 ParityDb's costs), of one `transfer_keep_alive`, their ratio, and how many liquidations fit in
-the 25% of a 2 s block that normal transactions cannot use (after the pass's own base cost).
+the 25% of a 2 s block that normal transactions cannot use (after the pass's own base cost);
+how `on_price_update(n)` and `on_poll(k = 100, n)` grow with the positions in the market (n =
+1,000 / 10,000 / 100,000, as ratios to 1,000); and trades against transfers per block (one
+`trade` in transfers, and the ratio of how many of each fit).
 """
 import re
 import sys
@@ -14,6 +17,8 @@ READ_PS = 8_000_000  # ParityDbWeight: 8 us per read
 WRITE_PS = 50_000_000  # 50 us per write
 BLOCK_PS = 2 * 10**12  # 2 s of compute per block
 RESERVE_PS = BLOCK_PS // 4  # what normal transactions cannot use
+NORMAL_PS = BLOCK_PS - RESERVE_PS  # what they can
+EXTRINSIC_BASE_PS = 108_157_000  # frame-support's ExtrinsicBaseWeight, charged per transaction
 
 
 def function_body(source, name):
@@ -28,8 +33,9 @@ def function_body(source, name):
     sys.exit(f"fn {name} never closes")
 
 
-def ref_time(body, component=None, value=0):
-    """The function's ref time (picoseconds) with its component at `value`."""
+def ref_time(body, component=None, value=0, others=None):
+    """The function's ref time (picoseconds) with its component at `value` (and `others`, a
+    dict of other components' values)."""
     body = re.sub(r"//[^\n]*", "", body).replace("_", "")
     total = 0
     base = re.search(r"Weight::fromparts\((\d+),\s*\d+\)", body)
@@ -39,6 +45,8 @@ def ref_time(body, component=None, value=0):
             total += int(slope) * value
         for kind, count in re.findall(r"DbWeight::get\(\)\.(reads|writes)\(\((\d+)u64\)\.saturatingmul\(%s\.into\(\)\)\)" % component, body):
             total += int(count) * value * (READ_PS if kind == "reads" else WRITE_PS)
+    for name, other in (others or {}).items():
+        total += ref_time(body, name, other) - ref_time(body)
     for kind, count in re.findall(r"DbWeight::get\(\)\.(reads|writes)\((\d+)(?:u64)?\)", body):
         total += int(count) * (READ_PS if kind == "reads" else WRITE_PS)
     return total
@@ -55,3 +63,16 @@ print(f"protocol liquidation (slope of on_poll): {one / 1e6:.1f} us; on_poll bas
 print(f"transfer_keep_alive: {transfer / 1e6:.1f} us")
 print(f"one liquidation = {one / transfer:.2f} transfers")
 print(f"liquidations that fit in the 25% operational reserve ({RESERVE_PS / 1e9:.0f} ms): {fits}")
+
+update = function_body(margin, "on_price_update")
+print("by positions in the market (n):")
+for n in (1_000, 10_000, 100_000):
+    check = ref_time(update, "n", n)
+    passing = ref_time(poll, "k", 100, {"n": n})
+    print(f"  n = {n:>7}: on_price_update {check / 1e6:.1f} us ({check / ref_time(update, 'n', 1_000):.3f}x), "
+          f"on_poll(100) {passing / 1e6:.1f} us ({passing / ref_time(poll, 'k', 100, {'n': 1_000}):.3f}x)")
+trade = ref_time(function_body(margin, "trade"))
+trades = NORMAL_PS // (trade + EXTRINSIC_BASE_PS)
+transfers = NORMAL_PS // (transfer + EXTRINSIC_BASE_PS)
+print(f"trade: {trade / 1e6:.1f} us = {trade / transfer:.2f} transfers; per block (75% of 2 s, with the "
+      f"extrinsic base weight): {trades} trades, {transfers} transfers, ratio {trades / transfers:.2f}")
