@@ -107,13 +107,16 @@ impl<T: Config> Pallet<T> {
 	) {
 		let before = Self::index_places(market, tiers, who, old);
 		let after = Self::index_places(market, tiers, who, new);
-		if before == after {
-			return;
-		}
-		for (book, (order, who)) in before.into_iter().flatten() {
+		// Only the places that move are written: margin in or out leaves the deleverage place.
+		let stays = |place: &(BookId, Place<T::AccountId>), other: &Option<[_; 2]>| {
+			other.as_ref().is_some_and(|places| places.contains(place))
+		};
+		for place in before.iter().flatten().filter(|place| !stays(place, &after)) {
+			let (book, (order, who)) = place.clone();
 			PositionIndex::<T>::remove((book, order, who));
 		}
-		for (book, (order, who)) in after.into_iter().flatten() {
+		for place in after.iter().flatten().filter(|place| !stays(place, &before)) {
+			let (book, (order, who)) = place.clone();
 			PositionIndex::<T>::insert((book, order, who), ());
 		}
 	}
