@@ -218,11 +218,12 @@ fn the_index_follows_each_position_through_every_change() {
 
 /// Seeds `count` healthy positions directly (half long, half short, fully margined), indexed
 /// and counted like traded ones: a market at scale without hours of trades.
-fn seed(count: u32) {
-	let mut state = Markets::<Test>::get(MARKET).expect("market");
+fn seed(market: u32, count: u32) {
+	let mut state = Markets::<Test>::get(market).expect("market");
 	let index = state.accrual.funding_index;
 	for i in 0..count {
-		let who = 1_000_000 + AccountId::from(i);
+		// Accounts apart per market: (market + 1) * 10^7 + i.
+		let who = AccountId::from(market + 1) * 10_000_000 + AccountId::from(i);
 		let size = if i % 2 == 0 { 10 } else { -10 };
 		let position = Position {
 			size,
@@ -230,32 +231,43 @@ fn seed(count: u32) {
 			margin: 1_000,
 			funding_index: index,
 		};
-		Positions::<Test>::insert(who, MARKET, position);
+		Positions::<Test>::insert(who, market, position);
 		PerpetualMargin::reindex(
 			&who,
-			MARKET,
+			market,
 			&state.params.size_tiers,
 			&Default::default(),
 			&position,
 		);
 		PerpetualMargin::count_position(&mut state.open_interest, &position, true).expect("fits");
 	}
-	Markets::<Test>::insert(MARKET, state);
+	Markets::<Test>::insert(market, state);
 }
 
 /// Measurement, not a check (wall time is noisy): the aggregate's check and a pass liquidating
-/// 100 positions, with 1,000 / 10,000 / 100,000 healthy positions beside them, best of 5, as
-/// ratios to the 1,000 case. Run:
+/// 100 positions, with 1,000 / 10,000 / 100,000 healthy positions beside them, and then with
+/// 100,000 beside them and 900,000 more in three markets of another silo (1,000,000 in all),
+/// best of 5,
+/// as ratios to the 1,000 case. Run:
 /// `cargo test --release -p pallet-perpetual-margin scale::cost_by_positions -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn cost_by_positions_in_the_market() {
 	let mut baseline: Option<(f64, f64)> = None;
-	for count in [1_000u32, 10_000, 100_000] {
+	for (count, elsewhere) in [(1_000u32, 0u32), (10_000, 0), (100_000, 0), (100_000, 300_000)] {
 		new_test_ext().execute_with(|| {
 			MaxLiquidations::set(100);
 			flat_market(SILO, MARKET, 10_000_000);
-			seed(count);
+			seed(MARKET, count);
+			if elsewhere > 0 {
+				// In another silo: the pass reads its own silo's marks, and that is not what
+				// this measures.
+				assert_ok!(CollateralSilos::create_silo(RuntimeOrigin::root(), USD, silo_params()));
+				for other in [MARKET + 1, MARKET + 2, MARKET + 3] {
+					flat_market(1, other, 1);
+					seed(other, elsewhere);
+				}
+			}
 			for i in 0..100u128 {
 				open_with(SILO, MARKET, 100 + i, 10, 150);
 			}
@@ -282,7 +294,8 @@ fn cost_by_positions_in_the_market() {
 			}
 			let (check_1k, pass_1k) = *baseline.get_or_insert((check, pass));
 			println!(
-				"positions {count:>7}: on_price_update {:>8.1} us ({:.2}x), pass of 100 {:>8.1} us ({:.2}x)",
+				"positions {count:>7} (+{:>7} elsewhere): on_price_update {:>8.1} us ({:.2}x), pass of 100 {:>8.1} us ({:.2}x)",
+				3 * elsewhere,
 				check * 1e6,
 				check / check_1k,
 				pass * 1e6,
