@@ -6,3 +6,14 @@ export CARGO_TARGET_DIR
 export BULWARK_PROFILE
 BULWARK_NODE="$CARGO_TARGET_DIR/$BULWARK_PROFILE/bulwark-node"
 export BULWARK_NODE
+
+# Waits up to a minute for a node's RPC on 127.0.0.1:$1 (default 9944) to answer.
+wait_for_rpc() {
+	for _ in $(seq 60); do
+		curl -sf -H 'Content-Type: application/json' \
+			-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
+			"http://127.0.0.1:${1:-9944}" >/dev/null && return 0
+		sleep 1
+	done
+	return 1
+}

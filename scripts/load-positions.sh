@@ -26,12 +26,7 @@ scripts/run-price-feeds.sh start >/dev/null
 	--node-key 0000000000000000000000000000000000000000000000000000000000000001 \
 	>"$work/node.log" 2>&1 &
 node_pid=$!
-for _ in $(seq 60); do
-	curl -sf -H 'Content-Type: application/json' \
-		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
-		http://127.0.0.1:9944 >/dev/null && break
-	sleep 1
-done
+wait_for_rpc
 node zombienet/js/load-positions.mjs --positions "$positions" --crash "$crash" |
 	tee "$work/result.txt"
 echo "node log and report in $work"

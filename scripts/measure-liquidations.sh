@@ -41,12 +41,7 @@ for mode in on off; do
 		--node-key 0000000000000000000000000000000000000000000000000000000000000001 \
 		>"$work/node-$mode.log" 2>&1 &
 	node_pid=$!
-	for _ in $(seq 60); do
-		curl -sf -H 'Content-Type: application/json' \
-			-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
-			http://127.0.0.1:9944 >/dev/null && break
-		sleep 1
-	done
+	wait_for_rpc
 	echo "== priority layers $mode"
 	node zombienet/js/liquidation-latency.mjs --groups "$groups" --per-group "$per_group" \
 		--rate "$rate" | tee "$work/result-$mode.txt" | grep -E '^(liquidation mode|flood|oracle|positions|blocks from|liquidated|RESULT)'

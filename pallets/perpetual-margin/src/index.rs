@@ -55,10 +55,6 @@ impl Book {
 			Book::DeleverageShorts
 		}
 	}
-
-	pub fn is_long(self) -> bool {
-		matches!(self, Book::LiquidateLongs | Book::DeleverageLongs)
-	}
 }
 
 /// One book: (market, book, size tier; 0 for deleverage books).

@@ -110,6 +110,16 @@ fn books() -> pallet_collateral_silos::SiloBooks {
 fn free(who: AccountId) -> u128 {
 	<CollateralSilos as SiloLedger<_>>::free_margin(SILO, &who)
 }
+/// The accounts liquidated in this block's events, in order.
+fn liquidated() -> Vec<AccountId> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::PerpetualMargin(Event::Liquidated { who, .. }) => Some(who),
+			_ => None,
+		})
+		.collect()
+}
 fn health(who: AccountId) -> crate::PositionHealth {
 	PerpetualMargin::account_health(&who).into_iter().find(|h| h.market == MARKET).expect("health")
 }

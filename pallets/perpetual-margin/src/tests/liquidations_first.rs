@@ -41,16 +41,6 @@ fn queue() -> Vec<(AccountId, u32)> {
 		.collect()
 }
 
-fn liquidated() -> Vec<AccountId> {
-	System::events()
-		.into_iter()
-		.filter_map(|record| match record.event {
-			RuntimeEvent::PerpetualMargin(Event::Liquidated { who, .. }) => Some(who),
-			_ => None,
-		})
-		.collect()
-}
-
 fn liquidate_call(who: AccountId) -> RuntimeCall {
 	RuntimeCall::PerpetualMargin(crate::Call::liquidate { who, market: MARKET })
 }

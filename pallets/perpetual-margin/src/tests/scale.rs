@@ -49,18 +49,6 @@ fn open_with(silo: SiloId, market: u32, who: AccountId, size: i128, margin: u128
 	));
 }
 
-/// The accounts liquidated so far, in order, with the block of each.
-fn liquidations() -> Vec<(AccountId, u64)> {
-	System::events()
-		.into_iter()
-		.filter_map(|record| match record.event {
-			RuntimeEvent::PerpetualMargin(Event::Liquidated { who, .. }) => Some(who),
-			_ => None,
-		})
-		.map(|who| (who, System::block_number()))
-		.collect()
-}
-
 /// 20,000 positions of 10 units at 100, alternately long and short, the j-th long with margin
 /// 110 + 5 * (j % 200). A buy fills a hair above 100 (buys round up), so each long's entry is
 /// 1_001. A step to 70 leaves a long equity `margin + 700 - 1_001` against a maintenance
@@ -108,9 +96,9 @@ fn twenty_thousand_positions_a_30_percent_step_liquidates_exactly_the_crossed_mo
 		for block in 2..=7 {
 			System::reset_events();
 			run_to_block(block);
-			let now = liquidations();
+			let now = liquidated();
 			per_block.push(now.len());
-			order.extend(now.into_iter().map(|(who, _)| who));
+			order.extend(now);
 		}
 		assert_eq!(per_block, vec![500, 500, 500, 500, 300, 0]);
 		let mut taken = order.clone();
@@ -147,7 +135,7 @@ fn one_silos_backlog_never_delays_another_silos_liquidations() {
 		System::reset_events();
 
 		run_to_block(2);
-		let block_2: Vec<AccountId> = liquidations().into_iter().map(|(who, _)| who).collect();
+		let block_2 = liquidated();
 		// Silo 1's two are in block 2, between silo 0's turns.
 		assert_eq!(block_2.len(), 4);
 		assert!(block_2.contains(&200) && block_2.contains(&201));
