@@ -70,12 +70,22 @@ fn open_market(
 	traders: &[AccountId],
 	margin: u128,
 ) {
-	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), MARKET, SILO, params));
-	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, pool, 0));
+	market_in(SILO, MARKET, params, pool);
 	for who in traders {
 		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(*who), SILO, USD, margin));
 	}
-	MockPrices::set(MARKET, fixed(100));
+}
+
+/// `market` in `silo` with `params`, the LP's `pool` added to the silo, at price 100.
+fn market_in(
+	silo: bulwark_primitives::SiloId,
+	market: u32,
+	params: MarketParams<frame_support::traits::ConstU32<4>>,
+	pool: u128,
+) {
+	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), market, silo, params));
+	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), silo, USD, pool, 0));
+	MockPrices::set(market, fixed(100));
 }
 
 /// A market at price 100 over a pool of `pool`, traders with 100_000 of free margin each.

@@ -23,9 +23,7 @@ fn flat_params() -> MarketParams<frame_support::traits::ConstU32<4>> {
 
 /// `market` in `silo` with [`flat_params`] over a pool of `pool`, at price 100.
 fn flat_market(silo: SiloId, market: u32, pool: u128) {
-	assert_ok!(PerpetualMargin::create_market(RuntimeOrigin::root(), market, silo, flat_params()));
-	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), silo, USD, pool, 0));
-	MockPrices::set(market, fixed(100));
+	market_in(silo, market, flat_params(), pool);
 }
 
 /// A new aggregate for `market` at `price`, handed to the engine as the oracle does.
