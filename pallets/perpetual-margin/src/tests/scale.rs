@@ -371,3 +371,28 @@ mod frontier_against_a_scan {
 		}
 	}
 }
+
+/// The same rule at the mock's own capacity (3 per block) with one position due in silo 1: the
+/// scenario run once against the old shared queue, where silo 1's position waited behind silo
+/// 0's twelve (block 2 liquidated three of silo 0's).
+#[test]
+fn at_three_per_block_a_quiet_silos_one_position_still_goes_first_block() {
+	new_test_ext().execute_with(|| {
+		let (market_a, market_b, silo_b) = (MARKET, MARKET + 1, 1);
+		assert_ok!(CollateralSilos::create_silo(RuntimeOrigin::root(), USD, silo_params()));
+		for (market, silo) in [(market_a, SILO), (market_b, silo_b)] {
+			flat_market(silo, market, 1_000_000);
+		}
+		for i in 0..12 {
+			open_with(SILO, market_a, 100 + i, 10, 150);
+		}
+		open_with(silo_b, market_b, 200, 10, 150);
+		aggregate_at(market_a, fixed(80));
+		aggregate_at(market_b, fixed(80));
+		System::reset_events();
+		run_to_block(2);
+		let block_2 = liquidated();
+		assert_eq!(block_2.len(), 3);
+		assert!(block_2.contains(&200), "silo 1's position waited: {block_2:?}");
+	});
+}
