@@ -300,7 +300,7 @@ fn oracle_report(
 	round: u32,
 	units: u64,
 ) -> UncheckedExtrinsic {
-	use pallet_price_oracle::{PriceReport, REPORT_CONTEXT};
+	use pallet_price_oracle::PriceReport;
 	use sp_runtime::{FixedPointNumber, FixedU128};
 	let report = PriceReport {
 		market: genesis_config_presets::BTC_USD,
@@ -308,7 +308,7 @@ fn oracle_report(
 		price: FixedU128::saturating_from_integer(units),
 		feeder: feeder.public().into(),
 	};
-	let signature = signer.sign(&(REPORT_CONTEXT, &report).encode()).into();
+	let signature = signer.sign(&PriceOracle::report_payload(&report)).into();
 	let call =
 		RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report { report, signature });
 	<Runtime as frame_system::offchain::CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)

@@ -93,7 +93,7 @@ fn signed_report<T: Config>(
 		price: FixedU128::saturating_from_integer(100u32),
 		feeder: feeder.clone(),
 	};
-	let signature = feeder.sign(&(REPORT_CONTEXT, &report).encode()).expect("benchmark key");
+	let signature = feeder.sign(&Pallet::<T>::report_payload(&report)).expect("benchmark key");
 	(report, signature)
 }
 

@@ -377,8 +377,8 @@ pub mod pallet {
 		/// Reports a feeder's price for a market's open round.
 		///
 		/// Who: a general transaction authorized by the feeder's signature over
-		/// `(REPORT_CONTEXT, report)`; submitted by validators' offchain workers. Free, and
-		/// refused by the pool unless the feeder, round, band and signature are right.
+		/// `(REPORT_CONTEXT, genesis hash, report)`; submitted by validators' offchain workers.
+		/// Free, and refused by the pool unless the feeder, round, band and signature are right.
 		/// Changes: adds the report to the round; the report that completes the quorum stores the
 		/// median as the market's price, updates TWAP, volatility and feeder records, and calls
 		/// `OnPriceUpdate`.

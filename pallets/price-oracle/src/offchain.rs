@@ -147,7 +147,7 @@ impl<T: Config> Pallet<T> {
 		feeder: T::AuthorityId,
 	) -> bool {
 		let report = PriceReport { market, round, price, feeder };
-		let Some(signature) = report.feeder.sign(&(REPORT_CONTEXT, &report).encode()) else {
+		let Some(signature) = report.feeder.sign(&Self::report_payload(&report)) else {
 			log::warn!(target: "bulwark::oracle", "the oracle key could not sign: no report");
 			return false;
 		};

@@ -44,7 +44,7 @@ impl<T: Config> Pallet<T> {
 		if waits_for_round && source == TransactionSource::InBlock {
 			return Err(invalid(Error::WrongRound));
 		}
-		if !report.feeder.verify(&(REPORT_CONTEXT, report).encode(), signature) {
+		if !report.feeder.verify(&Self::report_payload(report), signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}
 		let longevity: u64 = Params::<T>::get().round_timeout.unique_saturated_into();
@@ -57,6 +57,14 @@ impl<T: Config> Pallet<T> {
 			validity = validity.and_requires((b"round-open", report.market, report.round));
 		}
 		Ok((validity.build()?, Weight::zero()))
+	}
+
+	/// What a feeder signs for `report`: the domain, this chain's genesis hash and the report.
+	/// The genesis hash binds it to one chain: a feeder whose key also feeds another chain (a
+	/// testnet, a fork) cannot have its reports there replayed here.
+	pub fn report_payload(report: &ReportOf<T>) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		(REPORT_CONTEXT, genesis, report).encode()
 	}
 
 	/// The state checks of a report, shared by the pool and the call: the market's open round,

@@ -28,7 +28,7 @@ fn report(round: u32, price: FixedU128, feeder: crypto::Public) -> ReportOf<Test
 }
 
 fn sign(report: &ReportOf<Test>, signer: &crypto::Public) -> SignatureOf<Test> {
-	signer.sign(&(REPORT_CONTEXT, report).encode()).expect("key in the test keystore")
+	signer.sign(&PriceOracle::report_payload(report)).expect("key in the test keystore")
 }
 
 /// Why a report did not take effect.
@@ -137,6 +137,38 @@ fn pool_refuses_strangers_forgeries_replays_and_junk() {
 		assert_eq!(submit(1, p(100), alice()), Err(pool(4)));
 		assert_eq!(submit(1, p(120), alice()), Err(pool(4)));
 		assert_eq!(Rounds::<Test>::get(BTC).unwrap().reports.len(), 1);
+	});
+}
+
+#[test]
+fn a_report_signed_for_another_chain_is_refused() {
+	new_test_ext().execute_with(|| {
+		let genesis = frame_system::Pallet::<Test>::block_hash(0);
+		assert_ne!(genesis, Default::default(), "the mock chain has a genesis hash");
+		let honest = report(1, p(100), alice());
+		// The same feeder key, the same report, signed on a chain with another genesis.
+		let other_genesis = sp_core::H256::repeat_byte(0x42);
+		let elsewhere = alice()
+			.sign(&(REPORT_CONTEXT, other_genesis, &honest).encode())
+			.expect("key in the test keystore");
+		assert_eq!(
+			submit_with(honest.clone(), elsewhere),
+			Err(Refused::Pool(InvalidTransaction::BadProof.into()))
+		);
+		// The payload without any genesis (what feeders signed before) is refused too.
+		let unbound =
+			alice().sign(&(REPORT_CONTEXT, &honest).encode()).expect("key in the test keystore");
+		assert_eq!(
+			submit_with(honest.clone(), unbound),
+			Err(Refused::Pool(InvalidTransaction::BadProof.into()))
+		);
+		assert!(Rounds::<Test>::get(BTC).unwrap().reports.is_empty());
+		// Signed for this chain, it enters.
+		assert_eq!(
+			PriceOracle::report_payload(&honest),
+			(REPORT_CONTEXT, genesis, &honest).encode()
+		);
+		assert_ok!(submit(1, p(100), alice()));
 	});
 }
 
@@ -578,9 +610,9 @@ fn the_worker_reports_the_median_of_its_sources_with_a_valid_signature() {
 	assert_eq!(reports.len(), 1);
 	let (report, signature) = reports[0].clone();
 	assert_eq!(report, PriceReport { market: BTC, round: 1, price: p(67_000), feeder: alice() });
-	assert!(alice().verify(&(REPORT_CONTEXT, &report).encode(), &signature));
-	// The pool and the block take it.
+	// The pool and the block take it: signed over this chain's genesis.
 	node.ext.execute_with(|| {
+		assert!(alice().verify(&PriceOracle::report_payload(&report), &signature));
 		assert_ok!(submit_with(report, signature));
 		assert_eq!(Rounds::<Test>::get(BTC).unwrap().reports.len(), 1);
 	});

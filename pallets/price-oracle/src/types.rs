@@ -169,8 +169,9 @@ pub struct OpenRound<
 	pub reports: BoundedVec<(AuthorityId, FixedU128), MaxFeeders>,
 }
 
-/// What a feeder signs. The signature covers `(REPORT_CONTEXT, report)` so it can never be
-/// replayed as anything else.
+/// What a feeder reports. The signature covers `(REPORT_CONTEXT, genesis hash, report)`
+/// ([`crate::Pallet::report_payload`]), so it can never be replayed on another chain or as
+/// anything else.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
