@@ -374,6 +374,7 @@ impl pallet_perpetual_margin::benchmarking::BenchmarkHelper<AccountId> for Margi
 				twap: price,
 				variance: Default::default(),
 				status: bulwark_primitives::PriceStatus::Fresh,
+				spread: Default::default(),
 			},
 		);
 	}

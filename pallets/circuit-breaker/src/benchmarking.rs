@@ -176,6 +176,8 @@ mod benchmarks {
 			round: 0,
 			block: frame_system::Pallet::<T>::block_number(),
 			volatility: FixedU128::zero(),
+			spread: Default::default(),
+			wide: false,
 		};
 		#[block]
 		{

@@ -31,7 +31,14 @@ fn p(units: u32) -> FixedU128 {
 
 /// A new aggregate at `price` in the current block (round 0, no volatility).
 fn aggregate(price: FixedU128) -> Aggregate<u64> {
-	Aggregate { price, round: 0, block: System::block_number(), volatility: FixedU128::zero() }
+	Aggregate {
+		price,
+		round: 0,
+		block: System::block_number(),
+		volatility: FixedU128::zero(),
+		spread: Default::default(),
+		wide: false,
+	}
 }
 
 #[test]

@@ -261,6 +261,8 @@ mod benchmarks {
 			round: 0,
 			block: frame_system::Pallet::<T>::block_number(),
 			volatility: T::Prices::volatility(MARKET).unwrap_or_default(),
+			spread: Default::default(),
+			wide: false,
 		};
 		#[block]
 		{

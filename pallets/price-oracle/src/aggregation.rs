@@ -1,5 +1,6 @@
 //! Aggregation and staleness: how a round that reached its quorum becomes the market's price (the
-//! median; outliers counted against their feeders; TWAP and EWMA variance moved; Stale turned
+//! median; its spread measured and a wide round flagged; outliers counted against their feeders;
+//! TWAP and EWMA variance moved; Stale turned
 //! Fresh; [`Config::OnPriceUpdate`] handed the new [`Aggregate`]), and the start-of-block pass
 //! that marks markets Stale and abandons rounds that timed out without a quorum.
 
@@ -17,6 +18,8 @@ impl<T: Config> Pallet<T> {
 		let mut prices: Vec<FixedU128> = round.reports.iter().map(|(_, price)| *price).collect();
 		let Some(aggregate) = math::median(&mut prices) else { return };
 		let reports = round.reports.len() as u32;
+		let spread = math::spread(&prices, aggregate);
+		let wide = spread > params.max_spread;
 
 		for (feeder, price) in &round.reports {
 			let outlier = !math::within_deviation(*price, aggregate, params.outlier_threshold);
@@ -67,6 +70,7 @@ impl<T: Config> Pallet<T> {
 				twap,
 				variance,
 				status: PriceStatus::Fresh,
+				spread,
 			},
 		);
 		Rounds::<T>::insert(
@@ -82,7 +86,11 @@ impl<T: Config> Pallet<T> {
 			round: round.round,
 			price: aggregate,
 			reports,
+			spread,
 		});
+		if wide {
+			Self::deposit_event(Event::WideRound { market, round: round.round, spread });
+		}
 		if was_stale {
 			Self::deposit_event(Event::MarketFresh { market });
 		}
@@ -95,6 +103,8 @@ impl<T: Config> Pallet<T> {
 				round: round.round,
 				block: now,
 				volatility: math::volatility(variance),
+				spread,
+				wide,
 			},
 		);
 	}

@@ -64,6 +64,7 @@ fn market_with_round<T: Config>(feeders: &[T::AuthorityId], reports: usize) -> M
 			twap: FixedU128::saturating_from_integer(95u32),
 			variance: FixedU128::from_rational(1, 1000),
 			status: PriceStatus::Stale,
+			spread: Default::default(),
 		},
 	);
 	let filled = feeders
@@ -203,6 +204,7 @@ mod benchmarks {
 					twap: FixedU128::one(),
 					variance: FixedU128::zero(),
 					status: PriceStatus::Fresh,
+					spread: Default::default(),
 				},
 			);
 			let reports = feeders.iter().map(|f| (f.clone(), FixedU128::one())).collect::<Vec<_>>();

@@ -89,6 +89,7 @@ impl<T: Config> Pallet<T> {
 				.contains(&params.http_deadline_ms),
 			Error::<T>::BadDeadline
 		);
+		ensure!(!params.max_spread.is_zero(), Error::<T>::BadSpread);
 		Ok(())
 	}
 }

@@ -14,7 +14,13 @@ impl<T: Config> PriceFeed<BlockNumberFor<T>> for Pallet<T> {
 		// Fresh for a price older than the limit.
 		let status =
 			if age >= Params::<T>::get().stale_after { PriceStatus::Stale } else { stored.status };
-		Some(OraclePrice { price: stored.price, updated_at: stored.updated_at, age, status })
+		Some(OraclePrice {
+			price: stored.price,
+			updated_at: stored.updated_at,
+			age,
+			status,
+			spread: stored.spread,
+		})
 	}
 
 	fn twap(market: MarketId) -> Option<FixedU128> {

@@ -57,6 +57,7 @@ mod feeds;
 mod impls;
 pub mod json;
 pub mod math;
+pub mod migrations;
 mod offchain;
 mod reports;
 pub mod types;
@@ -89,7 +90,7 @@ use frame_system::{
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
 	transaction_validity::TransactionPriority,
-	FixedU128, RuntimeAppPublic,
+	FixedU128, Perbill, RuntimeAppPublic,
 };
 
 /// The oracle key type: each validator's feeder key, separate from its block-signing keys.
@@ -118,7 +119,7 @@ pub mod pallet {
 	use super::*;
 
 	/// Pallet storage version; bumped with every migration.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -191,7 +192,8 @@ pub mod pallet {
 		StorageValue<_, OracleParams<BlockNumberFor<T>>, ValueQuery, DefaultParams<T>>;
 
 	/// 2/3 quorum, Stale after 10 blocks (a minute), rounds abandoned after 5, a 1-hour TWAP,
-	/// 94% decay, 5% outlier threshold, a report every block, 2 s for all HTTP requests.
+	/// 94% decay, 5% outlier threshold, a report every block, 2 s for all HTTP requests, rounds
+	/// whose feeders disagree by more than 1% (median absolute deviation) flagged wide.
 	#[pallet::type_value]
 	pub fn DefaultParams<T: Config>() -> OracleParams<BlockNumberFor<T>> {
 		OracleParams {
@@ -204,6 +206,7 @@ pub mod pallet {
 			outlier_threshold: sp_runtime::Perbill::from_percent(5),
 			report_interval: 1u32.into(),
 			http_deadline_ms: 2_000,
+			max_spread: sp_runtime::Perbill::from_percent(1),
 		}
 	}
 
@@ -244,6 +247,15 @@ pub mod pallet {
 			round: u32,
 			price: FixedU128,
 			reports: u32,
+			/// The feeders' disagreement: median absolute deviation over the median.
+			spread: Perbill,
+		},
+		/// The round's spread is beyond `max_spread`: its price is stored but flagged, and
+		/// cannot trigger liquidations on its own.
+		WideRound {
+			market: MarketId,
+			round: u32,
+			spread: Perbill,
 		},
 		/// A report was further than the outlier threshold from its round's aggregate.
 		OutlierReport {
@@ -312,6 +324,8 @@ pub mod pallet {
 		BadDecay,
 		/// The HTTP deadline must be between 100 and 4000 ms.
 		BadDeadline,
+		/// The round spread bound must be above zero.
+		BadSpread,
 	}
 
 	#[pallet::genesis_config]

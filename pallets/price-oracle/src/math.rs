@@ -29,6 +29,31 @@ pub fn median(values: &mut [FixedU128]) -> Option<FixedU128> {
 
 pub use bulwark_primitives::relative_deviation;
 
+/// A round's spread: the median absolute deviation of its reports from their median, over the
+/// median. Robust: a minority of feeders, however far off, cannot widen it (with 3 of 4 agreeing
+/// it is what the 3 disagree by), while a round in which the honest feeders themselves disagree
+/// is wide. Zero for no reports or a zero median; at most 100%.
+pub fn spread(reports: &[FixedU128], median_price: FixedU128) -> Perbill {
+	if median_price.is_zero() {
+		return Perbill::zero();
+	}
+	let mut deviations: Vec<FixedU128> = reports
+		.iter()
+		.map(|price| {
+			if *price > median_price {
+				price.saturating_sub(median_price)
+			} else {
+				median_price.saturating_sub(*price)
+			}
+		})
+		.collect();
+	let Some(mad) = median(&mut deviations) else { return Perbill::zero() };
+	Perbill::from_rational(
+		mad.into_inner().min(median_price.into_inner()),
+		median_price.into_inner(),
+	)
+}
+
 /// Whether `value` is within `max` (a fraction) of `reference`. A zero reference accepts nothing.
 pub fn within_deviation(value: FixedU128, reference: FixedU128, max: Perbill) -> bool {
 	relative_deviation(value, reference)
@@ -148,6 +173,28 @@ mod tests {
 		assert_eq!(relative_deviation(p(1), FixedU128::zero()), None);
 		assert!(within_deviation(p(105), p(100), Perbill::from_percent(5)));
 		assert!(!within_deviation(p(106), p(100), Perbill::from_percent(5)));
+	}
+
+	#[test]
+	fn spread_is_the_median_absolute_deviation_over_the_median() {
+		// Three agree exactly, the fourth lies 10x: the liar cannot widen the round.
+		let reports = [p(100), p(100), p(100), p(1_000)];
+		assert_eq!(spread(&reports, p(100)), Perbill::zero());
+		// 98, 100, 103: deviations 2, 0, 3 -> MAD 2 -> 2% of 100.
+		assert_eq!(spread(&[p(98), p(100), p(103)], p(100)), Perbill::from_percent(2));
+		// 80, 100, 120, 100: deviations 20, 0, 20, 0 -> MAD (0 + 20) / 2 = 10 -> 10%.
+		assert_eq!(spread(&[p(80), p(100), p(120), p(100)], p(100)), Perbill::from_percent(10));
+		// 67,000 and 67,010.5 and 66,990.1: deviations 0, 10.5, 9.9 -> 9.9 / 67,000.
+		let reports = [
+			p(67_000),
+			FixedU128::from_rational(13_402_1, 2),
+			FixedU128::from_rational(66_990_1, 10),
+		];
+		assert_eq!(spread(&reports, p(67_000)), Perbill::from_rational(99u64, 670_000));
+		// Degenerate inputs: nothing, a zero median, a deviation beyond the median.
+		assert_eq!(spread(&[], p(100)), Perbill::zero());
+		assert_eq!(spread(&[p(5)], FixedU128::zero()), Perbill::zero());
+		assert_eq!(spread(&[p(1), p(1_000), p(1_000)], p(1)), Perbill::one());
 	}
 
 	#[test]

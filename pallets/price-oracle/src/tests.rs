@@ -16,7 +16,7 @@ use sp_core::offchain::{
 use sp_runtime::{
 	traits::BadOrigin,
 	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
-	DispatchError, FixedPointNumber, FixedU128, Permill,
+	DispatchError, FixedPointNumber, FixedU128, Perbill, Permill,
 };
 
 fn p(units: u64) -> FixedU128 {
@@ -81,7 +81,15 @@ fn a_quorum_of_reports_makes_the_median_the_price() {
 		assert_eq!(price.timestamp, 6_000);
 		assert_eq!(price.status, PriceStatus::Fresh);
 		System::assert_has_event(
-			Event::PriceAggregated { market: BTC, round: 1, price: p(101), reports: 3 }.into(),
+			Event::PriceAggregated {
+				market: BTC,
+				round: 1,
+				price: p(101),
+				reports: 3,
+				// 100, 104, 101: deviations 1, 3, 0 from 101 -> MAD 1 -> 1/101.
+				spread: Perbill::from_rational(1u32, 101),
+			}
+			.into(),
 		);
 		assert_eq!(price_updates(), vec![(BTC, p(101))]);
 		assert_eq!(Rounds::<Test>::get(BTC).unwrap().round, 2);
@@ -367,7 +375,14 @@ fn an_aggregate_hands_over_the_round_block_and_volatility_the_oracle_then_report
 		for feeder in [alice(), bob(), charlie()] {
 			assert_ok!(submit(1, p(100), feeder));
 		}
-		let first = Aggregate { price: p(100), round: 1, block: 1, volatility: FixedU128::zero() };
+		let first = Aggregate {
+			price: p(100),
+			round: 1,
+			block: 1,
+			volatility: FixedU128::zero(),
+			spread: Perbill::zero(),
+			wide: false,
+		};
 		assert_eq!(aggregates(), vec![(BTC, first)]);
 		// Round 2 opens in block 2 without a quorum and is abandoned at the start of block 4.
 		run_to_block(2);
@@ -383,6 +398,8 @@ fn an_aggregate_hands_over_the_round_block_and_volatility_the_oracle_then_report
 			round: 3,
 			block: 5,
 			volatility: FixedU128::from_rational(5, 100),
+			spread: Perbill::zero(),
+			wide: false,
 		};
 		assert_eq!(aggregates(), vec![(BTC, first), (BTC, second)]);
 		assert_eq!(price_updates(), vec![(BTC, p(100)), (BTC, p(120))]);
@@ -393,6 +410,57 @@ fn an_aggregate_hands_over_the_round_block_and_volatility_the_oracle_then_report
 		assert_eq!(PriceOracle::volatility(BTC), Some(FixedU128::from_rational(5, 100)));
 		let info = PriceOracle::price(BTC).unwrap();
 		assert_eq!((info.price, info.updated_at, info.age), (p(120), 5, 0));
+	});
+}
+
+#[test]
+fn each_round_records_its_spread_and_a_wide_round_is_flagged() {
+	new_test_ext().execute_with(|| {
+		// 100, 101, 99: deviations 0, 1, 1 -> MAD 1 -> 1%: at the bound, not beyond it.
+		for (feeder, price) in [(alice(), p(100)), (bob(), p(101)), (charlie(), p(99))] {
+			assert_ok!(submit(1, price, feeder));
+		}
+		assert_eq!(last_price().spread, Perbill::from_percent(1));
+		assert_eq!(PriceOracle::price(BTC).unwrap().spread, Perbill::from_percent(1));
+		assert_eq!(aggregates()[0].1.spread, Perbill::from_percent(1));
+		assert!(!aggregates()[0].1.wide);
+		System::assert_has_event(
+			Event::PriceAggregated {
+				market: BTC,
+				round: 1,
+				price: p(100),
+				reports: 3,
+				spread: Perbill::from_percent(1),
+			}
+			.into(),
+		);
+		// A lone liar (10x) among agreeing feeders does not widen a round.
+		run_to_block(2);
+		for (feeder, price) in [(alice(), p(100)), (bob(), p(1_000)), (charlie(), p(100))] {
+			assert_ok!(submit(2, price, feeder));
+		}
+		assert_eq!(last_price().spread, Perbill::zero());
+		// 90, 100, 112: deviations 10, 0, 12 -> MAD 10 -> 10%: wide.
+		run_to_block(3);
+		for (feeder, price) in [(alice(), p(90)), (bob(), p(100)), (charlie(), p(112))] {
+			assert_ok!(submit(3, price, feeder));
+		}
+		let stored = last_price();
+		assert_eq!((stored.price, stored.spread), (p(100), Perbill::from_percent(10)));
+		let handed = aggregates()[2].1;
+		assert_eq!((handed.spread, handed.wide), (Perbill::from_percent(10), true));
+		System::assert_has_event(
+			Event::WideRound { market: BTC, round: 3, spread: Perbill::from_percent(10) }.into(),
+		);
+		// The bound is governed, and must be above zero.
+		let params = Params::<Test>::get();
+		assert_noop!(
+			PriceOracle::set_params(
+				RuntimeOrigin::root(),
+				OracleParams { max_spread: Perbill::zero(), ..params }
+			),
+			Error::<Test>::BadSpread
+		);
 	});
 }
 

@@ -103,6 +103,10 @@ pub struct OracleParams<BlockNumber> {
 	pub report_interval: BlockNumber,
 	/// Deadline for all of a node's HTTP requests of one run together, in milliseconds.
 	pub http_deadline_ms: u32,
+	/// A round whose spread (the median absolute deviation of its reports over their median) is
+	/// beyond this is *wide*: still the market's price, but flagged, so that it cannot trigger
+	/// liquidations on its own.
+	pub max_spread: Perbill,
 }
 
 /// Bounds that `set_params` enforces. The longest window or interval is
@@ -141,6 +145,9 @@ pub struct MarketPrice<BlockNumber> {
 	/// EWMA variance per block of relative changes; the volatility is its square root.
 	pub variance: FixedU128,
 	pub status: PriceStatus,
+	/// How far the round's feeders disagreed: the median absolute deviation of its reports
+	/// over their median ([`crate::math::spread`]).
+	pub spread: Perbill,
 }
 
 /// The round a market is collecting reports for.

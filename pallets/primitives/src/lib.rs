@@ -9,7 +9,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{CheckedDiv, Saturating, Zero},
-	DispatchError, DispatchResult, FixedU128, Permill, Weight,
+	DispatchError, DispatchResult, FixedU128, Perbill, Permill, Weight,
 };
 
 /// Longest window, duration or interval (in blocks) any governed parameter may take: a day of
@@ -319,6 +319,9 @@ pub struct OraclePrice<BlockNumber> {
 	/// Blocks since then (0 in the block that made it).
 	pub age: BlockNumber,
 	pub status: PriceStatus,
+	/// How far the feeders disagreed in the round that made it: the median absolute deviation
+	/// of their reports over the median (0.5% = `Perbill::from_rational(5, 1000)`).
+	pub spread: Perbill,
 }
 
 /// Prices for the margin engine and the breakers. Implemented by the price oracle.
@@ -357,6 +360,11 @@ pub struct Aggregate<BlockNumber> {
 	pub block: BlockNumber,
 	/// The volatility estimate with this aggregate included (as [`PriceFeed::volatility`]).
 	pub volatility: FixedU128,
+	/// The feeders' disagreement in the round (as [`OraclePrice::spread`]).
+	pub spread: Perbill,
+	/// Whether that spread is beyond the oracle's governed bound: a round the feeders did not
+	/// agree on, which must not trigger liquidations on its own.
+	pub wide: bool,
 }
 
 /// Called by the oracle in the block that made a new aggregate, after it is stored (so

@@ -70,6 +70,8 @@ impl<R: frame_system::Config> MockPrices<R> {
 			round: 0,
 			block: oracle.updated_at,
 			volatility: Self::volatility(market).unwrap_or_default(),
+			spread: oracle.spread,
+			wide: false,
 		}
 	}
 }
@@ -79,7 +81,7 @@ impl<R: frame_system::Config> PriceFeed<BlockNumberFor<R>> for MockPrices<R> {
 		let (price, made, status) = PRICES.with(|p| p.borrow().get(&market).copied())?;
 		let updated_at = BlockNumberFor::<R>::unique_saturated_from(made);
 		let age = frame_system::Pallet::<R>::block_number().saturating_sub(updated_at);
-		Some(OraclePrice { price, updated_at, age, status })
+		Some(OraclePrice { price, updated_at, age, status, spread: Default::default() })
 	}
 	fn twap(market: MarketId) -> Option<FixedU128> {
 		Self::price(market).map(|p| p.price)
