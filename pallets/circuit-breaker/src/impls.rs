@@ -5,6 +5,7 @@
 //! and books and trip withdrawals at once ([`OnSiloEvent`]).
 
 use super::*;
+use crate::math::GuardStep;
 use bulwark_primitives::Aggregate;
 
 impl<T: Config> TradingStatus for Pallet<T> {
@@ -31,6 +32,17 @@ impl<T: Config> TradingStatus for Pallet<T> {
 		let max_age = Params::<T>::get().liquidation_max_price_age;
 		T::Prices::price(market).is_some_and(|price| price.age <= max_age)
 	}
+
+	fn liquidation_price(market: MarketId, long: bool) -> Option<FixedU128> {
+		PriceGuards::<T>::get(market).map(|guard| if long { guard.long } else { guard.short })
+	}
+
+	fn price_flagged(market: MarketId) -> bool {
+		let held = PriceGuards::<T>::get(market).is_some_and(|guard| guard.pending.is_some());
+		let now = frame_system::Pallet::<T>::block_number();
+		held || Markets::<T>::get(market)
+			.is_some_and(|state| state.band_until.is_some_and(|until| now < until))
+	}
 }
 
 impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
@@ -51,6 +63,7 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 		}
 		// Cannot fail: a slot was just made if there was none.
 		let _ = state.samples.try_push((now, aggregate.price));
+		Self::guard_prices(market, aggregate, &params);
 		if moved {
 			state.band_until = Some(now.saturating_add(params.band_cooldown));
 			state.clear_since = None;
@@ -71,6 +84,36 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 
 	fn max_weight() -> Weight {
 		T::WeightInfo::on_price_update()
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Moves the market's [`PriceGuard`] by the aggregate (the oracle's TWAP is the one before
+	/// it: the oracle moves it by the time the previous price was held).
+	fn guard_prices(
+		market: MarketId,
+		aggregate: &Aggregate<BlockNumberFor<T>>,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) {
+		let (guard, step) = crate::math::next_guard(
+			PriceGuards::<T>::get(market),
+			aggregate.price,
+			T::Prices::twap(market),
+			aggregate.wide,
+			params.band_max_move,
+		);
+		PriceGuards::<T>::insert(market, guard);
+		let held = |reason| Event::PriceHeld { market, price: aggregate.price, reason };
+		match step {
+			GuardStep::Trusted => {},
+			GuardStep::Unconfirmed => Self::deposit_event(held(Reason::UnconfirmedMove)),
+			GuardStep::Wide => Self::deposit_event(held(Reason::WideRound)),
+			GuardStep::Confirmed => Self::deposit_event(Event::MoveConfirmed {
+				market,
+				long: guard.long,
+				short: guard.short,
+			}),
+		}
 	}
 }
 

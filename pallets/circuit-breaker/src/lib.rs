@@ -124,6 +124,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ReserveShort<T: Config> = StorageMap<_, Twox64Concat, SiloId, (), OptionQuery>;
 
+	/// The prices each watched market's liquidations may act on (see [`PriceGuard`]), moved by
+	/// every aggregate. A market without one (no aggregate since it was watched) liquidates at
+	/// the oracle's price.
+	#[pallet::storage]
+	pub type PriceGuards<T: Config> =
+		StorageMap<_, Twox64Concat, MarketId, PriceGuard, OptionQuery>;
+
 	/// Chain-wide emergency: every market ReduceOnly.
 	#[pallet::storage]
 	pub type Emergency<T> = StorageValue<_, bool, ValueQuery>;
@@ -178,6 +185,21 @@ pub mod pallet {
 		EmergencyEnded,
 		ParamsSet {
 			params: BreakerParams<BlockNumberFor<T>>,
+		},
+		/// An aggregate liquidations do not act on yet: it moved beyond the band of the last
+		/// aggregate and of the TWAP (`UnconfirmedMove`), or its round was wide (`WideRound`).
+		/// They keep the prices they had until the next aggregate.
+		PriceHeld {
+			market: MarketId,
+			price: FixedU128,
+			reason: Reason,
+		},
+		/// A second aggregate confirmed the held move: liquidations of longs act on `long`, of
+		/// shorts on `short` (of the two aggregates, the one kinder to each side's owners).
+		MoveConfirmed {
+			market: MarketId,
+			long: FixedU128,
+			short: FixedU128,
 		},
 		MarketTracked {
 			market: MarketId,
@@ -432,6 +454,7 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(Markets::<T>::contains_key(market), Error::<T>::UnknownMarket);
 			Markets::<T>::remove(market);
+			PriceGuards::<T>::remove(market);
 			Self::deposit_event(Event::MarketUntracked { market });
 			Ok(())
 		}
@@ -485,6 +508,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				state.automatic != MarketStatus::Normal || state.clear_since.is_none(),
 				"a Normal breaker counting recovery"
+			);
+		}
+		for (market, guard) in PriceGuards::<T>::iter() {
+			ensure!(Markets::<T>::contains_key(market), "a price guard of an unwatched market");
+			ensure!(guard.short <= guard.long, "a guard's short price above its long price");
+			ensure!(
+				guard.pending.is_some() || (guard.short..=guard.long).contains(&guard.reference),
+				"a settled guard's reference outside its prices"
 			);
 		}
 		for (_, state) in Silos::<T>::iter() {

@@ -1,7 +1,9 @@
 //! The pure rules of the breakers, with no storage and no runtime: how a breaker level moves
 //! toward the level its conditions require (up at once, down one level per `recovery` clear
-//! blocks: the hysteresis), and when an aggregate is beyond the band.
+//! blocks: the hysteresis), when an aggregate is beyond the band, and which prices liquidations
+//! may act on after an aggregate ([`next_guard`]).
 
+use crate::PriceGuard;
 use bulwark_primitives::{relative_deviation, MarketStatus, WithdrawalStatus};
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -72,9 +74,79 @@ pub fn beyond_band(reference: FixedU128, price: FixedU128, max_move: FixedU128) 
 		&& relative_deviation(price, reference).is_none_or(|moved| moved > max_move)
 }
 
+/// How an aggregate left a market's [`PriceGuard`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum GuardStep {
+	/// Within the band (or the market's first): liquidations act on it.
+	Trusted,
+	/// Beyond the band from the last aggregate and from the TWAP: held until a second aggregate
+	/// confirms it; liquidations keep the prices they had.
+	Unconfirmed,
+	/// A round the feeders did not agree on: held like an unconfirmed move.
+	Wide,
+	/// The second aggregate beyond the band on the same side as the held one: liquidations act
+	/// on the two, each side at the one more favourable to its owners.
+	Confirmed,
+}
+
+/// The guard's next state after an aggregate `price` (wide or not), with the oracle's TWAP
+/// before it and the band's `max_move`.
+///
+/// The rule: a move within the band of the last aggregate, or of the TWAP, is trusted at once.
+/// A move beyond both (a jump), or a wide round, is held: liquidations keep acting on the prices
+/// they had. The next aggregate that is not wide and is, like the held one, beyond the band from
+/// the trusted reference on the same side confirms the move: liquidations of longs then use the
+/// higher of the two, of shorts the lower (the one more favourable to each side's owners). Any
+/// other aggregate is judged afresh. So a one-aggregate wick that reverts liquidates no one, and
+/// a real crash liquidates from the aggregate after the one that starts it.
+pub fn next_guard(
+	previous: Option<PriceGuard>,
+	price: FixedU128,
+	twap: Option<FixedU128>,
+	wide: bool,
+	max_move: FixedU128,
+) -> (PriceGuard, GuardStep) {
+	let trusted = |price| PriceGuard {
+		reference: price,
+		last: price,
+		pending: None,
+		long: price,
+		short: price,
+	};
+	let Some(guard) = previous else { return (trusted(price), GuardStep::Trusted) };
+	let held = |guard: PriceGuard| PriceGuard { last: price, pending: Some(price), ..guard };
+	if wide {
+		return (held(guard), GuardStep::Wide);
+	}
+	let reference = guard.reference;
+	let same_side_beyond = |pending: FixedU128| {
+		beyond_band(reference, pending, max_move)
+			&& beyond_band(reference, price, max_move)
+			&& (pending < reference) == (price < reference)
+	};
+	if let Some(pending) = guard.pending.filter(|pending| same_side_beyond(*pending)) {
+		let confirmed = PriceGuard {
+			reference: price,
+			last: price,
+			pending: None,
+			long: pending.max(price),
+			short: pending.min(price),
+		};
+		return (confirmed, GuardStep::Confirmed);
+	}
+	let jump = beyond_band(guard.last, price, max_move)
+		&& twap.is_none_or(|twap| beyond_band(twap, price, max_move));
+	if jump {
+		(held(guard), GuardStep::Unconfirmed)
+	} else {
+		(trusted(price), GuardStep::Trusted)
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use alloc::vec::Vec;
 	use bulwark_primitives::{MarketStatus::*, WithdrawalStatus as W};
 	use sp_runtime::traits::{Bounded, One};
 
@@ -187,6 +259,87 @@ mod tests {
 
 	fn fraction(numerator: u128, denominator: u128) -> FixedU128 {
 		FixedU128::from_rational(numerator, denominator)
+	}
+
+	fn guard(reference: u32, last: u32, pending: Option<u32>, long: u32, short: u32) -> PriceGuard {
+		PriceGuard {
+			reference: FixedU128::from_u32(reference),
+			last: FixedU128::from_u32(last),
+			pending: pending.map(FixedU128::from_u32),
+			long: FixedU128::from_u32(long),
+			short: FixedU128::from_u32(short),
+		}
+	}
+
+	/// Steps the guard through `(price, twap, wide)` aggregates with a 20% band.
+	fn walk(path: &[(u32, u32, bool)]) -> Vec<(PriceGuard, GuardStep)> {
+		let band = fraction(20, 100);
+		let mut state = None;
+		path.iter()
+			.map(|(price, twap, wide)| {
+				let (next, step) = next_guard(
+					state,
+					FixedU128::from_u32(*price),
+					Some(FixedU128::from_u32(*twap)),
+					*wide,
+					band,
+				);
+				state = Some(next);
+				(next, step)
+			})
+			.collect()
+	}
+
+	#[test]
+	fn a_wick_that_reverts_is_never_trusted() {
+		// 100, then -25% for one aggregate, then back: the wick is held and forgotten.
+		let steps = walk(&[(100, 100, false), (75, 100, false), (99, 100, false)]);
+		assert_eq!(steps[0], (guard(100, 100, None, 100, 100), GuardStep::Trusted));
+		assert_eq!(steps[1], (guard(100, 75, Some(75), 100, 100), GuardStep::Unconfirmed));
+		assert_eq!(steps[2], (guard(99, 99, None, 99, 99), GuardStep::Trusted));
+	}
+
+	#[test]
+	fn a_crash_confirmed_acts_at_the_price_kinder_to_each_side() {
+		// -25%, then -30%: longs at 75 (the higher), shorts at 70 (the lower); then trusted.
+		let steps = walk(&[(100, 100, false), (75, 100, false), (70, 99, false), (69, 98, false)]);
+		assert_eq!(steps[1].1, GuardStep::Unconfirmed);
+		assert_eq!(steps[2], (guard(70, 70, None, 75, 70), GuardStep::Confirmed));
+		assert_eq!(steps[3], (guard(69, 69, None, 69, 69), GuardStep::Trusted));
+		// A pump confirmed: longs at the higher (130), shorts at the lower (125).
+		let steps = walk(&[(100, 100, false), (130, 100, false), (125, 101, false)]);
+		assert_eq!(steps[2], (guard(125, 125, None, 130, 125), GuardStep::Confirmed));
+	}
+
+	#[test]
+	fn moves_within_the_band_of_the_last_aggregate_or_the_twap_are_trusted_at_once() {
+		// -15% per aggregate: each within the band of the last one.
+		let steps = walk(&[(100, 100, false), (85, 100, false), (73, 97, false)]);
+		assert_eq!(steps[1], (guard(85, 85, None, 85, 85), GuardStep::Trusted));
+		assert_eq!(steps[2], (guard(73, 73, None, 73, 73), GuardStep::Trusted));
+		// Beyond the band of the last aggregate, within the band of the TWAP (a return).
+		let steps = walk(&[(100, 100, false), (130, 100, false), (100, 100, false)]);
+		assert_eq!(steps[2].1, GuardStep::Trusted);
+		// Exactly at the band: inside.
+		let steps = walk(&[(100, 100, false), (80, 100, false)]);
+		assert_eq!(steps[1].1, GuardStep::Trusted);
+	}
+
+	#[test]
+	fn a_wide_round_is_held_and_confirms_nothing() {
+		// Wide within the band, then a trusted aggregate: nothing held any more.
+		let steps = walk(&[(100, 100, false), (95, 100, true), (96, 100, false)]);
+		assert_eq!(steps[1], (guard(100, 95, Some(95), 100, 100), GuardStep::Wide));
+		assert_eq!(steps[2], (guard(96, 96, None, 96, 96), GuardStep::Trusted));
+		// Wide beyond the band, then narrow beyond it on the same side: confirmed.
+		let steps = walk(&[(100, 100, false), (70, 100, true), (72, 99, false)]);
+		assert_eq!(steps[2], (guard(72, 72, None, 72, 70), GuardStep::Confirmed));
+		// Two wide rounds beyond the band: both held, liquidations stay at 100.
+		let steps = walk(&[(100, 100, false), (70, 100, true), (70, 99, true)]);
+		assert_eq!(steps[2], (guard(100, 70, Some(70), 100, 100), GuardStep::Wide));
+		// A jump the other way after a held wick is held again, not confirmed.
+		let steps = walk(&[(100, 100, false), (70, 100, false), (130, 99, false)]);
+		assert_eq!(steps[2], (guard(100, 130, Some(130), 100, 100), GuardStep::Unconfirmed));
 	}
 
 	#[test]

@@ -42,6 +42,57 @@ fn aggregate(price: FixedU128) -> Aggregate<u64> {
 }
 
 #[test]
+fn liquidations_act_on_a_move_beyond_the_band_only_once_a_second_aggregate_confirms_it() {
+	new_test_ext().execute_with(|| {
+		let prices =
+			|| (Breakers::liquidation_price(BTC, true), Breakers::liquidation_price(BTC, false));
+		// No aggregate yet: the oracle's price, nothing flagged.
+		assert_eq!(prices(), (None, None));
+		assert!(!Breakers::price_flagged(BTC));
+		MockPrices::set_twap(BTC, p(100));
+		Breakers::on_price_update(BTC, &aggregate(p(100)));
+		assert_eq!(prices(), (Some(p(100)), Some(p(100))));
+		// A -25% wick: held, flagged (and the band trips).
+		run_to_block(2);
+		Breakers::on_price_update(BTC, &aggregate(p(75)));
+		assert_eq!(prices(), (Some(p(100)), Some(p(100))));
+		assert!(Breakers::price_flagged(BTC));
+		System::assert_has_event(
+			Event::PriceHeld { market: BTC, price: p(75), reason: Reason::UnconfirmedMove }.into(),
+		);
+		// It reverts: trusted again at 99, nothing held.
+		run_to_block(3);
+		Breakers::on_price_update(BTC, &aggregate(p(99)));
+		assert_eq!(prices(), (Some(p(99)), Some(p(99))));
+		assert_eq!(PriceGuards::<Test>::get(BTC).unwrap().pending, None);
+		// The band's cooldown keeps the market flagged, though nothing is held.
+		assert!(Breakers::price_flagged(BTC));
+		// A crash in two legs: -30%, then -28% of 99 (71.28 -> 72 here): longs at the higher.
+		run_to_block(4);
+		Breakers::on_price_update(BTC, &aggregate(p(69)));
+		run_to_block(5);
+		Breakers::on_price_update(BTC, &aggregate(p(72)));
+		assert_eq!(prices(), (Some(p(72)), Some(p(69))));
+		System::assert_has_event(
+			Event::MoveConfirmed { market: BTC, long: p(72), short: p(69) }.into(),
+		);
+		// A wide round is held whatever its move.
+		run_to_block(6);
+		Breakers::on_price_update(BTC, &Aggregate { wide: true, ..aggregate(p(73)) });
+		assert_eq!(prices(), (Some(p(72)), Some(p(69))));
+		System::assert_has_event(
+			Event::PriceHeld { market: BTC, price: p(73), reason: Reason::WideRound }.into(),
+		);
+		// The runtime API shows the guard; untracking drops it.
+		let report = Breakers::market_reports().into_iter().find(|r| r.market == BTC).unwrap();
+		assert_eq!(report.guard, PriceGuards::<Test>::get(BTC));
+		assert_ok!(Breakers::untrack_market(RuntimeOrigin::root(), BTC));
+		assert_eq!(PriceGuards::<Test>::get(BTC), None);
+		assert_eq!(prices(), (None, None));
+	});
+}
+
+#[test]
 fn stale_oracle_reduce_only_then_halted_then_one_level_at_a_time_back() {
 	new_test_ext().execute_with(|| {
 		run_to_block(5);

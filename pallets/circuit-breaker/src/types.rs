@@ -84,6 +84,10 @@ pub enum Reason {
 	/// The silo's account holds less than its books say: an accounting bug or an asset moved
 	/// behind its back. Only governance lifts it.
 	BooksMismatch,
+	/// An aggregate moved beyond the band of the last one and of the TWAP: held for a second.
+	UnconfirmedMove,
+	/// The feeders disagreed beyond the oracle's bound in the round that made the aggregate.
+	WideRound,
 }
 
 /// One market's breaker.
@@ -134,6 +138,33 @@ impl<B: Clone + PartialEq + Eq + core::fmt::Debug, S: Get<u32>> Default for Mark
 	}
 }
 
+/// Which prices a market's liquidations may act on: the oracle's last aggregate, unless it moved
+/// beyond the band without a second aggregate to confirm it, or came from a round the feeders
+/// did not agree on ([`crate::math::next_guard`] has the rule).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PriceGuard {
+	/// The last trusted aggregate: a move is confirmed against it.
+	pub reference: FixedU128,
+	/// The last aggregate, trusted or not.
+	pub last: FixedU128,
+	/// An aggregate held (beyond the band, or wide), waiting for the next to confirm it.
+	pub pending: Option<FixedU128>,
+	/// The price liquidations of longs use, and of shorts.
+	pub long: FixedU128,
+	pub short: FixedU128,
+}
+
 /// One silo's breakers: withdrawals and new risk.
 #[derive(
 	Clone,
@@ -176,6 +207,8 @@ pub struct MarketReport {
 	pub manual: MarketStatus,
 	pub emergency: bool,
 	pub reason: Option<Reason>,
+	/// The prices its liquidations act on, and the aggregate held back, if any.
+	pub guard: Option<PriceGuard>,
 }
 
 /// A silo's status as the runtime API reports it.

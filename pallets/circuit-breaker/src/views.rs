@@ -15,6 +15,7 @@ impl<T: Config> Pallet<T> {
 				manual: state.manual,
 				emergency,
 				reason: state.reason,
+				guard: PriceGuards::<T>::get(market),
 			})
 			.collect()
 	}

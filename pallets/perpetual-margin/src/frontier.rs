@@ -31,7 +31,7 @@ struct BookHead<AccountId> {
 struct MarketHeads<T: Config> {
 	market: MarketId,
 	state: MarketOf<T>,
-	price: FixedU128,
+	prices: SidePrices,
 	books: Vec<BookHead<T::AccountId>>,
 }
 
@@ -46,7 +46,7 @@ pub struct Frontier<T: Config> {
 
 impl<T: Config> Frontier<T> {
 	/// The frontier of `markets` (unknown ones ignored). `liquidation_prices`: at the prices the
-	/// breakers let liquidations use (else the last known prices, for views). The silos' turns
+	/// breakers let liquidations of each side use (else the last known prices, for views). The silos' turns
 	/// start at the `rotation`-th (modulo their number).
 	pub fn new(
 		markets: impl IntoIterator<Item = MarketId>,
@@ -58,12 +58,12 @@ impl<T: Config> Frontier<T> {
 		for market in markets {
 			let Some(state) = Markets::<T>::get(market) else { continue };
 			let state = Pallet::<T>::with_accrual(market, state);
-			let price = if liquidation_prices {
-				Pallet::<T>::liquidation_unit_price(market, state.silo, &state.params).ok()
+			let prices = if liquidation_prices {
+				Pallet::<T>::liquidation_unit_prices(market, state.silo, &state.params).ok()
 			} else {
-				Pallet::<T>::unit_price_if_any(market, &state.params)
+				Pallet::<T>::unit_price_if_any(market, &state.params).map(SidePrices::both)
 			};
-			let Some(price) = price else {
+			let Some(prices) = prices else {
 				unpriced.push(market);
 				continue;
 			};
@@ -71,7 +71,7 @@ impl<T: Config> Frontier<T> {
 				.into_iter()
 				.map(|book| BookHead { book, after: None, head: None, stale: true, ended: false })
 				.collect();
-			silos.entry(state.silo).or_default().push(MarketHeads { market, state, price, books });
+			silos.entry(state.silo).or_default().push(MarketHeads { market, state, prices, books });
 		}
 		let mut silos: Vec<_> = silos.into_iter().collect();
 		if !silos.is_empty() {
@@ -85,7 +85,7 @@ impl<T: Config> Frontier<T> {
 	fn refresh(
 		market: MarketId,
 		state: &MarketOf<T>,
-		price: FixedU128,
+		prices: SidePrices,
 		head: &mut BookHead<T::AccountId>,
 	) {
 		if !head.stale {
@@ -101,6 +101,7 @@ impl<T: Config> Frontier<T> {
 			return;
 		};
 		head.after = Some(raw);
+		let price = prices.of(head.book.1 == Book::LiquidateLongs);
 		match Pallet::<T>::head_coverage(market, state, price, &who) {
 			Some(coverage) => head.head = Some((coverage, who)),
 			None => head.ended = true,
@@ -158,9 +159,9 @@ impl<T: Config> Iterator for Frontier<T> {
 			// among equals).
 			let mut best: Option<(FixedI128, usize, usize)> = None;
 			for (m, heads) in markets.iter_mut().enumerate() {
-				let MarketHeads { market, state, price, books } = heads;
+				let MarketHeads { market, state, prices, books } = heads;
 				for (b, head) in books.iter_mut().enumerate() {
-					Self::refresh(*market, state, *price, head);
+					Self::refresh(*market, state, *prices, head);
 					if let Some((coverage, _)) = &head.head {
 						if best.is_none_or(|(lowest, _, _)| *coverage < lowest) {
 							best = Some((*coverage, m, b));

@@ -21,10 +21,13 @@ impl<T: Config> Pallet<T> {
 	pub fn is_liquidatable(who: &T::AccountId, market: MarketId) -> bool {
 		let Some(mut state) = Markets::<T>::get(market) else { return false };
 		let Some(position) = Positions::<T>::get(who, market) else { return false };
-		let Ok(price) = Self::liquidation_unit_price(market, state.silo, &state.params) else {
+		let Ok(price) =
+			Self::liquidation_unit_price(market, state.silo, &state.params, position.size > 0)
+		else {
 			return false;
 		};
-		Self::accrue(market, &mut state, Some(price)).is_ok()
+		let oracle = Self::unit_price_if_any(market, &state.params);
+		Self::accrue(market, &mut state, oracle).is_ok()
 			&& Self::health(&state, &position, price).is_ok_and(|health| health.liquidatable())
 	}
 
@@ -62,14 +65,20 @@ impl<T: Config> Pallet<T> {
 	/// block's pass takes what is due. Reads the market and each book's first position only.
 	pub(crate) fn watch_if_due(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
 		let Some(mut state) = Markets::<T>::get(market) else { return };
-		// The aggregate as handed over: the engine does not read the oracle back.
+		// The aggregate as handed over: the engine does not read the oracle back. Each side is
+		// judged at the price the breakers let its liquidations act on (they heard the
+		// aggregate first: a move they hold back watches nothing).
 		let Ok(price) = Self::to_unit_price(aggregate.price, &state.params) else { return };
+		let Ok(prices) = Self::guarded_unit_prices(market, aggregate.price, &state.params) else {
+			return;
+		};
 		if Self::accrue_with(&mut state, Some(price), aggregate.volatility).is_err() {
 			log::warn!(target: LOG_TARGET, "market {market}: funding accrual overflows");
 			return;
 		}
 		let due = Self::liquidation_books(market, state.params.size_tiers.len()).into_iter().any(
 			|book| {
+				let price = prices.of(book.1 == Book::LiquidateLongs);
 				Self::next_in_book(book, None).is_some_and(|(who, _)| {
 					Self::head_coverage(market, &state, price, &who).is_some()
 				})
@@ -177,8 +186,9 @@ impl<T: Config> Pallet<T> {
 		let mut state = Self::market(market)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		let params = state.params.clone();
-		let price = Self::liquidation_unit_price(market, state.silo, &params)?;
-		Self::accrue(market, &mut state, Some(price))?;
+		let price = Self::liquidation_unit_price(market, state.silo, &params, position.size > 0)?;
+		// Funding accrues at the oracle's price; the position is judged and filled at its side's.
+		Self::accrue(market, &mut state, Self::unit_price_if_any(market, &params))?;
 		let health = Self::health(&state, &position, price)?;
 		ensure!(health.liquidatable(), Error::<T>::NotLiquidatable);
 
@@ -283,7 +293,9 @@ impl<T: Config> Pallet<T> {
 		let mut state = Self::market(market)?;
 		let params = state.params.clone();
 		let silo = state.silo;
-		let price = Self::liquidation_unit_price(market, silo, &params)?;
+		// Winners are closed at the oracle's price, whatever the breakers hold back for
+		// liquidations.
+		let price = Self::to_unit_price(Self::usable_oracle_price(market, silo)?, &params)?;
 		Self::accrue(market, &mut state, Some(price))?;
 		Markets::<T>::insert(market, state.clone());
 		let shortfall = Self::silo_shortfall(silo);

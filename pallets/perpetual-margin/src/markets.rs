@@ -1,6 +1,6 @@
 //! Markets and the prices each rule may act on: creation, the bounds of governed parameters,
-//! and the unit price a trade (Fresh only), a liquidation (whatever the breakers still trust)
-//! or a view (the last known) uses.
+//! and the unit price a trade (Fresh only), a liquidation (per side, what the breakers still
+//! trust) or a view (the last known) uses.
 
 use super::*;
 
@@ -78,15 +78,50 @@ impl<T: Config> Pallet<T> {
 		Self::to_unit_price(oracle.price, params)
 	}
 
-	/// The unit price to liquidate at: whatever the breakers still trust.
+	/// The unit prices to liquidate longs and shorts at: while the breakers let liquidations
+	/// act on the market's price at all, the oracle's price, unless they hold it back (a move
+	/// beyond the band not yet confirmed, a wide round: then the prices they still trust, see
+	/// [`TradingStatus::liquidation_price`]).
+	pub(crate) fn liquidation_unit_prices(
+		market: MarketId,
+		silo: SiloId,
+		params: &MarketParamsOf<T>,
+	) -> Result<SidePrices, DispatchError> {
+		let oracle = Self::usable_oracle_price(market, silo)?;
+		Self::guarded_unit_prices(market, oracle, params)
+	}
+
+	/// The oracle's price, while the breakers let liquidations act on the market at all.
+	pub(crate) fn usable_oracle_price(
+		market: MarketId,
+		silo: SiloId,
+	) -> Result<FixedU128, DispatchError> {
+		let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
+		ensure!(T::Status::allows(market, silo, TradeAction::Liquidate), Error::<T>::PriceUnusable);
+		Ok(oracle.price)
+	}
+
+	/// The unit prices liquidations of each side act on, given the oracle's `price`.
+	pub(crate) fn guarded_unit_prices(
+		market: MarketId,
+		price: FixedU128,
+		params: &MarketParamsOf<T>,
+	) -> Result<SidePrices, DispatchError> {
+		let side = |long| {
+			let guarded = T::Status::liquidation_price(market, long).unwrap_or(price);
+			Self::to_unit_price(guarded, params)
+		};
+		Ok(SidePrices { long: side(true)?, short: side(false)? })
+	}
+
+	/// The unit price to liquidate a long (`long`) or a short at.
 	pub(crate) fn liquidation_unit_price(
 		market: MarketId,
 		silo: SiloId,
 		params: &MarketParamsOf<T>,
+		long: bool,
 	) -> Result<FixedU128, DispatchError> {
-		let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
-		ensure!(T::Status::allows(market, silo, TradeAction::Liquidate), Error::<T>::PriceUnusable);
-		Self::to_unit_price(oracle.price, params)
+		Ok(Self::liquidation_unit_prices(market, silo, params)?.of(long))
 	}
 
 	/// The last known unit price, whatever its age: for views and accrual.

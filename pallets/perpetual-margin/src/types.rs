@@ -316,3 +316,28 @@ pub(crate) struct Fill {
 	pub(crate) realized: SignedBalance,
 	pub(crate) funding: SignedBalance,
 }
+
+/// The unit prices liquidations act on in a market, one per side: they differ only while the
+/// breakers hold a move back or after they confirmed one (each side at the price kinder to its
+/// owners).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SidePrices {
+	pub long: FixedU128,
+	pub short: FixedU128,
+}
+
+impl SidePrices {
+	/// One price for both sides.
+	pub fn both(price: FixedU128) -> Self {
+		SidePrices { long: price, short: price }
+	}
+
+	/// The price of longs (`long`) or shorts.
+	pub fn of(&self, long: bool) -> FixedU128 {
+		if long {
+			self.long
+		} else {
+			self.short
+		}
+	}
+}

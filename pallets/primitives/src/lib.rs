@@ -102,6 +102,16 @@ pub trait TradingStatus {
 	fn liquidation_price_usable(_market: MarketId) -> bool {
 		true
 	}
+	/// The price liquidations of `market`'s longs (`long`) or shorts act on, where the breakers
+	/// hold the oracle's last aggregate back (a move beyond the band not yet confirmed by a
+	/// second aggregate, a round the feeders did not agree on); `None`: the oracle's price.
+	fn liquidation_price(_market: MarketId, _long: bool) -> Option<FixedU128> {
+		None
+	}
+	/// Whether the market's price is flagged: an aggregate held back, or a band trip in force.
+	fn price_flagged(_market: MarketId) -> bool {
+		false
+	}
 	/// The one question the margin engine asks before acting in `market` of `silo`.
 	fn allows(market: MarketId, silo: SiloId, action: TradeAction) -> bool {
 		match action {

@@ -16,11 +16,12 @@ thread_local! {
 		const { RefCell::new(BTreeMap::new()) };
 	static VOLATILITY: RefCell<BTreeMap<MarketId, FixedU128>> =
 		const { RefCell::new(BTreeMap::new()) };
+	static TWAP: RefCell<BTreeMap<MarketId, FixedU128>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// A `PriceFeed` for the mock runtime `R`. A price's age counts from the block that made it to
-/// `R`'s current block, as the oracle's does; the TWAP is the price itself (a test that needs
-/// another TWAP sets the price it wants the engine to see); the volatility is what the test set,
+/// `R`'s current block, as the oracle's does; the TWAP is the price itself unless the test set
+/// one ([`MockPrices::set_twap`]); the volatility is what the test set,
 /// `None` before. Each mock names it for its runtime:
 /// `pub type MockPrices = bulwark_test_kit::MockPrices<Test>;`.
 pub struct MockPrices<R>(PhantomData<R>);
@@ -30,6 +31,12 @@ impl<R> MockPrices<R> {
 	pub fn reset() {
 		PRICES.with(|p| p.borrow_mut().clear());
 		VOLATILITY.with(|v| v.borrow_mut().clear());
+		TWAP.with(|t| t.borrow_mut().clear());
+	}
+
+	/// The TWAP the oracle reports for `market` from now on (instead of its price).
+	pub fn set_twap(market: MarketId, twap: FixedU128) {
+		TWAP.with(|t| t.borrow_mut().insert(market, twap));
 	}
 
 	/// Marks a market's price Stale, keeping the price and its block; nothing if it has none.
@@ -84,7 +91,8 @@ impl<R: frame_system::Config> PriceFeed<BlockNumberFor<R>> for MockPrices<R> {
 		Some(OraclePrice { price, updated_at, age, status, spread: Default::default() })
 	}
 	fn twap(market: MarketId) -> Option<FixedU128> {
-		Self::price(market).map(|p| p.price)
+		TWAP.with(|t| t.borrow().get(&market).copied())
+			.or_else(|| Self::price(market).map(|p| p.price))
 	}
 	fn volatility(market: MarketId) -> Option<FixedU128> {
 		VOLATILITY.with(|v| v.borrow().get(&market).copied())
