@@ -21,6 +21,7 @@ use sp_runtime::{
 
 mod governance;
 mod margin;
+mod price_guard;
 
 /// Deep-merges `patch` into `base`, as the node does when it applies a preset to the defaults.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
@@ -380,8 +381,9 @@ fn an_oracle_report_passes_the_real_pool_and_block_and_junk_does_not() {
 	// In a block (on a fresh genesis: validation above advanced the block number): the aggregate
 	// is stored, no fee is charged, Alice's nonce is untouched.
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
-		let report = oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 1, 67_000);
 		Executive::initialize_block(&header_in_slot(1_000_000));
+		// Signed once the block is open: block 1's parent is the chain's genesis hash.
+		let report = oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, 1, 67_000);
 		let alice_balance = Balances::free_balance(Sr25519Keyring::Alice.to_account_id());
 		assert_eq!(Executive::apply_extrinsic(report.clone()), Ok(Ok(())));
 		let price = pallet_price_oracle::Prices::<Runtime>::get(0).expect("aggregated");

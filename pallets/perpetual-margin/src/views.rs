@@ -176,13 +176,15 @@ impl<T: Config> Pallet<T> {
 		report
 	}
 
-	/// The liquidatable positions at the last prices: the `count` (at most 1_000) after the
-	/// first `start`, in the order the protocol's pass of the next block would take them (see
-	/// [`Frontier`]). Reads what is liquidatable, not every position.
+	/// The positions liquidatable now, at the prices liquidations may act on (per side, what
+	/// the breakers trust; markets whose price is too old to liquidate at are left out): the
+	/// `count` (at most 1_000) after the first `start`, in the order the protocol's pass of the
+	/// next block would take them (see [`Frontier`]). What a keeper may liquidate, and only
+	/// that. Reads what is liquidatable, not every position.
 	pub fn liquidatable(start: u32, count: u32) -> Vec<(T::AccountId, MarketId)> {
 		let count = count.min(1_000) as usize;
 		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
-		Frontier::<T>::new(Markets::<T>::iter_keys(), false, next.saturated_into::<usize>())
+		Frontier::<T>::new(Markets::<T>::iter_keys(), true, next.saturated_into::<usize>())
 			.skip(start as usize)
 			.take(count)
 			.map(|(_, who, market)| (who, market))

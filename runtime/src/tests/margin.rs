@@ -20,18 +20,18 @@ use sp_runtime::{
 	DispatchError, FixedI128, FixedPointNumber, FixedU128,
 };
 
-const BTC: MarketId = genesis_config_presets::BTC_USD;
+pub(super) const BTC: MarketId = genesis_config_presets::BTC_USD;
 /// 0.1 BTC in the dev markets' size unit (10^-8 BTC).
-const TENTH_OF_A_BTC: i128 = 10_000_000;
+pub(super) const TENTH_OF_A_BTC: i128 = 10_000_000;
 const FIRST_SLOT: u64 = 1_000_000;
 
-fn account(who: Sr25519Keyring) -> AccountId {
+pub(super) fn account(who: Sr25519Keyring) -> AccountId {
 	who.to_account_id()
 }
 
 /// Starts block `number` the way the node does: initialize (Aura's slot in the digest), then
 /// the timestamp inherent. The next `apply_extrinsic` of a transaction runs `on_poll` first.
-fn start_block(number: BlockNumber) {
+pub(super) fn start_block(number: BlockNumber) {
 	let slot = FIRST_SLOT + u64::from(number);
 	let digest =
 		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
@@ -51,19 +51,19 @@ fn start_block(number: BlockNumber) {
 }
 
 /// Ends the block and checks the margin engine's and the silos' invariants.
-fn end_block() {
+pub(super) fn end_block() {
 	Executive::finalize_block();
 	PerpetualMargin::do_try_state().expect("margin invariants");
 	CollateralSilos::do_try_state().expect("silo invariants");
 }
 
 /// Alice (the dev chain's one feeder) reports `units` dollars for BTC in `round`: an aggregate.
-fn aggregate(round: u32, units: u64) {
+pub(super) fn aggregate(round: u32, units: u64) {
 	let report = oracle_report(Sr25519Keyring::Alice, Sr25519Keyring::Alice, round, units);
 	assert_eq!(Executive::apply_extrinsic(report), Ok(Ok(())));
 }
 
-fn liquidate_unsigned(who: &AccountId) -> UncheckedExtrinsic {
+pub(super) fn liquidate_unsigned(who: &AccountId) -> UncheckedExtrinsic {
 	let call = RuntimeCall::PerpetualMargin(pallet_perpetual_margin::Call::liquidate {
 		who: who.clone(),
 		market: BTC,
@@ -73,7 +73,7 @@ fn liquidate_unsigned(who: &AccountId) -> UncheckedExtrinsic {
 
 /// What the pool would say of `xt` now. Validation initializes a block of its own; the node
 /// does that on a copy of the state, so here it is rolled back.
-fn validate(xt: UncheckedExtrinsic) -> TransactionValidity {
+pub(super) fn validate(xt: UncheckedExtrinsic) -> TransactionValidity {
 	let parent = System::parent_hash();
 	with_transaction(|| {
 		let validity = Executive::validate_transaction(TransactionSource::External, xt, parent);
@@ -82,7 +82,7 @@ fn validate(xt: UncheckedExtrinsic) -> TransactionValidity {
 	.expect("rolled back")
 }
 
-fn margin_events() -> Vec<MarginEvent<Runtime>> {
+pub(super) fn margin_events() -> Vec<MarginEvent<Runtime>> {
 	System::events()
 		.into_iter()
 		.filter_map(|record| match record.event {
@@ -95,7 +95,7 @@ fn margin_events() -> Vec<MarginEvent<Runtime>> {
 /// Block 1 of the dev chain: BTC at 67,000, its breaker lifted (a fresh chain's markets start
 /// ReduceOnly, their oracle silent), Charlie's 100,000 USDB in the pool, and Bob long 0.1 BTC on
 /// 1,000 USDB of his 10,000 deposited.
-fn bob_long_a_tenth_of_a_btc() {
+pub(super) fn bob_long_a_tenth_of_a_btc() {
 	let bob = account(Sr25519Keyring::Bob);
 	start_block(1);
 	aggregate(1, 67_000);
