@@ -28,7 +28,7 @@ impl<T: Config> TradingStatus for Pallet<T> {
 		Silos::<T>::get(silo).is_none_or(|state| !(state.risk_blocked || state.manual_risk_blocked))
 	}
 
-	fn liquidation_price_usable(market: MarketId) -> bool {
+	fn price_usable(market: MarketId) -> bool {
 		let max_age = Params::<T>::get().liquidation_max_price_age;
 		T::Prices::price(market).is_some_and(|price| price.age <= max_age)
 	}

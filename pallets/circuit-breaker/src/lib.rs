@@ -3,7 +3,8 @@
 //! When markets go wild or inputs fail, the chain changes its own risk posture in the same block,
 //! without waiting for a human, and returns to normal by itself once the danger has passed.
 //!
-//! - **Markets**: Normal -> ReduceOnly (closing and liquidations only) -> Halted (no trading).
+//! - **Markets**: Normal -> ReduceOnly (closing and liquidations only) -> Halted (neither:
+//!   only margin may be added).
 //!   Automatic triggers: the oracle is Stale (ReduceOnly; Halted after `halt_after_stale`
 //!   blocks); an aggregate moves beyond the band (ReduceOnly for `band_cooldown` blocks). Only
 //!   aggregates count ([`OnPriceUpdate`]): a single feeder's report never reaches this pallet.
@@ -15,9 +16,13 @@
 //!   stayed clear for `recovery_blocks`, and again after as many more.
 //! - **Manual**: [`Config::TripOrigin`] (the guardians) can trip any breaker at once but lift
 //!   none; lifting early takes [`Config::LiftOrigin`] (governance).
-//! - Nothing here filters calls: liquidations, oracle reports and trips are never blocked.
-//!   Liquidations only need a price no older than `liquidation_max_price_age`
-//!   ([`TradingStatus::liquidation_price_usable`]).
+//! - Nothing here filters calls: oracle reports and trips are never blocked. Liquidations and
+//!   owners' reductions obey one rule: a market not Halted, and a price no older than
+//!   `liquidation_max_price_age` ([`TradingStatus::price_usable`]).
+//! - **Price guard**: each aggregate moves the market's [`PriceGuard`]: a move beyond the band
+//!   of the last aggregate and of the TWAP, or a round the feeders did not agree on, is held
+//!   until a second aggregate confirms it ([`math::next_guard`]); liquidations act on what it
+//!   trusts ([`TradingStatus::liquidation_price`]).
 //!
 //! The per-block pass looks at the tracked markets and silos only (at most `MaxMarkets` and
 //! `MaxSilos`); every transition is an event with its [`Reason`].

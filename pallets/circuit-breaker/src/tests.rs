@@ -391,30 +391,62 @@ fn the_emergency_puts_every_market_in_reduce_only_until_governance_ends_it() {
 	});
 }
 
+/// (status, reduce or close by the owner, liquidate by a keeper, increase) at one moment.
+type Row = (MarketStatus, bool, bool, bool);
+
+fn row(market: MarketId) -> Row {
+	let allows = |action| Breakers::allows(market, SILO, action);
+	(
+		status(market),
+		allows(TradeAction::ReduceRisk),
+		allows(TradeAction::Liquidate),
+		allows(TradeAction::IncreaseRisk),
+	)
+}
+
 #[test]
-fn liquidations_go_on_in_reduce_only_and_halted_within_the_price_age() {
+fn owners_and_keepers_obey_one_rule_in_every_status_and_price_age() {
 	new_test_ext().execute_with(|| {
-		let allows = |action| Breakers::allows(BTC, SILO, action);
+		let mut table: Vec<(&str, Row)> = Vec::new();
 		run_to_block(5);
 		set_price(BTC, 100, 5);
-		// ReduceOnly (a band trip): closing and liquidating yes, opening no.
+		table.push(("Normal, fresh", row(BTC)));
+		// A band trip: ReduceOnly with a fresh price.
 		Breakers::on_price_update(BTC, &aggregate(p(100)));
 		Breakers::on_price_update(BTC, &aggregate(p(200)));
-		assert_eq!(status(BTC), ReduceOnly);
-		assert!(allows(TradeAction::Liquidate));
-		assert!(allows(TradeAction::ReduceRisk));
-		assert!(!allows(TradeAction::IncreaseRisk));
-		// Halted by the guardian: no trading, liquidations at the block-5 price until it is
-		// 30 blocks old (block 35).
-		assert_ok!(Breakers::trip_market(RuntimeOrigin::signed(GUARDIAN), BTC, Halted));
-		assert!(!allows(TradeAction::ReduceRisk));
-		assert!(!allows(TradeAction::IncreaseRisk));
+		table.push(("ReduceOnly (band), fresh", row(BTC)));
+		// The oracle falls silent: Stale (ReduceOnly) at block 6; the block-5 price is 30 blocks
+		// old at block 35 (still usable), 31 at block 36 (not), and the market Halted at 56.
+		set_stale(BTC);
+		run_to_block(20);
+		table.push(("Stale, age 15", row(BTC)));
 		run_to_block(35);
-		assert!(allows(TradeAction::Liquidate));
+		table.push(("Stale, age 30", row(BTC)));
 		run_to_block(36);
-		assert!(!allows(TradeAction::Liquidate));
-		// A market the oracle never priced cannot be liquidated at all.
-		assert!(!Breakers::allows(5, SILO, TradeAction::Liquidate));
+		table.push(("Stale, age 31", row(BTC)));
+		run_to_block(56);
+		table.push(("Halted (stale 50 blocks)", row(BTC)));
+		// Fresh again; a guardian halts it by hand.
+		set_price(ETH, 100, 56);
+		assert_ok!(Breakers::trip_market(RuntimeOrigin::signed(GUARDIAN), ETH, Halted));
+		table.push(("Halted (guardian), fresh", row(ETH)));
+		// A market the oracle never priced.
+		table.push(("never priced", row(5)));
+		assert_eq!(
+			table,
+			vec![
+				("Normal, fresh", (Normal, true, true, true)),
+				("ReduceOnly (band), fresh", (ReduceOnly, true, true, false)),
+				("Stale, age 15", (ReduceOnly, true, true, false)),
+				("Stale, age 30", (ReduceOnly, true, true, false)),
+				("Stale, age 31", (ReduceOnly, false, false, false)),
+				("Halted (stale 50 blocks)", (Halted, false, false, false)),
+				("Halted (guardian), fresh", (Halted, false, false, false)),
+				("never priced", (Normal, false, false, true)),
+			]
+		);
+		// The rule itself: in every row the owner's reduction and the keeper's liquidation agree.
+		assert!(table.iter().all(|(_, (_, reduce, liquidate, _))| reduce == liquidate));
 	});
 }
 

@@ -42,7 +42,8 @@ pub struct BreakerParams<BlockNumber> {
 	pub bad_debt_window: BlockNumber,
 	/// A breaker steps down one level only after its condition stayed clear this long (R).
 	pub recovery_blocks: BlockNumber,
-	/// Liquidations use an oracle price at most this old, whatever the breaker level.
+	/// Liquidations, and owners reducing or closing, act on an oracle price at most this old
+	/// (in any level but Halted, where neither acts).
 	pub liquidation_max_price_age: BlockNumber,
 }
 

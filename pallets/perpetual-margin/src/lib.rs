@@ -306,7 +306,8 @@ pub mod pallet {
 		},
 		/// `closed` units liquidated at `price`; `bad_debt` went down the silo's waterfall.
 		/// `keeper` is `None` when the protocol's pass or a validator's authorized transaction
-		/// liquidated: the reward then went to the insurance fund with the penalty.
+		/// liquidated: the reward then went to the insurance fund with the penalty. `keeper` is
+		/// `who` when the owner closed the liquidatable position (no penalty, no reward).
 		Liquidated {
 			who: T::AccountId,
 			market: MarketId,
@@ -370,9 +371,10 @@ pub mod pallet {
 		Overflow,
 		/// The market's oracle has no price.
 		NoPrice,
-		/// The oracle price is Stale: no trading on it.
+		/// The oracle price is Stale: no new risk on it.
 		StalePrice,
-		/// The market is halted by the breakers.
+		/// The market is halted by the breakers: no trade and no liquidation (margin may still
+		/// be added).
 		MarketHalted,
 		/// The breakers let this market or silo take no new risk (ReduceOnly, or an insurance
 		/// fund below its floor).
@@ -387,11 +389,12 @@ pub mod pallet {
 		NotReducing,
 		/// The account has no position in this market.
 		NoPosition,
-		/// The position is liquidatable: only liquidation (or added margin) may touch it.
+		/// The position is liquidatable: only a liquidation, added margin, or its owner's
+		/// `close_position` may touch it.
 		PositionLiquidatable,
 		/// The position's equity is not below its maintenance requirement.
 		NotLiquidatable,
-		/// The breakers judge the price too old to liquidate at.
+		/// The breakers judge the price too old to liquidate or reduce at.
 		PriceUnusable,
 		/// The position left open would be worth less than the market's `min_position_value`.
 		PositionTooSmall,
@@ -494,9 +497,13 @@ pub mod pallet {
 
 		/// Closes the caller's whole position in `market`, as a reduce-only [`Self::trade`].
 		///
-		/// Origin: signed (the trader).
+		/// Origin: signed (the trader). A liquidatable position is closed whole as a liquidation
+		/// would close it (at its side's liquidation price, its loss beyond its margin down the
+		/// silo's waterfall), paying the trading fee as far as its margin goes instead of the
+		/// penalty and keeper reward (event `Liquidated` with the owner as `keeper`): whenever a
+		/// keeper may liquidate a position, its owner may close it.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::trade())]
+		#[pallet::weight(T::WeightInfo::trade().max(T::WeightInfo::liquidate()))]
 		pub fn close_position(
 			origin: OriginFor<T>,
 			market: MarketId,

@@ -183,6 +183,35 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		market: MarketId,
 	) -> DispatchResult {
+		let by = match keeper {
+			Some(keeper) => ClosedBy::Keeper(keeper),
+			None => ClosedBy::Protocol,
+		};
+		Self::close_liquidatable(by, who, market)
+	}
+
+	/// A liquidatable position closed by its owner: exactly as a liquidation would close it
+	/// (same price, same checks), but whole, without penalty or keeper reward, and only at a
+	/// price within the owner's `acceptable_price`. So whenever a keeper may liquidate a
+	/// position, its owner may close it.
+	pub(crate) fn do_close_liquidatable(
+		who: &T::AccountId,
+		market: MarketId,
+		acceptable_price: FixedU128,
+	) -> DispatchResult {
+		Self::close_liquidatable(ClosedBy::Owner { acceptable_price }, who, market)
+	}
+
+	fn close_liquidatable(
+		by: ClosedBy<'_, T::AccountId>,
+		who: &T::AccountId,
+		market: MarketId,
+	) -> DispatchResult {
+		let keeper = match by {
+			ClosedBy::Keeper(keeper) => Some(keeper),
+			ClosedBy::Owner { .. } => Some(who),
+			ClosedBy::Protocol => None,
+		};
 		let mut state = Self::market(market)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		let params = state.params.clone();
@@ -195,15 +224,26 @@ impl<T: Config> Pallet<T> {
 		let size = position.size.unsigned_abs();
 		let penalty_rate = math::fraction(params.liquidation_penalty);
 		let reward_rate = math::fraction(params.keeper_reward);
-		let closing = math::liquidation_close_size(
-			size,
-			price,
-			health.equity,
-			health.initial_fraction,
-			penalty_rate.saturating_add(reward_rate),
-			params.min_size,
-		)
-		.ok_or(Error::<T>::Overflow)?;
+		let closing = if let ClosedBy::Owner { acceptable_price } = by {
+			// The owner sells a long (buys back a short) at the liquidation price.
+			let within = if position.size > 0 {
+				price >= acceptable_price
+			} else {
+				price <= acceptable_price
+			};
+			ensure!(within, Error::<T>::PriceLimitExceeded);
+			size
+		} else {
+			math::liquidation_close_size(
+				size,
+				price,
+				health.equity,
+				health.initial_fraction,
+				penalty_rate.saturating_add(reward_rate),
+				params.min_size,
+			)
+			.ok_or(Error::<T>::Overflow)?
+		};
 		let direction = if position.size > 0 { -1 } else { 1 };
 		let delta = (closing as SignedBalance).saturating_mul(direction);
 		let index = state.accrual.funding_index;
@@ -216,9 +256,19 @@ impl<T: Config> Pallet<T> {
 		margin.saturating_reduce(loss_from_margin);
 		let bad_debt = loss.saturating_sub(loss_from_margin);
 		let closed_value = math::value(closing, price, false).ok_or(Error::<T>::Overflow)?;
-		let reward = params.keeper_reward.mul_floor(closed_value).min(margin);
+		// An owner closing pays the trading fee, as far as the margin goes; a liquidation the
+		// keeper's reward and the penalty.
+		let (reward_share, penalty_share, fee) = match by {
+			ClosedBy::Owner { .. } => {
+				(Permill::zero(), Permill::zero(), params.trading_fee.mul_ceil(closed_value))
+			},
+			_ => (params.keeper_reward, params.liquidation_penalty, 0),
+		};
+		let fee = fee.min(margin);
+		margin.saturating_reduce(fee);
+		let reward = reward_share.mul_floor(closed_value).min(margin);
 		margin.saturating_reduce(reward);
-		let mut penalty = params.liquidation_penalty.mul_floor(closed_value).min(margin);
+		let mut penalty = penalty_share.mul_floor(closed_value).min(margin);
 		margin.saturating_reduce(penalty);
 		// Without a keeper the reward is insurance too.
 		let reward = if keeper.is_some() {
@@ -241,6 +291,9 @@ impl<T: Config> Pallet<T> {
 		}
 		if !bad_debt.is_zero() {
 			T::Ledger::cover_bad_debt(silo, bad_debt)?;
+		}
+		if !fee.is_zero() {
+			T::Ledger::charge_fee(silo, who, fee)?;
 		}
 		if !(penalty.is_zero() && reward.is_zero()) {
 			T::Ledger::pay_liquidation(silo, who, penalty, keeper.unwrap_or(who), reward)?;
@@ -383,4 +436,15 @@ impl<T: Config> Pallet<T> {
 		Markets::<T>::insert(market, state);
 		Ok(())
 	}
+}
+
+/// Who closes a liquidatable position.
+#[derive(Clone, Copy)]
+enum ClosedBy<'a, AccountId> {
+	/// The protocol's pass or a validator's authorized transaction.
+	Protocol,
+	/// A signed keeper, paid its reward.
+	Keeper(&'a AccountId),
+	/// Its owner, whole, at a price no worse than theirs.
+	Owner { acceptable_price: FixedU128 },
 }

@@ -97,7 +97,14 @@ impl<T: Config> Pallet<T> {
 		silo: SiloId,
 	) -> Result<FixedU128, DispatchError> {
 		let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
-		ensure!(T::Status::allows(market, silo, TradeAction::Liquidate), Error::<T>::PriceUnusable);
+		if !T::Status::allows(market, silo, TradeAction::Liquidate) {
+			return Err(if T::Status::market_status(market) == MarketStatus::Halted {
+				Error::<T>::MarketHalted
+			} else {
+				Error::<T>::PriceUnusable
+			}
+			.into());
+		}
 		Ok(oracle.price)
 	}
 

@@ -9,7 +9,7 @@ use bulwark_primitives::{MarketStatus, PositionMarks, SiloLedger};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use sp_runtime::{
 	traits::{One, Zero},
-	FixedI128, FixedPointNumber, FixedU128, Permill,
+	DispatchError, FixedI128, FixedPointNumber, FixedU128, Permill,
 };
 
 mod liquidations_first;
@@ -697,29 +697,122 @@ fn bad_input_is_refused_with_nothing_changed() {
 	});
 }
 
+/// What each side may do now, each tried and rolled back: (a keeper liquidates Alice, Alice
+/// closes, Bob reduces, Bob adds margin, Carol opens).
+type Abilities = [sp_runtime::DispatchResult; 5];
+
+fn abilities() -> Abilities {
+	let attempt = |call: &dyn Fn() -> sp_runtime::DispatchResult| {
+		frame_support::storage::with_transaction(|| {
+			frame_support::storage::TransactionOutcome::Rollback(Ok::<_, DispatchError>(call()))
+		})
+		.expect("rolled back")
+	};
+	[
+		attempt(&|| {
+			PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET)
+				.map(|_| ())
+				.map_err(|error| error.error)
+		}),
+		attempt(&|| {
+			PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0))
+		}),
+		attempt(&|| sell(BOB, 500, 0)),
+		attempt(&|| PerpetualMargin::add_margin(RuntimeOrigin::signed(BOB), MARKET, 1_000)),
+		attempt(&|| buy(CAROL, 100, 2_000)),
+	]
+}
+
 #[test]
-fn stale_prices_and_breakers_stop_trading_but_not_reductions_or_liquidations() {
+fn owners_and_keepers_obey_one_rule_in_every_status() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		// Alice is liquidatable at 90, Bob healthy.
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		assert_ok!(buy(BOB, 1_000, 50_000));
+		MockPrices::set(MARKET, fixed(90));
+		let halted = || Err(Error::<Test>::MarketHalted.into());
+		let unusable = || Err(Error::<Test>::PriceUnusable.into());
+		let mut table: Vec<(&str, Abilities)> = Vec::new();
+		table.push(("Normal, fresh", abilities()));
+		MockStatus::set_market(MARKET, MarketStatus::ReduceOnly);
+		table.push(("ReduceOnly, fresh", abilities()));
+		// Stale, but recent enough for the breakers to act on.
+		MockPrices::set_stale(MARKET);
+		table.push(("ReduceOnly, stale and usable", abilities()));
+		MockStatus::price_unusable(MARKET);
+		table.push(("ReduceOnly, too old", abilities()));
+		MockStatus::reset();
+		MockPrices::set(MARKET, fixed(90));
+		MockStatus::set_market(MARKET, MarketStatus::Halted);
+		table.push(("Halted, fresh", abilities()));
+		let ok = || Ok(());
+		let no_new_risk = || Err(Error::<Test>::NewRiskNotAccepted.into());
+		assert_eq!(
+			table,
+			vec![
+				("Normal, fresh", [ok(), ok(), ok(), ok(), ok()]),
+				("ReduceOnly, fresh", [ok(), ok(), ok(), ok(), no_new_risk()]),
+				("ReduceOnly, stale and usable", [ok(), ok(), ok(), ok(), no_new_risk()]),
+				("ReduceOnly, too old", [unusable(), unusable(), unusable(), ok(), no_new_risk()]),
+				("Halted, fresh", [halted(), halted(), halted(), ok(), halted()]),
+			]
+		);
+		// Stale in a Normal market (before the breakers see it): new risk needs a Fresh price.
+		MockStatus::reset();
+		MockPrices::set_stale(MARKET);
+		assert_noop!(buy(CAROL, 100, 2_000), Error::<Test>::StalePrice);
+		assert_ok!(sell(BOB, 500, 0));
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn an_owner_closes_a_liquidatable_position_as_a_liquidation_would_without_its_penalty() {
 	new_test_ext().execute_with(|| {
 		setup(10_000_000);
 		assert_ok!(buy(ALICE, 1_000, 11_000));
-		MockPrices::set_stale(MARKET);
-		assert_noop!(buy(BOB, 100, 2_000), Error::<Test>::StalePrice);
-		assert_noop!(sell(ALICE, 100, 0), Error::<Test>::StalePrice);
-		MockPrices::set(MARKET, fixed(100));
-		// ReduceOnly: no new risk, reductions pass.
-		MockStatus::set_market(MARKET, MarketStatus::ReduceOnly);
-		assert_noop!(buy(BOB, 100, 2_000), Error::<Test>::NewRiskNotAccepted);
-		assert_ok!(sell(ALICE, 100, 0));
-		// Halted: nothing trades, but a liquidatable position is still liquidated.
-		MockStatus::set_market(MARKET, MarketStatus::Halted);
-		assert_noop!(sell(ALICE, 100, 0), Error::<Test>::MarketHalted);
-		MockPrices::set(MARKET, fixed(80));
-		// Until the breakers judge the price too old.
-		MockStatus::price_unusable(MARKET);
+		MockPrices::set(MARKET, fixed(90));
+		assert!(health(ALICE).liquidatable);
+		let entry = position(ALICE).entry;
+		let margin = position(ALICE).margin;
+		let insurance = books().insurance;
+		let free_before = free(ALICE);
+		// A limit the liquidation price does not meet is refused.
 		assert_noop!(
-			PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET),
-			Error::<Test>::PriceUnusable
+			PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(91)),
+			Error::<Test>::PriceLimitExceeded
 		);
+		// A trade other than the whole close is refused on a liquidatable position.
+		assert_noop!(sell(ALICE, 500, 0), Error::<Test>::PositionLiquidatable);
+		assert_ok!(PerpetualMargin::close_position(
+			RuntimeOrigin::signed(ALICE),
+			MARKET,
+			fixed(90)
+		));
+		// Whole, at 90 per unit: a loss of entry - 90,000, the trading fee (0.1% of 90,000 =
+		// 90) from what margin is left, no penalty and no keeper reward.
+		let loss = entry - 90_000;
+		let fee = 90;
+		System::assert_has_event(
+			Event::Liquidated {
+				who: ALICE,
+				market: MARKET,
+				keeper: Some(ALICE),
+				closed: 1_000,
+				size: 0,
+				price: fixed(90),
+				realized: -(loss as i128),
+				penalty: 0,
+				reward: 0,
+				bad_debt: 0,
+			}
+			.into(),
+		);
+		assert!(Positions::<Test>::get(ALICE, MARKET).is_none());
+		assert_eq!(free(ALICE), free_before + margin - loss - fee);
+		// The insurance fund got its share of the fee only.
+		assert!(books().insurance - insurance < fee);
 		run_to_block(2);
 	});
 }

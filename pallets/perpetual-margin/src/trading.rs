@@ -86,12 +86,21 @@ impl<T: Config> Pallet<T> {
 		if !T::Status::allows(market, state.silo, action) {
 			return Err(if T::Status::market_status(market) == MarketStatus::Halted {
 				Error::<T>::MarketHalted
-			} else {
+			} else if adds_risk {
 				Error::<T>::NewRiskNotAccepted
+			} else {
+				Error::<T>::PriceUnusable
 			}
 			.into());
 		}
-		let price = Self::fresh_unit_price(market, &params)?;
+		// New risk at a Fresh price only; a reduction at any price a liquidation could use (the
+		// breakers said it is recent enough), so an owner can always do what a keeper can.
+		let price = if adds_risk {
+			Self::fresh_unit_price(market, &params)?
+		} else {
+			let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
+			Self::to_unit_price(oracle.price, &params)?
+		};
 		Self::accrue(market, &mut state, Some(price))?;
 
 		let mut position = old;
@@ -305,13 +314,18 @@ impl<T: Config> Pallet<T> {
 		Self::reindex(who, market, tiers, old, new);
 	}
 
-	/// `close_position`: the whole position, as a reduce-only trade.
+	/// `close_position`: the whole position, as a reduce-only trade; a liquidatable one as a
+	/// liquidation would close it (without its penalty), so that its owner can always do what a
+	/// keeper can.
 	pub(crate) fn do_close_position(
 		who: &T::AccountId,
 		market: MarketId,
 		acceptable_price: FixedU128,
 	) -> DispatchResult {
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
+		if Self::is_liquidatable(who, market) {
+			return Self::do_close_liquidatable(who, market, acceptable_price);
+		}
 		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
 		Self::trade_position(who, market, position, delta, 0, acceptable_price, true)
 	}

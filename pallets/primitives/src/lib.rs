@@ -74,7 +74,8 @@ pub enum MarketStatus {
 	Normal,
 	/// Only closing trades and liquidations.
 	ReduceOnly,
-	/// No trading; liquidations continue within the configured price age.
+	/// Nothing acts on its positions: no trading and no liquidation (only margin may be
+	/// added). Automatic once the price has been Stale too long to act on; a guardian's stop.
 	Halted,
 }
 
@@ -97,9 +98,9 @@ pub trait TradingStatus {
 	fn silo_accepts_new_risk(_silo: SiloId) -> bool {
 		true
 	}
-	/// Whether the market's price is recent enough to liquidate at. Liquidations are never
-	/// stopped by a breaker level, only by a price too old to trust.
-	fn liquidation_price_usable(_market: MarketId) -> bool {
+	/// Whether the market's price is recent enough to act on against a position: to liquidate
+	/// it, and equally for its owner to reduce or close it (one price-age rule for both).
+	fn price_usable(_market: MarketId) -> bool {
 		true
 	}
 	/// The price liquidations of `market`'s longs (`long`) or shorts act on, where the breakers
@@ -113,14 +114,21 @@ pub trait TradingStatus {
 		false
 	}
 	/// The one question the margin engine asks before acting in `market` of `silo`.
+	///
+	/// Owners and keepers obey one rule: whenever a position may be liquidated, its owner may
+	/// reduce or close it, and the other way round: both need a market that is not Halted and a
+	/// price recent enough ([`Self::price_usable`]). Halted stops both (adding margin stays
+	/// open in every state). New risk needs a Normal market in a silo that accepts it (and the
+	/// margin engine asks a Fresh price of it).
 	fn allows(market: MarketId, silo: SiloId, action: TradeAction) -> bool {
 		match action {
 			TradeAction::IncreaseRisk => {
 				Self::market_status(market) == MarketStatus::Normal
 					&& Self::silo_accepts_new_risk(silo)
 			},
-			TradeAction::ReduceRisk => Self::market_status(market) != MarketStatus::Halted,
-			TradeAction::Liquidate => Self::liquidation_price_usable(market),
+			TradeAction::ReduceRisk | TradeAction::Liquidate => {
+				Self::market_status(market) != MarketStatus::Halted && Self::price_usable(market)
+			},
 		}
 	}
 }

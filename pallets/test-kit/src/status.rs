@@ -44,7 +44,7 @@ impl MockStatus {
 		NO_NEW_RISK.with(|s| s.borrow_mut().insert(silo));
 	}
 
-	/// The market's price is too old to liquidate at.
+	/// The market's price is too old to liquidate or reduce at.
 	pub fn price_unusable(market: MarketId) {
 		PRICE_UNUSABLE.with(|s| s.borrow_mut().insert(market));
 	}
@@ -60,7 +60,7 @@ impl TradingStatus for MockStatus {
 	fn silo_accepts_new_risk(silo: SiloId) -> bool {
 		!NO_NEW_RISK.with(|s| s.borrow().contains(&silo))
 	}
-	fn liquidation_price_usable(market: MarketId) -> bool {
+	fn price_usable(market: MarketId) -> bool {
 		!PRICE_UNUSABLE.with(|s| s.borrow().contains(&market))
 	}
 }

@@ -153,13 +153,16 @@ fn a_position_that_recovered_is_not_taken_and_one_without_a_usable_price_waits_w
 		assert!(queue().is_empty());
 		assert_eq!(position(ALICE).margin, 10_899);
 
-		// Due again, but the breakers no longer trust the price: the market stays watched, its
-		// position listed as liquidatable at the last price, for when a usable price returns.
+		// Due again, but the breakers no longer trust the price: the market stays watched, for
+		// when a usable price returns; meanwhile no keeper may liquidate, and the view lists
+		// no one.
 		aggregate(rational(938, 10));
 		MockStatus::price_unusable(MARKET);
 		run_to_block(3);
 		assert!(liquidated().is_empty());
 		assert_eq!(crate::Watched::<Test>::get().into_inner(), vec![MARKET]);
+		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![]);
+		MockStatus::reset();
 		assert_eq!(PerpetualMargin::liquidatable(0, 10), vec![(ALICE, MARKET)]);
 	});
 }
