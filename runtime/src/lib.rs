@@ -251,11 +251,13 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// - margin 1 -> 2: size tiers by size, the minimum position value, the position index built,
 ///   the trader lists and liquidation queue removed. (Margin 0 -> 1 ran with spec 101 and is
 ///   removed: no chain of this runtime is at version 0.)
-/// - oracle 0 -> 1: each price gains its round's spread, the parameters the bound on it.
+/// - oracle 0 -> 1: each price gains its round's spread, the parameters the bound on it;
+/// - breakers 0 -> 1: the parameters gain the cap on profit paid out per window.
 type Migrations = (
 	pallet_collateral_silos::migrations::MigrateV0ToV1<Runtime>,
 	pallet_perpetual_margin::migrations::MigrateV1ToV2<Runtime>,
 	pallet_price_oracle::migrations::MigrateV0ToV1<Runtime>,
+	pallet_circuit_breaker::migrations::MigrateV0ToV1<Runtime>,
 );
 
 pub type Executive = frame_executive::Executive<

@@ -37,6 +37,19 @@ impl<T: Config> TradingStatus for Pallet<T> {
 		PriceGuards::<T>::get(market).map(|guard| if long { guard.long } else { guard.short })
 	}
 
+	fn profit_allowance(silo: SiloId) -> Option<Balance> {
+		let state = Silos::<T>::get(silo)?;
+		let params = Params::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		// The window as `roll_window` would leave it now, without writing it.
+		let (pool, paid) = if now >= state.window_start.saturating_add(params.withdrawal_window) {
+			(T::SiloHealth::pool(silo).unwrap_or_default(), 0)
+		} else {
+			(state.window_pool, ProfitPaid::<T>::get(silo))
+		};
+		Some(params.profit_max_share.saturating_mul_int(pool).saturating_sub(paid))
+	}
+
 	fn price_flagged(market: MarketId) -> bool {
 		let held = PriceGuards::<T>::get(market).is_some_and(|guard| guard.pending.is_some());
 		let now = frame_system::Pallet::<T>::block_number();
@@ -123,6 +136,18 @@ impl<T: Config> OnSiloEvent for Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let params = Params::<T>::get();
 		Self::roll_window(silo, &mut state, now, &params);
+		state.window_withdrawn = state.window_withdrawn.saturating_add(amount);
+		Self::trip_withdrawals_now(silo, &mut state, &params);
+		Silos::<T>::insert(silo, state);
+	}
+
+	/// Profit paid out of the pool: against the window's allowance, and as a drain.
+	fn on_profit_paid(silo: SiloId, amount: Balance) {
+		let Some(mut state) = Silos::<T>::get(silo) else { return };
+		let now = frame_system::Pallet::<T>::block_number();
+		let params = Params::<T>::get();
+		Self::roll_window(silo, &mut state, now, &params);
+		ProfitPaid::<T>::mutate(silo, |paid| *paid = paid.saturating_add(amount));
 		state.window_withdrawn = state.window_withdrawn.saturating_add(amount);
 		Self::trip_withdrawals_now(silo, &mut state, &params);
 		Silos::<T>::insert(silo, state);

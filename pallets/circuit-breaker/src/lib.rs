@@ -46,6 +46,7 @@ extern crate alloc;
 
 mod impls;
 pub mod math;
+pub mod migrations;
 pub mod runtime_api;
 mod triggers;
 pub mod types;
@@ -81,7 +82,7 @@ pub mod pallet {
 	use super::*;
 
 	/// Pallet storage version; bumped with every migration.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -136,6 +137,11 @@ pub mod pallet {
 	pub type PriceGuards<T: Config> =
 		StorageMap<_, Twox64Concat, MarketId, PriceGuard, OptionQuery>;
 
+	/// Realized profit each silo's pool paid out in its current withdrawal window (reset with
+	/// the window).
+	#[pallet::storage]
+	pub type ProfitPaid<T: Config> = StorageMap<_, Twox64Concat, SiloId, Balance, ValueQuery>;
+
 	/// Chain-wide emergency: every market ReduceOnly.
 	#[pallet::storage]
 	pub type Emergency<T> = StorageValue<_, bool, ValueQuery>;
@@ -146,7 +152,8 @@ pub mod pallet {
 
 	/// Halted after 50 Stale blocks (5 min); a 20% band over 10 blocks, 50 blocks of cooldown;
 	/// insurance floor 50% of target; 20% of the pool per 600 blocks (1 h); bad debt gates for
-	/// 600 blocks; 20 clear blocks per recovery step; liquidation prices up to 30 blocks old.
+	/// 600 blocks; 20 clear blocks per recovery step; liquidation prices up to 30 blocks old;
+	/// 10% of the pool per window paid out as realized profit.
 	#[pallet::type_value]
 	pub fn DefaultParams<T: Config>() -> BreakerParams<BlockNumberFor<T>> {
 		BreakerParams {
@@ -160,6 +167,7 @@ pub mod pallet {
 			bad_debt_window: 600u32.into(),
 			recovery_blocks: 20u32.into(),
 			liquidation_max_price_age: 30u32.into(),
+			profit_max_share: FixedU128::from_rational(10, 100),
 		}
 	}
 
@@ -477,6 +485,7 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(Silos::<T>::contains_key(silo), Error::<T>::UnknownSilo);
 			Silos::<T>::remove(silo);
+			ProfitPaid::<T>::remove(silo);
 			Self::deposit_event(Event::SiloUntracked { silo });
 			Ok(())
 		}
@@ -522,6 +531,9 @@ impl<T: Config> Pallet<T> {
 				guard.pending.is_some() || (guard.short..=guard.long).contains(&guard.reference),
 				"a settled guard's reference outside its prices"
 			);
+		}
+		for silo in ProfitPaid::<T>::iter_keys() {
+			ensure!(Silos::<T>::contains_key(silo), "profit paid recorded for an unwatched silo");
 		}
 		for (_, state) in Silos::<T>::iter() {
 			ensure!(

@@ -251,6 +251,65 @@ fn a_withdrawal_surge_rate_limits_at_once_and_clears_after_the_window() {
 }
 
 #[test]
+fn profit_paid_out_is_capped_per_window_and_drains_like_a_withdrawal() {
+	new_test_ext().execute_with(|| {
+		run_to_block(2);
+		// The window started at genesis with a pool of 10_000: 10% = 1_000 of profit.
+		assert_eq!(Breakers::profit_allowance(SILO), Some(1_000));
+		Breakers::on_profit_paid(SILO, 600);
+		assert_eq!(Breakers::profit_allowance(SILO), Some(400));
+		assert_eq!(withdrawals(), W::Normal);
+		// A trader withdraws the profit and more: together beyond 20% of the pool.
+		Breakers::on_withdrawal(SILO, 1_500);
+		assert_eq!(withdrawals(), W::RateLimited);
+		System::assert_has_event(
+			Event::SiloWithdrawals {
+				silo: SILO,
+				from: W::Normal,
+				to: W::RateLimited,
+				reason: Reason::WithdrawalSurge,
+			}
+			.into(),
+		);
+		// A silo the breakers do not watch has no cap.
+		assert_eq!(Breakers::profit_allowance(9), None);
+		// The next window (block 600) allows 10% of the pool then, 8_000: 800.
+		set_silo(SILO, 0, 0, 8_000);
+		run_to_block(599);
+		assert_eq!(Breakers::profit_allowance(SILO), Some(400));
+		run_to_block(600);
+		assert_eq!(Breakers::profit_allowance(SILO), Some(800));
+		assert_eq!(ProfitPaid::<Test>::get(SILO), 0);
+	});
+}
+
+#[test]
+fn a_pool_that_paid_its_whole_profit_allowance_rate_limits_its_withdrawals() {
+	new_test_ext().execute_with(|| {
+		run_to_block(2);
+		Breakers::on_profit_paid(SILO, 999);
+		assert_eq!(withdrawals(), W::Normal);
+		// The allowance (1_000) is used up: withdrawals rate-limited at once.
+		Breakers::on_profit_paid(SILO, 1);
+		assert_eq!((withdrawals(), Breakers::profit_allowance(SILO)), (W::RateLimited, Some(0)));
+		System::assert_has_event(
+			Event::SiloWithdrawals {
+				silo: SILO,
+				from: W::Normal,
+				to: W::RateLimited,
+				reason: Reason::ProfitDrain,
+			}
+			.into(),
+		);
+		// Until a new window (block 600) and 20 clear blocks after it.
+		run_to_block(619);
+		assert_eq!(withdrawals(), W::RateLimited);
+		run_to_block(620);
+		assert_eq!(withdrawals(), W::Normal);
+	});
+}
+
+#[test]
 fn bad_debt_rate_limits_withdrawals_for_its_window() {
 	new_test_ext().execute_with(|| {
 		run_to_block(5);
@@ -481,6 +540,10 @@ fn bad_input_is_refused_with_nothing_changed() {
 			Error::<Test>::BadFraction
 		);
 		assert_noop!(Breakers::set_params(RuntimeOrigin::signed(GUARDIAN), good), BadOrigin);
+		assert_noop!(
+			set(BreakerParams { profit_max_share: FixedU128::zero(), ..good }),
+			Error::<Test>::BadFraction
+		);
 		assert_ok!(set(BreakerParams { band_window: 16, ..good }));
 
 		assert_noop!(Breakers::trip_market(root(), 9, Halted), Error::<Test>::UnknownMarket);

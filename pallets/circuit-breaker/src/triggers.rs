@@ -110,11 +110,13 @@ impl<T: Config> Pallet<T> {
 			state.window_start = now;
 			state.window_pool = T::SiloHealth::pool(silo).unwrap_or_default();
 			state.window_withdrawn = 0;
+			ProfitPaid::<T>::remove(silo);
 		}
 	}
 
-	/// RateLimited while bad debt gates the silo, its pool is below its claims and reserve, or
-	/// this window's withdrawals exceed their share of the pool at its start. A silo without a pool has nothing to drain: no surge trigger.
+	/// RateLimited while bad debt gates the silo, its pool is below its claims and reserve, its
+	/// pool paid out this window's whole allowance of realized profit, or this window's
+	/// withdrawals (profit paid counted as withdrawn) exceed their share of the pool at its start. A silo without a pool has nothing to drain: no surge trigger.
 	fn required_withdrawals(
 		silo: SiloId,
 		state: &SiloBreaker<BlockNumberFor<T>>,
@@ -125,6 +127,10 @@ impl<T: Config> Pallet<T> {
 		}
 		if ReserveShort::<T>::contains_key(silo) {
 			return (WithdrawalStatus::RateLimited, Reason::ReserveShortfall);
+		}
+		let profit_cap = params.profit_max_share.saturating_mul_int(state.window_pool);
+		if !state.window_pool.is_zero() && ProfitPaid::<T>::get(silo) >= profit_cap {
+			return (WithdrawalStatus::RateLimited, Reason::ProfitDrain);
 		}
 		let allowed = params.withdrawal_max_share.saturating_mul_int(state.window_pool);
 		if !state.window_pool.is_zero() && state.window_withdrawn > allowed {
@@ -199,7 +205,9 @@ impl<T: Config> Pallet<T> {
 				&& params.band_max_move <= one
 				&& params.insurance_floor <= one
 				&& !params.withdrawal_max_share.is_zero()
-				&& params.withdrawal_max_share <= one,
+				&& params.withdrawal_max_share <= one
+				&& !params.profit_max_share.is_zero()
+				&& params.profit_max_share <= one,
 			Error::<T>::BadFraction
 		);
 		Ok(())

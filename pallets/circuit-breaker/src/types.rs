@@ -45,6 +45,11 @@ pub struct BreakerParams<BlockNumber> {
 	/// Liquidations, and owners reducing or closing, act on an oracle price at most this old
 	/// (in any level but Halted, where neither acts).
 	pub liquidation_max_price_age: BlockNumber,
+	/// Realized profit a silo's pool pays out per `withdrawal_window`, as a fraction of the pool
+	/// at the window's start; the rest waits as the traders' claims, in order. Profit paid also
+	/// counts toward the withdrawal surge, so a pool drained by profit rate-limits the silo as
+	/// one drained by withdrawals does.
+	pub profit_max_share: FixedU128,
 }
 
 /// Why a breaker moved.
@@ -89,6 +94,8 @@ pub enum Reason {
 	UnconfirmedMove,
 	/// The feeders disagreed beyond the oracle's bound in the round that made the aggregate.
 	WideRound,
+	/// The pool paid out the window's whole allowance of realized profit.
+	ProfitDrain,
 }
 
 /// One market's breaker.

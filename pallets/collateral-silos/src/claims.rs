@@ -5,12 +5,15 @@
 //! and the reserve count every unpaid claim as the pool's debt). What the pool cannot pay the
 //! silo's insurance fund pays: it is the silo's backstop, and an empty pool owing claims has no
 //! LP value left to protect. So a claim is never stranded while the silo holds anything to pay
-//! it with, and `fund_insurance` can always pay one.
+//! it with, and `fund_insurance` can always pay one. Closes and claims together are paid no more
+//! per window than the breakers' profit allowance ([`TradingStatus::profit_allowance`]): a pump
+//! that makes one trader's profit the whole pool pays it out over many windows, while the
+//! breakers, which count the payouts as a drain, rate-limit the silo's withdrawals.
 
 use crate::{
 	ClaimCursors, Config, Error, Event, Margin, Pallet, ProfitClaim, ProfitClaims, Silo, Silos,
 };
-use bulwark_primitives::{Balance, SiloId};
+use bulwark_primitives::{Balance, OnSiloEvent, SiloId, TradingStatus};
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
@@ -34,17 +37,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pays the silo's claims, oldest first, from its pool and then its insurance fund into the
-	/// owners' free margin, at most `budget` payments. A claim they can pay only in part is
-	/// paid that part and stays first. Returns how many payments were made.
+	/// owners' free margin, at most `budget` payments and within the window's profit allowance.
+	/// A claim they can pay only in part is paid that part and stays first. Returns how many
+	/// payments were made.
 	pub(crate) fn pay_claims(silo: SiloId, budget: u32) -> u32 {
 		let mut cursor = ClaimCursors::<T>::get(silo);
 		if cursor.is_empty() {
 			return 0;
 		}
 		let Some(mut state) = Silos::<T>::get(silo) else { return 0 };
+		let mut allowance = T::Status::profit_allowance(silo).unwrap_or(Balance::MAX);
+		let mut total = 0 as Balance;
 		let mut payments = 0u32;
 		while payments < budget
 			&& !cursor.is_empty()
+			&& !allowance.is_zero()
 			&& !state.books.pool.saturating_add(state.books.insurance).is_zero()
 		{
 			let Some(mut claim) = ProfitClaims::<T>::get(silo, cursor.head) else {
@@ -52,9 +59,12 @@ impl<T: Config> Pallet<T> {
 				cursor.head = cursor.head.saturating_add(1);
 				continue;
 			};
-			let from_pool = claim.amount.min(state.books.pool);
-			let from_insurance = claim.amount.saturating_sub(from_pool).min(state.books.insurance);
+			let due = claim.amount.min(allowance);
+			let from_pool = due.min(state.books.pool);
+			let from_insurance = due.saturating_sub(from_pool).min(state.books.insurance);
 			let part = from_pool.saturating_add(from_insurance);
+			allowance.saturating_reduce(part);
+			total = total.saturating_add(part);
 			payments = payments.saturating_add(1);
 			state.books.pool.saturating_reduce(from_pool);
 			state.books.insurance.saturating_reduce(from_insurance);
@@ -80,6 +90,9 @@ impl<T: Config> Pallet<T> {
 		}
 		ClaimCursors::<T>::insert(silo, cursor);
 		Silos::<T>::insert(silo, state);
+		if !total.is_zero() {
+			T::OnSiloEvent::on_profit_paid(silo, total);
+		}
 		payments
 	}
 }

@@ -6,6 +6,7 @@
 use crate::{math, Config, Error, Event, Margin, MarginAccount, Pallet, SiloBooks, Silos};
 use bulwark_primitives::{
 	Balance, LossSettlement, OnSiloEvent, ProfitSettlement, SiloHealth, SiloId, SiloLedger,
+	TradingStatus,
 };
 use frame_support::pallet_prelude::*;
 use sp_runtime::traits::{Saturating, Zero};
@@ -88,9 +89,11 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 		let mut account = Margin::<T>::get(silo, who);
 		// Claims already waiting keep their call on the pool: a new profit is paid only from what
 		// the pool holds beyond them, so it never jumps the line, and a pool that can pay both
-		// pays it at once (a queue of dust claims cannot delay anyone's pay-out).
+		// pays it at once (a queue of dust claims cannot delay anyone's pay-out). And never more
+		// than the window's profit allowance: the rest waits as a claim, in order.
 		let available = state.books.pool.saturating_sub(state.books.claims);
-		let paid = profit.min(available);
+		let allowance = T::Status::profit_allowance(silo).unwrap_or(Balance::MAX);
+		let paid = profit.min(available).min(allowance);
 		let claimed = profit.saturating_sub(paid);
 		state.books.pool.saturating_reduce(paid);
 		state.books.trader_free =
@@ -102,6 +105,9 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 		}
 		Margin::<T>::insert(silo, who, account);
 		Silos::<T>::insert(silo, state);
+		if !paid.is_zero() {
+			T::OnSiloEvent::on_profit_paid(silo, paid);
+		}
 		Ok(ProfitSettlement { paid, claimed })
 	}
 

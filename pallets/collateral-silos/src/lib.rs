@@ -449,7 +449,10 @@ pub mod pallet {
 			for silo in 0..existing {
 				most_claims = most_claims.max(Self::pay_claims(silo, T::MaxPayoutsPerSilo::get()));
 			}
-			let claims_weight = T::WeightInfo::pay_claims(existing, most_claims);
+			// Per silo that paid claims: the breakers' allowance read and their notice.
+			let claims_weight = T::WeightInfo::pay_claims(existing, most_claims).saturating_add(
+				T::OnSiloEvent::max_weight().saturating_mul(2).saturating_mul(existing.into()),
+			);
 			// Per silo: its marks and up to two notices to the breakers.
 			let checks_weight = T::WeightInfo::check_books(existing).saturating_add(
 				T::Marks::marks_weight()

@@ -231,6 +231,101 @@ fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit()
 }
 
 #[test]
+fn at_a_flagged_price_a_reduction_fills_no_better_than_the_twap() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		// Alice long 1_000 at 100.05 (entry 100_050, margin 19_899); Bob short 1_000, which
+		// brings the skew back to 0, also at 100.05.
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		assert_ok!(sell(BOB, 1_000, 60_000));
+		let bob_entry = position(BOB).entry;
+		assert_eq!(bob_entry, 100_050);
+		// A pump to 150 the breakers flag; the TWAP is still 104.
+		MockPrices::set(MARKET, fixed(150));
+		MockPrices::set_twap(MARKET, fixed(104));
+		MockStatus::flag_price(MARKET);
+		// Alice sells at no more than the TWAP: 104, not 150 and its impact. PnL
+		// 104_000 - 100_050 = 3_950; fee 0.1% of 104_000 = 104.
+		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
+		System::assert_last_event(
+			Event::PositionChanged {
+				who: ALICE,
+				market: MARKET,
+				size_delta: -1_000,
+				size: 0,
+				fill_price: fixed(104),
+				fee: 104,
+				realized: 3_950,
+				funding: 0,
+				margin: 0,
+			}
+			.into(),
+		);
+		// Bob, short (healthy at 150 on 60_000 of margin), buys back at no less than the TWAP:
+		// at a TWAP of 155, 155, above his 150 and its impact.
+		MockPrices::set_twap(MARKET, fixed(155));
+		assert_ok!(PerpetualMargin::close_position(
+			RuntimeOrigin::signed(BOB),
+			MARKET,
+			fixed(1_000)
+		));
+		let bob_fill = System::events()
+			.into_iter()
+			.rev()
+			.find_map(|record| match record.event {
+				RuntimeEvent::PerpetualMargin(Event::PositionChanged {
+					who: BOB,
+					fill_price,
+					realized,
+					..
+				}) => Some((fill_price, realized)),
+				_ => None,
+			})
+			.expect("Bob closed");
+		// Bought back at the TWAP: a loss of 155_000 - 100_050.
+		assert_eq!(bob_fill, (fixed(155), bob_entry as i128 - 155_000));
+		run_to_block(2);
+	});
+}
+
+#[test]
+fn the_pool_pays_realized_profit_only_within_the_windows_allowance_and_owes_the_rest() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		// 110: a profit of 10_005 (as in the close above), of which the breakers allow 1_000.
+		MockPrices::set(MARKET, fixed(110));
+		MockStatus::set_profit_allowance(SILO, 1_000);
+		assert_ok!(PerpetualMargin::close_position(
+			RuntimeOrigin::signed(ALICE),
+			MARKET,
+			fixed(110)
+		));
+		// Paid 1_000 now; 9_005 is her claim, first in line.
+		assert_eq!(books().claims, 9_005);
+		// 80_000 never locked + 1_000 paid + 19_788 margin back.
+		assert_eq!(free(ALICE), 100_788);
+		System::assert_has_event(
+			pallet_collateral_silos::Event::ProfitRealized {
+				silo: SILO,
+				who: ALICE,
+				paid: 1_000,
+				claimed: 9_005,
+			}
+			.into(),
+		);
+		// The next blocks pay claims only within the allowance, too: none left.
+		MockStatus::set_profit_allowance(SILO, 0);
+		run_to_block(2);
+		assert_eq!(books().claims, 9_005);
+		// A new window's allowance of 5_000: paid at the start of the next block.
+		MockStatus::set_profit_allowance(SILO, 5_000);
+		run_to_block(3);
+		assert_eq!((books().claims, free(ALICE)), (4_005, 105_788));
+	});
+}
+
+#[test]
 fn slicing_a_trade_through_the_impact_cap_earns_nothing() {
 	new_test_ext().execute_with(|| {
 		open_market(fee_free_params(), 50_000_000, &[ALICE], 10_000_000);

@@ -117,6 +117,11 @@ impl<T: Config> Pallet<T> {
 			params.max_price_impact,
 		)
 		.ok_or(Error::<T>::Overflow)?;
+		let fill_price = if adds_risk {
+			fill_price
+		} else {
+			Self::bounded_while_flagged(market, &params, fill_price, delta)?
+		};
 		let within_limit =
 			if delta > 0 { fill_price <= acceptable_price } else { fill_price >= acceptable_price };
 		ensure!(within_limit, Error::<T>::PriceLimitExceeded);
@@ -312,6 +317,25 @@ impl<T: Config> Pallet<T> {
 			Positions::<T>::insert(who, market, new);
 		}
 		Self::reindex(who, market, tiers, old, new);
+	}
+
+	/// A reduction's fill while the breakers flag the market's price (a band trip, a move held
+	/// back, a wide round): no better for the trader than the TWAP. A long sells at no more than
+	/// the lower of its fill and the TWAP, a short buys back at no less than the higher, so no
+	/// profit is paid at a price the system itself distrusts; a fill worse for the trader
+	/// stands.
+	pub(crate) fn bounded_while_flagged(
+		market: MarketId,
+		params: &MarketParamsOf<T>,
+		fill_price: FixedU128,
+		delta: SignedBalance,
+	) -> Result<FixedU128, DispatchError> {
+		if !T::Status::price_flagged(market) {
+			return Ok(fill_price);
+		}
+		let Some(twap) = T::Prices::twap(market) else { return Ok(fill_price) };
+		let twap = Self::to_unit_price(twap, params)?;
+		Ok(if delta < 0 { fill_price.min(twap) } else { fill_price.max(twap) })
 	}
 
 	/// `close_position`: the whole position, as a reduce-only trade; a liquidatable one as a

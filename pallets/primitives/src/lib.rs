@@ -113,6 +113,11 @@ pub trait TradingStatus {
 	fn price_flagged(_market: MarketId) -> bool {
 		false
 	}
+	/// How much realized profit the silo's pool may still pay out in the current window (a
+	/// governed share of the pool per window); what is beyond waits as claims. `None`: no cap.
+	fn profit_allowance(_silo: SiloId) -> Option<Balance> {
+		None
+	}
 	/// The one question the margin engine asks before acting in `market` of `silo`.
 	///
 	/// Owners and keepers obey one rule: whenever a position may be liquidated, its owner may
@@ -168,6 +173,9 @@ impl SiloHealth for () {
 pub trait OnSiloEvent {
 	/// `amount` left the silo (margin or liquidity withdrawn, queued withdrawals paid).
 	fn on_withdrawal(silo: SiloId, amount: Balance);
+	/// The pool paid `amount` of traders' realized profit (at a close, or a claim): counted
+	/// against the window's profit allowance, and as a drain of the pool like a withdrawal.
+	fn on_profit_paid(silo: SiloId, amount: Balance);
 	/// A loss exceeded its trader's margin by `amount` (paid by insurance or socialized).
 	fn on_bad_debt(silo: SiloId, amount: Balance);
 	/// The silo's books and its account disagree (an accounting bug or an asset moved behind
@@ -182,6 +190,7 @@ pub trait OnSiloEvent {
 
 impl OnSiloEvent for () {
 	fn on_withdrawal(_: SiloId, _: Balance) {}
+	fn on_profit_paid(_: SiloId, _: Balance) {}
 	fn on_bad_debt(_: SiloId, _: Balance) {}
 	fn on_books_mismatch(_: SiloId) {}
 	fn on_reserve(_: SiloId, _: bool) {}

@@ -66,6 +66,8 @@ impl PositionMarks for MockMarks {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SiloEvent {
 	Withdrawal(SiloId, Balance),
+	/// Realized profit the pool paid (at a close, or claims).
+	ProfitPaid(SiloId, Balance),
 	BadDebt(SiloId, Balance),
 	BooksMismatch(SiloId),
 	/// The pool was found below its claims and reserve (notices that it was not are not kept).
@@ -91,6 +93,9 @@ impl RecordSiloEvents {
 impl OnSiloEvent for RecordSiloEvents {
 	fn on_withdrawal(silo: SiloId, amount: Balance) {
 		EVENTS.with(|e| e.borrow_mut().push(SiloEvent::Withdrawal(silo, amount)));
+	}
+	fn on_profit_paid(silo: SiloId, amount: Balance) {
+		EVENTS.with(|e| e.borrow_mut().push(SiloEvent::ProfitPaid(silo, amount)));
 	}
 	fn on_bad_debt(silo: SiloId, amount: Balance) {
 		EVENTS.with(|e| e.borrow_mut().push(SiloEvent::BadDebt(silo, amount)));

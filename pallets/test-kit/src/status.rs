@@ -1,6 +1,8 @@
 //! The circuit breakers, as a test sets them.
 
-use bulwark_primitives::{MarketId, MarketStatus, SiloId, TradingStatus, WithdrawalStatus};
+use bulwark_primitives::{
+	Balance, MarketId, MarketStatus, SiloId, TradingStatus, WithdrawalStatus,
+};
 use std::{
 	cell::RefCell,
 	collections::{BTreeMap, BTreeSet},
@@ -13,6 +15,9 @@ thread_local! {
 		const { RefCell::new(BTreeMap::new()) };
 	static NO_NEW_RISK: RefCell<BTreeSet<SiloId>> = const { RefCell::new(BTreeSet::new()) };
 	static PRICE_UNUSABLE: RefCell<BTreeSet<MarketId>> = const { RefCell::new(BTreeSet::new()) };
+	static PRICE_FLAGGED: RefCell<BTreeSet<MarketId>> = const { RefCell::new(BTreeSet::new()) };
+	static PROFIT_ALLOWANCE: RefCell<BTreeMap<SiloId, Balance>> =
+		const { RefCell::new(BTreeMap::new()) };
 }
 
 /// A `TradingStatus` where everything is Normal, accepts new risk and may be liquidated, until
@@ -27,6 +32,19 @@ impl MockStatus {
 		WITHDRAWALS.with(|s| s.borrow_mut().clear());
 		NO_NEW_RISK.with(|s| s.borrow_mut().clear());
 		PRICE_UNUSABLE.with(|s| s.borrow_mut().clear());
+		PRICE_FLAGGED.with(|s| s.borrow_mut().clear());
+		PROFIT_ALLOWANCE.with(|s| s.borrow_mut().clear());
+	}
+
+	/// The market's price is flagged (a band trip, a move held back).
+	pub fn flag_price(market: MarketId) {
+		PRICE_FLAGGED.with(|s| s.borrow_mut().insert(market));
+	}
+
+	/// The silo's pool may pay out at most `amount` more realized profit (the test lowers it
+	/// by hand as it pays: this stand-in does not count).
+	pub fn set_profit_allowance(silo: SiloId, amount: Balance) {
+		PROFIT_ALLOWANCE.with(|s| s.borrow_mut().insert(silo, amount));
 	}
 
 	/// A silo's withdrawal status.
@@ -62,5 +80,11 @@ impl TradingStatus for MockStatus {
 	}
 	fn price_usable(market: MarketId) -> bool {
 		!PRICE_UNUSABLE.with(|s| s.borrow().contains(&market))
+	}
+	fn price_flagged(market: MarketId) -> bool {
+		PRICE_FLAGGED.with(|s| s.borrow().contains(&market))
+	}
+	fn profit_allowance(silo: SiloId) -> Option<Balance> {
+		PROFIT_ALLOWANCE.with(|s| s.borrow().get(&silo).copied())
 	}
 }
