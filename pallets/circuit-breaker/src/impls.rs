@@ -50,10 +50,27 @@ impl<T: Config> TradingStatus for Pallet<T> {
 		Some(params.profit_max_share.saturating_mul_int(pool).saturating_sub(paid))
 	}
 
-	fn price_flagged(market: MarketId) -> bool {
-		let held = PriceGuards::<T>::get(market).is_some_and(|guard| guard.pending.is_some());
+	fn fill_bounds(market: MarketId) -> Option<(FixedU128, FixedU128)> {
+		if !Self::price_flagged(market) {
+			return None;
+		}
+		let twap = T::Prices::twap(market)?;
+		let anchor = PriceGuards::<T>::get(market).and_then(|guard| guard.anchor).unwrap_or(twap);
+		Some((twap.min(anchor), twap.max(anchor)))
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Whether the market's price is flagged: an aggregate held back, or a band trip in force.
+	pub fn price_flagged(market: MarketId) -> bool {
+		PriceGuards::<T>::get(market).is_some_and(|guard| guard.pending.is_some())
+			|| Self::band_in_force(market)
+	}
+
+	/// Whether a band trip still holds the market.
+	fn band_in_force(market: MarketId) -> bool {
 		let now = frame_system::Pallet::<T>::block_number();
-		held || Markets::<T>::get(market)
+		Markets::<T>::get(market)
 			.is_some_and(|state| state.band_until.is_some_and(|until| now < until))
 	}
 }
@@ -63,6 +80,7 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 	/// `band_window` blocks puts the market in ReduceOnly at once, for `band_cooldown` blocks.
 	fn on_price_update(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
 		let Some(mut state) = Markets::<T>::get(market) else { return };
+		let was_flagged = Self::price_flagged(market);
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
 		let oldest = now.saturating_sub(params.band_window);
@@ -76,7 +94,6 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 		}
 		// Cannot fail: a slot was just made if there was none.
 		let _ = state.samples.try_push((now, aggregate.price));
-		Self::guard_prices(market, aggregate, &params);
 		if moved {
 			state.band_until = Some(now.saturating_add(params.band_cooldown));
 			state.clear_since = None;
@@ -93,6 +110,7 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 			}
 		}
 		Markets::<T>::insert(market, state);
+		Self::guard_prices(market, aggregate, &params, was_flagged);
 	}
 
 	fn max_weight() -> Weight {
@@ -102,19 +120,29 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 
 impl<T: Config> Pallet<T> {
 	/// Moves the market's [`PriceGuard`] by the aggregate (the oracle's TWAP is the one before
-	/// it: the oracle moves it by the time the previous price was held).
+	/// it: the oracle moves it by the time the previous price was held), after the band has
+	/// seen it. The anchor is the last aggregate before the market became flagged, kept while
+	/// it stays flagged.
 	fn guard_prices(
 		market: MarketId,
 		aggregate: &Aggregate<BlockNumberFor<T>>,
 		params: &BreakerParams<BlockNumberFor<T>>,
+		was_flagged: bool,
 	) {
-		let (guard, step) = crate::math::next_guard(
-			PriceGuards::<T>::get(market),
+		let previous = PriceGuards::<T>::get(market);
+		let (mut guard, step) = crate::math::next_guard(
+			previous,
 			aggregate.price,
 			T::Prices::twap(market),
 			aggregate.wide,
 			params.band_max_move,
 		);
+		let flagged = guard.pending.is_some() || Self::band_in_force(market);
+		guard.anchor = match (flagged, was_flagged) {
+			(false, _) => None,
+			(true, true) => previous.and_then(|previous| previous.anchor),
+			(true, false) => previous.map(|previous| previous.last),
+		};
 		PriceGuards::<T>::insert(market, guard);
 		let held = |reason| Event::PriceHeld { market, price: aggregate.price, reason };
 		match step {

@@ -98,7 +98,8 @@ pub enum GuardStep {
 /// the trusted reference on the same side confirms the move: liquidations of longs then use the
 /// higher of the two, of shorts the lower (the one more favourable to each side's owners). Any
 /// other aggregate is judged afresh. So a one-aggregate wick that reverts liquidates no one, and
-/// a real crash liquidates from the aggregate after the one that starts it.
+/// a real crash liquidates from the aggregate after the one that starts it. (The anchor is the
+/// pallet's to set: it knows whether the market is flagged; this leaves it as it was, or none.)
 pub fn next_guard(
 	previous: Option<PriceGuard>,
 	price: FixedU128,
@@ -112,6 +113,7 @@ pub fn next_guard(
 		pending: None,
 		long: price,
 		short: price,
+		anchor: None,
 	};
 	let Some(guard) = previous else { return (trusted(price), GuardStep::Trusted) };
 	let held = |guard: PriceGuard| PriceGuard { last: price, pending: Some(price), ..guard };
@@ -131,6 +133,7 @@ pub fn next_guard(
 			pending: None,
 			long: pending.max(price),
 			short: pending.min(price),
+			anchor: guard.anchor,
 		};
 		return (confirmed, GuardStep::Confirmed);
 	}
@@ -268,6 +271,7 @@ mod tests {
 			pending: pending.map(FixedU128::from_u32),
 			long: FixedU128::from_u32(long),
 			short: FixedU128::from_u32(short),
+			anchor: None,
 		}
 	}
 

@@ -60,13 +60,18 @@ fn liquidations_act_on_a_move_beyond_the_band_only_once_a_second_aggregate_confi
 		System::assert_has_event(
 			Event::PriceHeld { market: BTC, price: p(75), reason: Reason::UnconfirmedMove }.into(),
 		);
+		// Owners' reductions fill between the TWAP and the last price before the flag (100).
+		assert_eq!(PriceGuards::<Test>::get(BTC).unwrap().anchor, Some(p(100)));
+		assert_eq!(Breakers::fill_bounds(BTC), Some((p(100), p(100))));
 		// It reverts: trusted again at 99, nothing held.
 		run_to_block(3);
 		Breakers::on_price_update(BTC, &aggregate(p(99)));
 		assert_eq!(prices(), (Some(p(99)), Some(p(99))));
 		assert_eq!(PriceGuards::<Test>::get(BTC).unwrap().pending, None);
-		// The band's cooldown keeps the market flagged, though nothing is held.
+		// The band's cooldown keeps the market flagged, though nothing is held: the anchor stays.
 		assert!(Breakers::price_flagged(BTC));
+		MockPrices::set_twap(BTC, p(97));
+		assert_eq!(Breakers::fill_bounds(BTC), Some((p(97), p(100))));
 		// A crash in two legs: -30%, then -28% of 99 (71.28 -> 72 here): longs at the higher.
 		run_to_block(4);
 		Breakers::on_price_update(BTC, &aggregate(p(69)));

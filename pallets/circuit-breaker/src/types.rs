@@ -171,6 +171,9 @@ pub struct PriceGuard {
 	/// The price liquidations of longs use, and of shorts.
 	pub long: FixedU128,
 	pub short: FixedU128,
+	/// While the market is flagged: the last aggregate before it became flagged, which with
+	/// the TWAP bounds owners' reductions ([`bulwark_primitives::TradingStatus::fill_bounds`]).
+	pub anchor: Option<FixedU128>,
 }
 
 /// One silo's breakers: withdrawals and new risk.

@@ -240,11 +240,10 @@ fn at_a_flagged_price_a_reduction_fills_no_better_than_the_twap() {
 		assert_ok!(sell(BOB, 1_000, 60_000));
 		let bob_entry = position(BOB).entry;
 		assert_eq!(bob_entry, 100_050);
-		// A pump to 150 the breakers flag; the TWAP is still 104.
+		// A pump to 150 the breakers flag: the TWAP is 104, the price before the flag 100.
 		MockPrices::set(MARKET, fixed(150));
-		MockPrices::set_twap(MARKET, fixed(104));
-		MockStatus::flag_price(MARKET);
-		// Alice sells at no more than the TWAP: 104, not 150 and its impact. PnL
+		MockStatus::flag_price(MARKET, fixed(104), fixed(104));
+		// Alice sells at no more than the lower bound: 104, not 150 and its impact. PnL
 		// 104_000 - 100_050 = 3_950; fee 0.1% of 104_000 = 104.
 		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
 		System::assert_last_event(
@@ -261,9 +260,9 @@ fn at_a_flagged_price_a_reduction_fills_no_better_than_the_twap() {
 			}
 			.into(),
 		);
-		// Bob, short (healthy at 150 on 60_000 of margin), buys back at no less than the TWAP:
-		// at a TWAP of 155, 155, above his 150 and its impact.
-		MockPrices::set_twap(MARKET, fixed(155));
+		// Bob, short (healthy at 150 on 60_000 of margin), buys back at no less than the upper
+		// bound: at 155, above his 150 and its impact.
+		MockStatus::flag_price(MARKET, fixed(100), fixed(155));
 		assert_ok!(PerpetualMargin::close_position(
 			RuntimeOrigin::signed(BOB),
 			MARKET,

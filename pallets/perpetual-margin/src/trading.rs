@@ -320,22 +320,23 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A reduction's fill while the breakers flag the market's price (a band trip, a move held
-	/// back, a wide round): no better for the trader than the TWAP. A long sells at no more than
-	/// the lower of its fill and the TWAP, a short buys back at no less than the higher, so no
-	/// profit is paid at a price the system itself distrusts; a fill worse for the trader
-	/// stands.
+	/// back, a wide round): no better for the trader than the TWAP or the last price before the
+	/// flag ([`TradingStatus::fill_bounds`]). A long sells at no more than the lower of them, a
+	/// short buys back at no less than the higher, so no profit is paid beyond what the
+	/// pre-move price gives, at a price the system itself distrusts; a fill worse for the
+	/// trader stands.
 	pub(crate) fn bounded_while_flagged(
 		market: MarketId,
 		params: &MarketParamsOf<T>,
 		fill_price: FixedU128,
 		delta: SignedBalance,
 	) -> Result<FixedU128, DispatchError> {
-		if !T::Status::price_flagged(market) {
-			return Ok(fill_price);
-		}
-		let Some(twap) = T::Prices::twap(market) else { return Ok(fill_price) };
-		let twap = Self::to_unit_price(twap, params)?;
-		Ok(if delta < 0 { fill_price.min(twap) } else { fill_price.max(twap) })
+		let Some((low, high)) = T::Status::fill_bounds(market) else { return Ok(fill_price) };
+		Ok(if delta < 0 {
+			fill_price.min(Self::to_unit_price(low, params)?)
+		} else {
+			fill_price.max(Self::to_unit_price(high, params)?)
+		})
 	}
 
 	/// `close_position`: the whole position, as a reduce-only trade; a liquidatable one as a

@@ -109,9 +109,12 @@ pub trait TradingStatus {
 	fn liquidation_price(_market: MarketId, _long: bool) -> Option<FixedU128> {
 		None
 	}
-	/// Whether the market's price is flagged: an aggregate held back, or a band trip in force.
-	fn price_flagged(_market: MarketId) -> bool {
-		false
+	/// While the market's price is flagged (a band trip in force, an aggregate held back), the
+	/// range `(low, high)` that owners' reductions fill within: a long sells at no more than
+	/// `low`, a short buys back at no less than `high`. They are the lower and the higher of the
+	/// TWAP and the last price before the flag. `None`: not flagged.
+	fn fill_bounds(_market: MarketId) -> Option<(FixedU128, FixedU128)> {
+		None
 	}
 	/// How much realized profit the silo's pool may still pay out in the current window (a
 	/// governed share of the pool per window); what is beyond waits as claims. `None`: no cap.

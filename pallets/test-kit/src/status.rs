@@ -3,6 +3,7 @@
 use bulwark_primitives::{
 	Balance, MarketId, MarketStatus, SiloId, TradingStatus, WithdrawalStatus,
 };
+use sp_runtime::FixedU128;
 use std::{
 	cell::RefCell,
 	collections::{BTreeMap, BTreeSet},
@@ -15,7 +16,8 @@ thread_local! {
 		const { RefCell::new(BTreeMap::new()) };
 	static NO_NEW_RISK: RefCell<BTreeSet<SiloId>> = const { RefCell::new(BTreeSet::new()) };
 	static PRICE_UNUSABLE: RefCell<BTreeSet<MarketId>> = const { RefCell::new(BTreeSet::new()) };
-	static PRICE_FLAGGED: RefCell<BTreeSet<MarketId>> = const { RefCell::new(BTreeSet::new()) };
+	static FILL_BOUNDS: RefCell<BTreeMap<MarketId, (FixedU128, FixedU128)>> =
+		const { RefCell::new(BTreeMap::new()) };
 	static PROFIT_ALLOWANCE: RefCell<BTreeMap<SiloId, Balance>> =
 		const { RefCell::new(BTreeMap::new()) };
 }
@@ -32,13 +34,14 @@ impl MockStatus {
 		WITHDRAWALS.with(|s| s.borrow_mut().clear());
 		NO_NEW_RISK.with(|s| s.borrow_mut().clear());
 		PRICE_UNUSABLE.with(|s| s.borrow_mut().clear());
-		PRICE_FLAGGED.with(|s| s.borrow_mut().clear());
+		FILL_BOUNDS.with(|s| s.borrow_mut().clear());
 		PROFIT_ALLOWANCE.with(|s| s.borrow_mut().clear());
 	}
 
-	/// The market's price is flagged (a band trip, a move held back).
-	pub fn flag_price(market: MarketId) {
-		PRICE_FLAGGED.with(|s| s.borrow_mut().insert(market));
+	/// The market's price is flagged (a band trip, a move held back): owners' reductions fill
+	/// within `(low, high)`.
+	pub fn flag_price(market: MarketId, low: FixedU128, high: FixedU128) {
+		FILL_BOUNDS.with(|s| s.borrow_mut().insert(market, (low, high)));
 	}
 
 	/// The silo's pool may pay out at most `amount` more realized profit (the test lowers it
@@ -81,8 +84,8 @@ impl TradingStatus for MockStatus {
 	fn price_usable(market: MarketId) -> bool {
 		!PRICE_UNUSABLE.with(|s| s.borrow().contains(&market))
 	}
-	fn price_flagged(market: MarketId) -> bool {
-		PRICE_FLAGGED.with(|s| s.borrow().contains(&market))
+	fn fill_bounds(market: MarketId) -> Option<(FixedU128, FixedU128)> {
+		FILL_BOUNDS.with(|s| s.borrow().get(&market).copied())
 	}
 	fn profit_allowance(silo: SiloId) -> Option<Balance> {
 		PROFIT_ALLOWANCE.with(|s| s.borrow().get(&silo).copied())
