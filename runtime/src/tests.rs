@@ -20,6 +20,7 @@ use sp_runtime::{
 };
 
 mod governance;
+mod mango;
 mod margin;
 mod price_guard;
 

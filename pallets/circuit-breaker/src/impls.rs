@@ -42,12 +42,13 @@ impl<T: Config> TradingStatus for Pallet<T> {
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
 		// The window as `roll_window` would leave it now, without writing it.
-		let (pool, paid) = if now >= state.window_start.saturating_add(params.withdrawal_window) {
-			(T::SiloHealth::pool(silo).unwrap_or_default(), 0)
-		} else {
-			(state.window_pool, ProfitPaid::<T>::get(silo))
-		};
-		Some(params.profit_max_share.saturating_mul_int(pool).saturating_sub(paid))
+		let (window_pool, paid) =
+			if now >= state.window_start.saturating_add(params.withdrawal_window) {
+				(T::SiloHealth::pool(silo).unwrap_or_default(), 0)
+			} else {
+				(state.window_pool, ProfitPaid::<T>::get(silo))
+			};
+		Some(Self::profit_cap(silo, window_pool, &params).saturating_sub(paid))
 	}
 
 	fn fill_bounds(market: MarketId) -> Option<(FixedU128, FixedU128)> {
@@ -85,6 +86,15 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let oldest = now.saturating_sub(params.band_window);
 		state.samples.retain(|(block, _)| *block >= oldest);
+		// Where the move started: the aggregate of the window farthest from this one.
+		let distance = |sample: FixedU128| {
+			if sample > aggregate.price {
+				sample.saturating_sub(aggregate.price)
+			} else {
+				aggregate.price.saturating_sub(sample)
+			}
+		};
+		let pre_move = state.samples.iter().map(|(_, sample)| *sample).max_by_key(|s| distance(*s));
 		let moved = state
 			.samples
 			.iter()
@@ -110,7 +120,7 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 			}
 		}
 		Markets::<T>::insert(market, state);
-		Self::guard_prices(market, aggregate, &params, was_flagged);
+		Self::guard_prices(market, aggregate, &params, was_flagged, pre_move);
 	}
 
 	fn max_weight() -> Weight {
@@ -121,13 +131,15 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 impl<T: Config> Pallet<T> {
 	/// Moves the market's [`PriceGuard`] by the aggregate (the oracle's TWAP is the one before
 	/// it: the oracle moves it by the time the previous price was held), after the band has
-	/// seen it. The anchor is the last aggregate before the market became flagged, kept while
-	/// it stays flagged.
+	/// seen it. The anchor is where the move that flagged the market started (`pre_move`: the
+	/// aggregate of the band window farthest from this one; else the last one), kept while the
+	/// market stays flagged.
 	fn guard_prices(
 		market: MarketId,
 		aggregate: &Aggregate<BlockNumberFor<T>>,
 		params: &BreakerParams<BlockNumberFor<T>>,
 		was_flagged: bool,
+		pre_move: Option<FixedU128>,
 	) {
 		let previous = PriceGuards::<T>::get(market);
 		let (mut guard, step) = crate::math::next_guard(
@@ -141,7 +153,7 @@ impl<T: Config> Pallet<T> {
 		guard.anchor = match (flagged, was_flagged) {
 			(false, _) => None,
 			(true, true) => previous.and_then(|previous| previous.anchor),
-			(true, false) => previous.map(|previous| previous.last),
+			(true, false) => pre_move.or(previous.map(|previous| previous.last)),
 		};
 		PriceGuards::<T>::insert(market, guard);
 		let held = |reason| Event::PriceHeld { market, price: aggregate.price, reason };

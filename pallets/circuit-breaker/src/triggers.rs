@@ -128,8 +128,8 @@ impl<T: Config> Pallet<T> {
 		if ReserveShort::<T>::contains_key(silo) {
 			return (WithdrawalStatus::RateLimited, Reason::ReserveShortfall);
 		}
-		let profit_cap = params.profit_max_share.saturating_mul_int(state.window_pool);
-		if !state.window_pool.is_zero() && ProfitPaid::<T>::get(silo) >= profit_cap {
+		let profit_cap = Self::profit_cap(silo, state.window_pool, params);
+		if !profit_cap.is_zero() && ProfitPaid::<T>::get(silo) >= profit_cap {
 			return (WithdrawalStatus::RateLimited, Reason::ProfitDrain);
 		}
 		let allowed = params.withdrawal_max_share.saturating_mul_int(state.window_pool);
@@ -137,6 +137,18 @@ impl<T: Config> Pallet<T> {
 			return (WithdrawalStatus::RateLimited, Reason::WithdrawalSurge);
 		}
 		(WithdrawalStatus::Normal, Reason::Recovered)
+	}
+
+	/// The realized profit the silo's pool may pay out in a window that started with
+	/// `window_pool`: `profit_max_share` of that pool, or of the pool now if liquidity came in
+	/// since (a silo whose window began empty still pays its winners).
+	pub(crate) fn profit_cap(
+		silo: SiloId,
+		window_pool: Balance,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) -> Balance {
+		let pool = window_pool.max(T::SiloHealth::pool(silo).unwrap_or_default());
+		params.profit_max_share.saturating_mul_int(pool)
 	}
 
 	/// Trips a silo's withdrawals at once if a hook made it necessary.

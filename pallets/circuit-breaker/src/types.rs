@@ -46,7 +46,8 @@ pub struct BreakerParams<BlockNumber> {
 	/// (in any level but Halted, where neither acts).
 	pub liquidation_max_price_age: BlockNumber,
 	/// Realized profit a silo's pool pays out per `withdrawal_window`, as a fraction of the pool
-	/// at the window's start; the rest waits as the traders' claims, in order. Profit paid also
+	/// at the window's start (or now, if larger); the rest waits as the traders' claims, in
+	/// order. Profit paid also
 	/// counts toward the withdrawal surge, so a pool drained by profit rate-limits the silo as
 	/// one drained by withdrawals does.
 	pub profit_max_share: FixedU128,
@@ -171,8 +172,9 @@ pub struct PriceGuard {
 	/// The price liquidations of longs use, and of shorts.
 	pub long: FixedU128,
 	pub short: FixedU128,
-	/// While the market is flagged: the last aggregate before it became flagged, which with
-	/// the TWAP bounds owners' reductions ([`bulwark_primitives::TradingStatus::fill_bounds`]).
+	/// While the market is flagged: where the move that flagged it started (the aggregate of
+	/// the band window farthest from the flagging one), which with the TWAP bounds owners'
+	/// reductions ([`bulwark_primitives::TradingStatus::fill_bounds`]).
 	pub anchor: Option<FixedU128>,
 }
 

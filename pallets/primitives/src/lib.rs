@@ -112,7 +112,7 @@ pub trait TradingStatus {
 	/// While the market's price is flagged (a band trip in force, an aggregate held back), the
 	/// range `(low, high)` that owners' reductions fill within: a long sells at no more than
 	/// `low`, a short buys back at no less than `high`. They are the lower and the higher of the
-	/// TWAP and the last price before the flag. `None`: not flagged.
+	/// TWAP and the price the flagged move started from. `None`: not flagged.
 	fn fill_bounds(_market: MarketId) -> Option<(FixedU128, FixedU128)> {
 		None
 	}
