@@ -103,7 +103,8 @@ impl ExtrinsicBuilder for SignedCallBuilder {
 			(),                          // CheckNonce
 			(),                          // CheckWeight
 			(),                          // PrioritizeLiquidations
-			(),                          // ChargeTransactionPayment
+			(),                          // OwnerLane
+			(),                          // ChargeTransactionPayment (tip priority capped)
 			(),                          // WeightReclaim
 		);
 		let payload = SignedPayload::from_raw(self.call.clone(), extension.clone(), implicit);

@@ -237,14 +237,14 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
-/// Pool priority of a verified liquidation: above everything.
-pub const LIQUIDATION_PRIORITY: TransactionPriority = TransactionPriority::MAX;
-/// Pool priority of oracle reports: just below liquidations, above any user transaction.
-pub const ORACLE_REPORT_PRIORITY: TransactionPriority = TransactionPriority::MAX - 1;
+pub use crate::priority::{
+	LIQUIDATION_PRIORITY, MAX_TIP_PRIORITY, ORACLE_REPORT_PRIORITY, OWNER_LANE_PRIORITY,
+};
 
 parameter_types! {
 	pub const OracleReportPriority: TransactionPriority = ORACLE_REPORT_PRIORITY;
 	pub const LiquidationPriority: TransactionPriority = LIQUIDATION_PRIORITY;
+	pub const OwnerLanePriority: TransactionPriority = OWNER_LANE_PRIORITY;
 }
 
 /// Positions the protocol liquidates at the start of each block, shared by the silos in turns:
@@ -327,6 +327,7 @@ impl pallet_perpetual_margin::Config for Runtime {
 	type MaxDeleveragePerCall = ConstU32<8>;
 	type MaxLiquidationsPerBlock = ConstU32<MAX_LIQUIDATIONS_PER_BLOCK>;
 	type LiquidationPriority = LiquidationPriority;
+	type OwnerLanePriority = OwnerLanePriority;
 	type MaxKeeperSubmissions = ConstU32<16>;
 	type WeightInfo = crate::weights::pallet_perpetual_margin::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

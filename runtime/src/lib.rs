@@ -24,6 +24,7 @@ extern crate alloc;
 pub mod configs;
 pub mod genesis_config_presets;
 pub mod governance;
+pub mod priority;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -118,17 +119,17 @@ macro_rules! runtime_version {
 			impl_version: 1,
 			apis: RUNTIME_API_VERSIONS,
 			// Bump when the encoding of calls or transaction extensions changes.
-			transaction_version: 5,
+			transaction_version: 6,
 			system_version: 1,
 		};
 	};
 }
 
 #[cfg(not(feature = "next-spec-version"))]
-runtime_version!(102);
+runtime_version!(103);
 /// The same code as its own next version, for upgrade tests (see `next_spec_version`).
 #[cfg(feature = "next-spec-version")]
-runtime_version!(103);
+runtime_version!(104);
 
 #[frame_support::runtime]
 mod runtime {
@@ -218,7 +219,11 @@ pub type TxExtension = (
 	// A signed liquidation the pool finds due gets the top priority (and shares its `provides`
 	// tag with the validators' unsigned ones); everything else passes unchanged.
 	pallet_perpetual_margin::PrioritizeLiquidations<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// An owner's add margin, close or reduce-only trade: the lane above every tip.
+	pallet_perpetual_margin::OwnerLane<Runtime>,
+	// Fees and tips, the tip's priority capped below the owner lane (same encoding and
+	// metadata as `ChargeTransactionPayment`).
+	priority::CappedTip<pallet_transaction_payment::ChargeTransactionPayment<Runtime>>,
 	frame_system::WeightReclaim<Runtime>,
 );
 /// An immortal, tip-free `TxExtension` with `nonce`: what the oracle's authorized reports carry
@@ -234,7 +239,10 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
 		pallet_perpetual_margin::PrioritizeLiquidations::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		pallet_perpetual_margin::OwnerLane::<Runtime>::new(),
+		priority::CappedTip(pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(
+			0,
+		)),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)
 }

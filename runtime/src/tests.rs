@@ -20,6 +20,7 @@ use sp_runtime::{
 };
 
 mod governance;
+mod lanes;
 mod mango;
 mod margin;
 mod price_guard;

@@ -4,11 +4,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, flood, keyring, signTransfers } from './lib.mjs';
 
-const { url, accounts, dest, perSender, amount, rate, seconds, chosenEvery } = workerData;
+const { url, accounts, dest, perSender, amount, rate, seconds, chosenEvery, tip } = workerData;
 const api = await connect(url);
 const senders = Array.from({ length: accounts }, (_, i) => keyring.addFromUri(`//flood/${i}`));
 const started = Date.now();
-const { signed, firstNonce } = await signTransfers(api, senders, dest, perSender, amount);
+const { signed, firstNonce } = await signTransfers(api, senders, dest, perSender, amount, tip ?? 0n);
 await api.disconnect();
 parentPort.postMessage({ type: 'signed', count: accounts * perSender, seconds: (Date.now() - started) / 1000 });
 let taken = 0;

@@ -142,8 +142,8 @@ export async function sendAll(api, txs, who) {
  * `count` flood senders (//flood/i), each funded by `funder` for `perSender` transfers of
  * `amount` BWK units: 0.01 BWK of fee each (far above the real fee) and 10 BWK to spare.
  */
-export async function fundedSenders(api, funder, count, perSender, amount) {
-  const funding = BigInt(perSender) * (10n ** 10n + amount) + 10n ** 13n;
+export async function fundedSenders(api, funder, count, perSender, amount, tip = 0n) {
+  const funding = BigInt(perSender) * (10n ** 10n + amount + tip) + 10n ** 13n;
   const senders = Array.from({ length: count }, (_, i) => keyring.addFromUri(`//flood/${i}`));
   const balances = await api.query.system.account.multi(senders.map((s) => s.address));
   const needy = senders.filter((_, i) => balances[i].data.free.toBigInt() < funding);
@@ -153,18 +153,19 @@ export async function fundedSenders(api, funder, count, perSender, amount) {
 
 /**
  * Signs `perSender` transfers of `amount` to `dest` for each of `senders` (immortal, explicit
- * nonces from each sender's next one), so that signing speed does not bound the flood's rate.
+ * nonces from each sender's next one, tipping `tip`), so that signing speed does not bound the
+ * flood's rate.
  * Returns { signed: per sender, the hex transfers in nonce order (and its `address`),
  * firstNonce: per sender, the nonce of its first transfer }.
  */
-export async function signTransfers(api, senders, dest, perSender, amount) {
+export async function signTransfers(api, senders, dest, perSender, amount, tip = 0n) {
   const firstNonce = await Promise.all(senders.map(async (s) => (await api.rpc.system.accountNextIndex(s.address)).toNumber()));
   const { genesisHash, runtimeVersion } = api;
   const signed = senders.map((sender, i) => {
     const transfers = [];
     for (let k = 0; k < perSender; k++) {
       const tx = api.tx.balances.transferKeepAlive(dest, amount);
-      tx.sign(sender, { nonce: firstNonce[i] + k, era: 0, blockHash: genesisHash, genesisHash, runtimeVersion });
+      tx.sign(sender, { nonce: firstNonce[i] + k, era: 0, blockHash: genesisHash, genesisHash, runtimeVersion, tip });
       transfers.push(tx.toHex());
     }
     transfers.address = sender.address;
@@ -294,9 +295,9 @@ export async function waitFor(what, probe, seconds, intervalMs = 1000) {
  * `flood`). `signed` resolves when the signing is done; `done` with the flood's counts;
  * `onChosen(hash)` hears of every `chosenEvery`-th transfer the pool took.
  */
-export function startFlood({ url, accounts, dest, perSender, amount, rate, seconds, chosenEvery = 500, onChosen = () => {} }) {
+export function startFlood({ url, accounts, dest, perSender, amount, rate, seconds, chosenEvery = 500, onChosen = () => {}, tip = 0n }) {
   const worker = new Worker(new URL('./flood-worker.mjs', import.meta.url), {
-    workerData: { url, accounts, dest, perSender, amount, rate, seconds, chosenEvery },
+    workerData: { url, accounts, dest, perSender, amount, rate, seconds, chosenEvery, tip },
   });
   let signedResolve;
   let doneResolve;

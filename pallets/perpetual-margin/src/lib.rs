@@ -59,7 +59,8 @@
 //! - `math.rs`: every formula (value, impact, PnL, funding, margin fractions, liquidation size
 //!   and price, the index's keys), storage-free and unit-tested; `types.rs`: the stored and reported
 //!   types, [`Health`] and the fill; `extension.rs`: the `PrioritizeLiquidations` transaction
-//!   extension; `offchain.rs`: the validators' keeper submissions.
+//!   extension; `owner_lane.rs`: the `OwnerLane` extension (owners' risk-reducing calls above
+//!   every tip); `offchain.rs`: the validators' keeper submissions.
 //!
 //! ## Liquidations first
 //!
@@ -94,6 +95,7 @@ mod markets;
 pub mod math;
 pub mod migrations;
 mod offchain;
+pub mod owner_lane;
 mod risk;
 pub mod runtime_api;
 mod trading;
@@ -111,6 +113,7 @@ mod tests;
 pub use extension::PrioritizeLiquidations;
 pub use frontier::Frontier;
 pub use index::{Book, BookId, Place};
+pub use owner_lane::OwnerLane;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -188,6 +191,10 @@ pub mod pallet {
 		/// Pool priority of a liquidation whose position the pool found liquidatable.
 		#[pallet::constant]
 		type LiquidationPriority: Get<TransactionPriority>;
+		/// Pool priority of an owner's risk-reducing call ([`OwnerLane`]): above what any tip
+		/// buys, below oracle reports and liquidations.
+		#[pallet::constant]
+		type OwnerLanePriority: Get<TransactionPriority>;
 		/// Liquidations a validator's offchain worker submits per block, for the liquidatable
 		/// positions the next block's protocol pass will not reach.
 		#[pallet::constant]

@@ -24,6 +24,7 @@ bulwark_test_kit::construct_test_runtime! {
 /// What the mock's transactions carry: the runtime's two extensions that matter here.
 pub type Extension = (frame_system::AuthorizeCall<Test>, crate::PrioritizeLiquidations<Test>);
 pub const LIQUIDATION_PRIORITY: u64 = u64::MAX;
+pub const OWNER_LANE_PRIORITY: u64 = 1 << 63;
 
 bulwark_test_kit::impl_create_transaction!(
 	Test,
@@ -68,6 +69,7 @@ impl pallet_perpetual_margin::Config for Test {
 	type MaxDeleveragePerCall = ConstU32<2>;
 	type MaxLiquidationsPerBlock = MaxLiquidations;
 	type LiquidationPriority = ConstU64<LIQUIDATION_PRIORITY>;
+	type OwnerLanePriority = ConstU64<OWNER_LANE_PRIORITY>;
 	type MaxKeeperSubmissions = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -187,8 +187,8 @@ mod tests {
 		// 67,000 and 67,010.5 and 66,990.1: deviations 0, 10.5, 9.9 -> 9.9 / 67,000.
 		let reports = [
 			p(67_000),
-			FixedU128::from_rational(13_402_1, 2),
-			FixedU128::from_rational(66_990_1, 10),
+			FixedU128::from_rational(134_021, 2),
+			FixedU128::from_rational(669_901, 10),
 		];
 		assert_eq!(spread(&reports, p(67_000)), Perbill::from_rational(99u64, 670_000));
 		// Degenerate inputs: nothing, a zero median, a deviation beyond the median.
