@@ -1,7 +1,8 @@
 // Test 2: the validators' offchain workers bring the served prices on-chain; one source lying
 // 10x changes nothing; all sources dead -> Stale -> breaker ReduceOnly; sources back -> Fresh ->
-// Normal once the breaker's hysteresis has passed.
-import { breaker, BTC, connect, controlFeeds, keyring, log, oraclePrice, send, waitFor } from './common.mjs';
+// Normal once the breaker's hysteresis has passed; a -25% wick on all three sources for one
+// round is held by the breakers and liquidates no one.
+import { breaker, BTC, connect, controlFeeds, ensureTrading, keyring, log, oraclePrice, send, sendAll, sleep, USDB, USDB_ASSET, waitFor } from './common.mjs';
 
 const SERVED = [
   [0, 'BTC-USD', 67000],
@@ -61,9 +62,70 @@ export default async function oracle({ wsUri }) {
       return b.status === 'Normal' ? b : undefined;
     }, 240);
     log(`BTC Fresh; breaker back to ${normal.status} (${normal.reason}) after the hysteresis`);
+
+    await wickLiquidatesNoOne(api);
     return 0;
   } finally {
     await controlFeeds('mode?mode=normal').catch(() => {});
     await api.disconnect();
   }
+}
+
+/**
+ * 4. A long that a -25% price would liquidate; then all three sources serve -25% for exactly one
+ * round: set between two blocks, put back two seconds into the next one (after every validator's
+ * offchain worker read its sources at that block's import, well before the one after). The
+ * breakers hold that aggregate (`PriceHeld`), the next one is back at the price, and the long
+ * is never liquidated.
+ */
+async function wickLiquidatesNoOne(api) {
+  const alice = keyring.addFromUri('//Alice');
+  const charlie = keyring.addFromUri('//Charlie');
+  const owner = keyring.addFromUri('//wick/long');
+  await ensureTrading(api, BTC, alice);
+  await send(api.tx.collateralSilos.addLiquidity(0, USDB_ASSET, 100_000n * USDB, 0), charlie);
+  await sendAll(api, [
+    api.tx.balances.transferKeepAlive(owner.address, 10n ** 13n),
+    api.tx.assets.transferKeepAlive(USDB_ASSET, owner.address, 1_000n * USDB),
+  ], alice);
+  // 0.01 BTC (670 USDB) on 60 USDB: liquidatable about 6% down.
+  const limit = 68_000n * 10n ** 16n; // 680 USDB units per satoshi, FixedU128
+  await sendAll(api, [
+    api.tx.collateralSilos.depositMargin(0, USDB_ASSET, 500n * USDB),
+    api.tx.perpetualMargin.trade(BTC, 1_000_000n, 60n * USDB, limit, false),
+  ], owner);
+  log('a 0.01 BTC long on 60 USDB, liquidatable about 6% down');
+
+  const seen = { held: [], liquidated: [], aggregates: [] };
+  const unsubscribe = await api.query.system.events((events) => {
+    for (const { event } of events) {
+      if (event.section === 'circuitBreaker' && event.method === 'PriceHeld') seen.held.push(event.data.price.toString());
+      if (event.section === 'perpetualMargin' && event.method === 'Liquidated') seen.liquidated.push(event.data.who.toString());
+      if (event.section === 'priceOracle' && event.method === 'PriceAggregated' && event.data.market.toNumber() === BTC) {
+        seen.aggregates.push(Number((event.data.price.toBigInt() * 100n) / 10n ** 18n) / 100);
+      }
+    }
+  });
+  const nextBlock = async () => {
+    const start = (await api.rpc.chain.getHeader()).number.toNumber();
+    await waitFor('the next block', async () => (await api.rpc.chain.getHeader()).number.toNumber() > start || undefined, 30, 100);
+  };
+  await nextBlock();
+  await controlFeeds('set?market=BTC-USD&price=50250');
+  await nextBlock();
+  await sleep(2000);
+  await controlFeeds('set?market=BTC-USD&price=67000');
+  log('all three sources served 50250 (-25%) for one block');
+  const wick = (price) => price < 60000;
+  await waitFor('an aggregate back at 67000 after the wick', async () => (seen.aggregates.some(wick) && seen.aggregates.at(-1) === 67000) || undefined, 90);
+  // Let the blocks after it pass: any liquidation would be in the next one or two.
+  await nextBlock();
+  await nextBlock();
+  await nextBlock();
+  unsubscribe();
+  log(`BTC aggregates ${seen.aggregates.join(', ')}; held ${seen.held.length}; liquidated ${seen.liquidated.length}`);
+  if (!seen.held.length) throw new Error('the wick aggregate was not held');
+  if (seen.liquidated.includes(owner.address)) throw new Error('a one-round wick liquidated the long');
+  const position = await api.query.perpetualMargin.positions(owner.address, BTC);
+  if (position.isNone) throw new Error('the long is gone');
 }
