@@ -30,8 +30,17 @@ pub const MAX_TIP_PRIORITY: TransactionPriority = (1 << 62) - 1;
 /// The wrapped extension (the runtime wraps `ChargeTransactionPayment`) with its priority capped
 /// at [`MAX_TIP_PRIORITY`]. Everything else, its encoding and its metadata included, is the
 /// inner extension's: wallets see and sign exactly what they did.
-#[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, TypeInfo)]
+#[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq)]
 pub struct CappedTip<Inner>(pub Inner);
+
+/// The inner extension's type: in the metadata (and so to every wallet) the extension is
+/// exactly the one it wraps.
+impl<Inner: TypeInfo + 'static> TypeInfo for CappedTip<Inner> {
+	type Identity = Inner;
+	fn type_info() -> scale_info::Type {
+		Inner::type_info()
+	}
+}
 
 impl<Inner: core::fmt::Debug> core::fmt::Debug for CappedTip<Inner> {
 	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {

@@ -434,7 +434,7 @@ fn only_aggregates_move_the_breakers_and_a_lone_liar_does_not() {
 #[test]
 fn bad_debt_in_the_silo_gates_its_withdrawals_and_the_api_reports_it() {
 	use bulwark_primitives::{SiloLedger, TradingStatus, WithdrawalStatus};
-	use pallet_circuit_breaker::runtime_api::runtime_decl_for_circuit_breaker_api::CircuitBreakerApiV1;
+	use pallet_circuit_breaker::runtime_api::runtime_decl_for_circuit_breaker_api::CircuitBreakerApiV2;
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		System::set_block_number(1);
 		let trader = Sr25519Keyring::Bob.to_account_id();
@@ -458,15 +458,15 @@ fn bad_debt_in_the_silo_gates_its_withdrawals_and_the_api_reports_it() {
 		let settlement = CollateralSilos::realize_loss(0, &trader, 300 * USDB).unwrap();
 		assert_eq!(settlement.socialized, 200 * USDB);
 		assert_eq!(CircuitBreaker::withdrawal_status(0), WithdrawalStatus::RateLimited);
-		let silos = <Runtime as CircuitBreakerApiV1<Block>>::silo_statuses();
+		let silos = <Runtime as CircuitBreakerApiV2<Block>>::silo_statuses();
 		assert_eq!(silos.len(), 1);
 		assert_eq!(silos[0].withdrawals, WithdrawalStatus::RateLimited);
 		assert_eq!(silos[0].reason, Some(pallet_circuit_breaker::Reason::BadDebt));
-		let markets = <Runtime as CircuitBreakerApiV1<Block>>::market_statuses();
+		let markets = <Runtime as CircuitBreakerApiV2<Block>>::market_statuses();
 		let mut ids: Vec<_> = markets.iter().map(|m| m.market).collect();
 		ids.sort();
 		assert_eq!(ids, vec![0, 1, 2]);
-		assert!(!<Runtime as CircuitBreakerApiV1<Block>>::emergency());
+		assert!(!<Runtime as CircuitBreakerApiV2<Block>>::emergency());
 	});
 }
 

@@ -148,6 +148,7 @@ impl<T: Config> Pallet<T> {
 			T::Prices::twap(market),
 			aggregate.wide,
 			params.band_max_move,
+			crate::math::MAX_HELD_AGGREGATES,
 		);
 		let flagged = guard.pending.is_some() || Self::band_in_force(market);
 		guard.anchor = match (flagged, was_flagged) {
@@ -159,6 +160,9 @@ impl<T: Config> Pallet<T> {
 		let held = |reason| Event::PriceHeld { market, price: aggregate.price, reason };
 		match step {
 			GuardStep::Trusted => {},
+			GuardStep::Released => {
+				Self::deposit_event(Event::HoldReleased { market, price: aggregate.price })
+			},
 			GuardStep::Unconfirmed => Self::deposit_event(held(Reason::UnconfirmedMove)),
 			GuardStep::Wide => Self::deposit_event(held(Reason::WideRound)),
 			GuardStep::Confirmed => Self::deposit_event(Event::MoveConfirmed {

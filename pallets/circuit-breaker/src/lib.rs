@@ -207,6 +207,12 @@ pub mod pallet {
 			price: FixedU128,
 			reason: Reason,
 		},
+		/// The guard had held as many aggregates in a row as it may: this one is trusted,
+		/// whatever it is, and liquidations act on it.
+		HoldReleased {
+			market: MarketId,
+			price: FixedU128,
+		},
 		/// A second aggregate confirmed the held move: liquidations of longs act on `long`, of
 		/// shorts on `short` (of the two aggregates, the one kinder to each side's owners).
 		MoveConfirmed {
@@ -530,6 +536,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				guard.pending.is_some() || (guard.short..=guard.long).contains(&guard.reference),
 				"a settled guard's reference outside its prices"
+			);
+			ensure!(
+				guard.held <= crate::math::MAX_HELD_AGGREGATES
+					&& (guard.held == 0) == guard.pending.is_none(),
+				"a guard's held count disagrees with what it holds"
 			);
 		}
 		for silo in ProfitPaid::<T>::iter_keys() {

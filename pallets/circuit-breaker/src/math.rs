@@ -87,7 +87,13 @@ pub enum GuardStep {
 	/// The second aggregate beyond the band on the same side as the held one: liquidations act
 	/// on the two, each side at the one more favourable to its owners.
 	Confirmed,
+	/// It would have been held, but `max_held` aggregates in a row already were: trusted, so
+	/// that no feeder, lying or broken, can keep liquidations on an old price for long.
+	Released,
 }
+
+/// Aggregates in a row the guard may hold before it trusts the next one whatever it is.
+pub const MAX_HELD_AGGREGATES: u32 = 3;
 
 /// The guard's next state after an aggregate `price` (wide or not), with the oracle's TWAP
 /// before it and the band's `max_move`.
@@ -98,14 +104,18 @@ pub enum GuardStep {
 /// the trusted reference on the same side confirms the move: liquidations of longs then use the
 /// higher of the two, of shorts the lower (the one more favourable to each side's owners). Any
 /// other aggregate is judged afresh. So a one-aggregate wick that reverts liquidates no one, and
-/// a real crash liquidates from the aggregate after the one that starts it. (The anchor is the
-/// pallet's to set: it knows whether the market is flagged; this leaves it as it was, or none.)
+/// a real crash liquidates from the aggregate after the one that starts it. After `max_held`
+/// aggregates held in a row the next is trusted whatever it is ([`GuardStep::Released`]): a
+/// feeder that keeps every round wide delays liquidations by that many aggregates, no more.
+/// (The anchor is the pallet's to set: it knows whether the market is flagged; this leaves it as
+/// it was, or none.)
 pub fn next_guard(
 	previous: Option<PriceGuard>,
 	price: FixedU128,
 	twap: Option<FixedU128>,
 	wide: bool,
 	max_move: FixedU128,
+	max_held: u32,
 ) -> (PriceGuard, GuardStep) {
 	let trusted = |price| PriceGuard {
 		reference: price,
@@ -114,11 +124,18 @@ pub fn next_guard(
 		long: price,
 		short: price,
 		anchor: None,
+		held: 0,
 	};
 	let Some(guard) = previous else { return (trusted(price), GuardStep::Trusted) };
-	let held = |guard: PriceGuard| PriceGuard { last: price, pending: Some(price), ..guard };
+	let held = |guard: PriceGuard, step| {
+		if guard.held >= max_held {
+			return (PriceGuard { anchor: guard.anchor, ..trusted(price) }, GuardStep::Released);
+		}
+		let held = guard.held.saturating_add(1);
+		(PriceGuard { last: price, pending: Some(price), held, ..guard }, step)
+	};
 	if wide {
-		return (held(guard), GuardStep::Wide);
+		return held(guard, GuardStep::Wide);
 	}
 	let reference = guard.reference;
 	let same_side_beyond = |pending: FixedU128| {
@@ -134,13 +151,14 @@ pub fn next_guard(
 			long: pending.max(price),
 			short: pending.min(price),
 			anchor: guard.anchor,
+			held: 0,
 		};
 		return (confirmed, GuardStep::Confirmed);
 	}
 	let jump = beyond_band(guard.last, price, max_move)
 		&& twap.is_none_or(|twap| beyond_band(twap, price, max_move));
 	if jump {
-		(held(guard), GuardStep::Unconfirmed)
+		held(guard, GuardStep::Unconfirmed)
 	} else {
 		(trusted(price), GuardStep::Trusted)
 	}
@@ -272,6 +290,7 @@ mod tests {
 			long: FixedU128::from_u32(long),
 			short: FixedU128::from_u32(short),
 			anchor: None,
+			held: u32::from(pending.is_some()),
 		}
 	}
 
@@ -287,6 +306,7 @@ mod tests {
 					Some(FixedU128::from_u32(*twap)),
 					*wide,
 					band,
+					MAX_HELD_AGGREGATES,
 				);
 				state = Some(next);
 				(next, step)
@@ -340,10 +360,46 @@ mod tests {
 		assert_eq!(steps[2], (guard(72, 72, None, 72, 70), GuardStep::Confirmed));
 		// Two wide rounds beyond the band: both held, liquidations stay at 100.
 		let steps = walk(&[(100, 100, false), (70, 100, true), (70, 99, true)]);
-		assert_eq!(steps[2], (guard(100, 70, Some(70), 100, 100), GuardStep::Wide));
+		assert_eq!(
+			steps[2],
+			(PriceGuard { held: 2, ..guard(100, 70, Some(70), 100, 100) }, GuardStep::Wide)
+		);
 		// A jump the other way after a held wick is held again, not confirmed.
 		let steps = walk(&[(100, 100, false), (70, 100, false), (130, 99, false)]);
-		assert_eq!(steps[2], (guard(100, 130, Some(130), 100, 100), GuardStep::Unconfirmed));
+		assert_eq!(
+			steps[2],
+			(
+				PriceGuard { held: 2, ..guard(100, 130, Some(130), 100, 100) },
+				GuardStep::Unconfirmed
+			)
+		);
+	}
+
+	#[test]
+	fn no_more_than_three_aggregates_in_a_row_are_held() {
+		// A feeder that keeps every round wide: three held, the fourth trusted (released).
+		let steps = walk(&[
+			(100, 100, false),
+			(101, 100, true),
+			(102, 100, true),
+			(103, 100, true),
+			(104, 100, true),
+			(105, 100, true),
+		]);
+		let held: Vec<u32> = steps.iter().map(|(guard, _)| guard.held).collect();
+		assert_eq!(held, vec![0, 1, 2, 3, 0, 1]);
+		assert_eq!(steps[4], (guard(104, 104, None, 104, 104), GuardStep::Released));
+		assert_eq!(steps[5].1, GuardStep::Wide);
+		// The same for jumps that never confirm (alternating sides).
+		let steps = walk(&[
+			(100, 100, false),
+			(70, 100, false),
+			(130, 100, false),
+			(70, 100, false),
+			(130, 100, false),
+		]);
+		assert_eq!(steps[3].0.held, 3);
+		assert_eq!(steps[4], (guard(130, 130, None, 130, 130), GuardStep::Released));
 	}
 
 	#[test]

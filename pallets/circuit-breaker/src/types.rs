@@ -176,6 +176,8 @@ pub struct PriceGuard {
 	/// the band window farthest from the flagging one), which with the TWAP bounds owners'
 	/// reductions ([`bulwark_primitives::TradingStatus::fill_bounds`]).
 	pub anchor: Option<FixedU128>,
+	/// Aggregates held in a row (at most [`crate::math::MAX_HELD_AGGREGATES`]).
+	pub held: u32,
 }
 
 /// One silo's breakers: withdrawals and new risk.
@@ -222,6 +224,10 @@ pub struct MarketReport {
 	pub reason: Option<Reason>,
 	/// The prices its liquidations act on, and the aggregate held back, if any.
 	pub guard: Option<PriceGuard>,
+	/// How far the feeders disagreed in the round of the last aggregate (none: no price yet).
+	pub spread: Option<sp_runtime::Perbill>,
+	/// Whether owners' reductions are bounded now (a band trip in force, an aggregate held).
+	pub flagged: bool,
 }
 
 /// A silo's status as the runtime API reports it.

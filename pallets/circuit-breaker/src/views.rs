@@ -1,5 +1,6 @@
 //! What the runtime API reports: every watched market's and silo's status, with the levels
-//! behind it and the reason of the last move.
+//! behind it and the reason of the last move; for markets, also the price guard, the last
+//! round's spread and whether the market is flagged.
 
 use super::*;
 
@@ -16,6 +17,8 @@ impl<T: Config> Pallet<T> {
 				emergency,
 				reason: state.reason,
 				guard: PriceGuards::<T>::get(market),
+				spread: T::Prices::price(market).map(|price| price.spread),
+				flagged: Self::price_flagged(market),
 			})
 			.collect()
 	}

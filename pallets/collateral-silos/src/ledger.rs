@@ -90,9 +90,11 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 		// Claims already waiting keep their call on the pool: a new profit is paid only from what
 		// the pool holds beyond them, so it never jumps the line, and a pool that can pay both
 		// pays it at once (a queue of dust claims cannot delay anyone's pay-out). And never more
-		// than the window's profit allowance: the rest waits as a claim, in order.
+		// than what the window's profit allowance leaves beyond the claims waiting (which it
+		// pays first): the rest waits as a claim, in order.
 		let available = state.books.pool.saturating_sub(state.books.claims);
-		let allowance = T::Status::profit_allowance(silo).unwrap_or(Balance::MAX);
+		let allowance = T::Status::profit_allowance(silo)
+			.map_or(Balance::MAX, |allowance| allowance.saturating_sub(state.books.claims));
 		let paid = profit.min(available).min(allowance);
 		let claimed = profit.saturating_sub(paid);
 		state.books.pool.saturating_reduce(paid);

@@ -414,6 +414,9 @@ pub mod pallet {
 		NothingToDeleverage,
 		/// Closing this market's top winners would not make the silo's shortfall smaller.
 		DeleverageIneffective,
+		/// The breakers flag the market's price (a band trip in force, an aggregate held): no
+		/// deleveraging at it.
+		PriceFlagged,
 	}
 
 	#[pallet::hooks]

@@ -224,17 +224,28 @@ impl<T: Config> Pallet<T> {
 		let size = position.size.unsigned_abs();
 		let penalty_rate = math::fraction(params.liquidation_penalty);
 		let reward_rate = math::fraction(params.keeper_reward);
-		let closing = if let ClosedBy::Owner { acceptable_price } = by {
-			// The owner sells a long (buys back a short) at the liquidation price.
-			let within = if position.size > 0 {
-				price >= acceptable_price
-			} else {
-				price <= acceptable_price
-			};
+		let (closing, price) = if let ClosedBy::Owner { acceptable_price } = by {
+			// The owner sells a long (buys back a short) whole, at the worse for them of the
+			// liquidation price and what a trade would fill at (the oracle's price, its impact,
+			// the flag's bounds): never better than a healthy position's close.
+			let long = position.size > 0;
+			let oracle = Self::unit_price_if_any(market, &params).ok_or(Error::<T>::NoPrice)?;
+			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+			let traded = math::fill_price(
+				oracle,
+				state.open_interest.skew(),
+				delta,
+				params.skew_scale,
+				params.max_price_impact,
+			)
+			.ok_or(Error::<T>::Overflow)?;
+			let traded = Self::bounded_while_flagged(market, &params, traded, delta)?;
+			let fill = if long { price.min(traded) } else { price.max(traded) };
+			let within = if long { fill >= acceptable_price } else { fill <= acceptable_price };
 			ensure!(within, Error::<T>::PriceLimitExceeded);
-			size
+			(size, fill)
 		} else {
-			math::liquidation_close_size(
+			let closing = math::liquidation_close_size(
 				size,
 				price,
 				health.equity,
@@ -242,7 +253,8 @@ impl<T: Config> Pallet<T> {
 				penalty_rate.saturating_add(reward_rate),
 				params.min_size,
 			)
-			.ok_or(Error::<T>::Overflow)?
+			.ok_or(Error::<T>::Overflow)?;
+			(closing, price)
 		};
 		let direction = if position.size > 0 { -1 } else { 1 };
 		let delta = (closing as SignedBalance).saturating_mul(direction);
@@ -346,6 +358,10 @@ impl<T: Config> Pallet<T> {
 		let mut state = Self::market(market)?;
 		let params = state.params.clone();
 		let silo = state.silo;
+		// Never at a price the breakers flag: closing winners would pay (or owe) them profit at
+		// it, which is what the flag exists to stop. Deleveraging waits for the flag to clear;
+		// meanwhile the silo pays profit only within its allowance.
+		ensure!(T::Status::fill_bounds(market).is_none(), Error::<T>::PriceFlagged);
 		// Winners are closed at the oracle's price, whatever the breakers hold back for
 		// liquidations.
 		let price = Self::to_unit_price(Self::usable_oracle_price(market, silo)?, &params)?;

@@ -283,6 +283,12 @@ fn at_a_flagged_price_a_reduction_fills_no_better_than_the_twap() {
 			.expect("Bob closed");
 		// Bought back at the TWAP: a loss of 155_000 - 100_050.
 		assert_eq!(bob_fill, (fixed(155), bob_entry as i128 - 155_000));
+		// No new risk and no deleveraging at a flagged price.
+		assert_noop!(buy(CAROL, 100, 2_000), Error::<Test>::NewRiskNotAccepted);
+		assert_noop!(
+			PerpetualMargin::deleverage(RuntimeOrigin::signed(KEEPER), MARKET),
+			Error::<Test>::PriceFlagged
+		);
 		run_to_block(2);
 	});
 }

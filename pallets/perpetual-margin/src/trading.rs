@@ -106,7 +106,15 @@ impl<T: Config> Pallet<T> {
 		let mut position = old;
 		position.margin = position.margin.checked_add(margin_in).ok_or(Error::<T>::Overflow)?;
 		if old.size != 0 {
-			let before = Self::health(&state, &position, price)?;
+			// A reduction is judged as a keeper would judge the position: at the price its
+			// side's liquidations act on (the breakers may hold a move back); new risk at the
+			// trade's price.
+			let judged = if adds_risk {
+				price
+			} else {
+				Self::liquidation_unit_price(market, state.silo, &params, old.size > 0)?
+			};
+			let before = Self::health(&state, &position, judged)?;
 			ensure!(!before.liquidatable(), Error::<T>::PositionLiquidatable);
 		}
 		let fill_price = math::fill_price(

@@ -60,8 +60,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What a feeder signs for `report`: the domain, this chain's genesis hash and the report.
-	/// The genesis hash binds it to one chain: a feeder whose key also feeds another chain (a
-	/// testnet, a fork) cannot have its reports there replayed here.
+	/// The genesis hash binds it to one chain: a feeder whose key also feeds another network (a
+	/// testnet, a staging chain) cannot have its reports there replayed here. (A fork of this
+	/// chain shares its genesis: there the rounds, which only move forward, refuse replays.)
 	pub fn report_payload(report: &ReportOf<T>) -> Vec<u8> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		(REPORT_CONTEXT, genesis, report).encode()

@@ -126,13 +126,14 @@ pub trait TradingStatus {
 	/// Owners and keepers obey one rule: whenever a position may be liquidated, its owner may
 	/// reduce or close it, and the other way round: both need a market that is not Halted and a
 	/// price recent enough ([`Self::price_usable`]). Halted stops both (adding margin stays
-	/// open in every state). New risk needs a Normal market in a silo that accepts it (and the
-	/// margin engine asks a Fresh price of it).
+	/// open in every state). New risk needs a Normal market whose price is not flagged, in a silo
+	/// that accepts it (and the margin engine asks a Fresh price of it).
 	fn allows(market: MarketId, silo: SiloId, action: TradeAction) -> bool {
 		match action {
 			TradeAction::IncreaseRisk => {
 				Self::market_status(market) == MarketStatus::Normal
 					&& Self::silo_accepts_new_risk(silo)
+					&& Self::fill_bounds(market).is_none()
 			},
 			TradeAction::ReduceRisk | TradeAction::Liquidate => {
 				Self::market_status(market) != MarketStatus::Halted && Self::price_usable(market)

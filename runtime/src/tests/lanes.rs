@@ -111,11 +111,9 @@ fn no_tip_reaches_the_owner_lane_and_nothing_reaches_reports_or_liquidations() {
 			(Sr25519Keyring::Bob, trade(-2 * TENTH_OF_A_BTC, true)),
 			(Sr25519Keyring::Dave, add_margin),
 		] {
-			let validity = validate(with_tip(who, call.clone(), 0, 0));
-			if let Ok(validity) = validity {
-				assert!(validity.priority <= MAX_TIP_PRIORITY, "{call:?}");
-				assert_eq!(lane_tag(&validity), None);
-			}
+			let validity = valid(with_tip(who, call.clone(), 0, 0));
+			assert!(validity.priority <= MAX_TIP_PRIORITY, "{call:?}");
+			assert_eq!(lane_tag(&validity), None);
 		}
 
 		// The bands above: a report and a due liquidation.

@@ -8,6 +8,7 @@ use frame_support::assert_ok;
 use pallet_circuit_breaker::{Event as BreakerEvent, PriceGuards, Reason};
 use pallet_perpetual_margin::{Event as MarginEvent, Positions, Watched, NOT_LIQUIDATABLE};
 use sp_runtime::{
+	traits::Zero,
 	transaction_validity::{InvalidTransaction, TransactionValidityError},
 	FixedPointNumber, FixedU128, Perbill,
 };
@@ -62,6 +63,33 @@ fn a_one_aggregate_wick_that_reverts_liquidates_no_one() {
 		assert!(Watched::<Runtime>::get().is_empty());
 		assert!(PerpetualMargin::liquidatable(0, 10).is_empty());
 		assert_eq!(validate(liquidate_unsigned(&bob)), refused());
+		// Bob himself: judged as a keeper would, he is not liquidatable, but selling at the wick
+		// (no better than the flag's bounds) would lose more than his margin: he cannot close
+		// either. Adding margin he can, as in every state.
+		let close = || {
+			PerpetualMargin::close_position(
+				RuntimeOrigin::signed(bob.clone()),
+				BTC,
+				FixedU128::zero(),
+			)
+		};
+		assert_eq!(
+			frame_support::storage::with_transaction(|| {
+				frame_support::storage::TransactionOutcome::Rollback(Ok::<
+					_,
+					sp_runtime::DispatchError,
+				>(close()))
+			}),
+			Ok(Err(pallet_perpetual_margin::Error::<Runtime>::InsufficientMargin.into()))
+		);
+		assert!(frame_support::storage::with_transaction(|| {
+			let added = PerpetualMargin::add_margin(RuntimeOrigin::signed(bob.clone()), BTC, USDB);
+			frame_support::storage::TransactionOutcome::Rollback(
+				Ok::<_, sp_runtime::DispatchError>(added),
+			)
+		})
+		.expect("rolled back")
+		.is_ok());
 		end_block();
 
 		// Block 3: the pass finds nothing; the price is back (66,900): trusted at once.
