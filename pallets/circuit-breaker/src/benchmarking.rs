@@ -166,11 +166,25 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A full window of samples, and the new aggregate trips the band.
+	/// A full window of samples, and the new aggregate trips the band; the market's price guard
+	/// holds it (a jump from its last aggregate), which flags the market and sets its anchor.
 	#[benchmark]
 	fn on_price_update() {
 		track_markets::<T>(1);
 		fill_samples::<T>(0);
+		let hundred = FixedU128::from_u32(100);
+		PriceGuards::<T>::insert(
+			0,
+			PriceGuard {
+				reference: hundred,
+				last: hundred,
+				pending: None,
+				long: hundred,
+				short: hundred,
+				anchor: None,
+				held: 0,
+			},
+		);
 		let aggregate = Aggregate {
 			price: FixedU128::from_u32(1_000),
 			round: 0,
@@ -184,14 +198,17 @@ mod benchmarks {
 			Pallet::<T>::on_price_update(0, &aggregate);
 		}
 		assert_eq!(Markets::<T>::get(0).map(|m| m.automatic), Some(MarketStatus::ReduceOnly));
+		assert_eq!(PriceGuards::<T>::get(0).and_then(|guard| guard.anchor), Some(hundred));
 	}
 
-	/// A bad debt notice that trips the silo.
+	/// A notice that trips the silo: profit paid out (the heaviest: the window, the profit
+	/// paid and the pool read), then bad debt; the bound of any one notice.
 	#[benchmark]
 	fn on_silo_event() {
 		track_silos::<T>(1);
 		#[block]
 		{
+			Pallet::<T>::on_profit_paid(0, 1);
 			Pallet::<T>::on_bad_debt(0, 1);
 		}
 		assert_eq!(Pallet::<T>::withdrawal_status(0), WithdrawalStatus::RateLimited);

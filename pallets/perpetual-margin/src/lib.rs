@@ -40,8 +40,9 @@
 //! - `lib.rs`: config, storage, events, errors, genesis, hooks, the thin calls, and
 //!   [`Pallet::do_try_state`] (the engine's invariants).
 //! - `markets.rs`: market creation, the bounds of market parameters
-//!   ([`Pallet::ensure_valid_params`]), and which price each action may use (Fresh to trade,
-//!   what the breakers trust to liquidate, the last known for views).
+//!   ([`Pallet::ensure_valid_params`]), and which price each action may use (Fresh for new
+//!   risk, per side what the breakers trust to liquidate, the last usable one to reduce, the
+//!   last known for views).
 //! - `funding.rs`: the funding index and the volatility add-on, accrued to the current block.
 //! - `risk.rs`: a position's health ([`Pallet::health`]) and its initial and maintenance
 //!   requirements.
@@ -490,7 +491,10 @@ pub mod pallet {
 		/// free margin, loss from this position's margin), the fee is charged from it, and a
 		/// reduction releases a proportional part of the margin (all of it on a close). A trade
 		/// that adds risk must leave equity at the initial requirement within the leverage cap;
-		/// one that reduces risk, at the maintenance requirement.
+		/// one that reduces risk, at the maintenance requirement. New risk needs a Normal market,
+		/// an unflagged and Fresh price; a reduction, the price a liquidation could act on (not
+		/// Halted, at most `liquidation_max_price_age` old), and while the breakers flag the
+		/// price it fills no better for the trader than [`TradingStatus::fill_bounds`].
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::trade())]
 		pub fn trade(

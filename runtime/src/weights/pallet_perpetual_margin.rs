@@ -48,8 +48,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `4218`
-		// Minimum execution time: 15_984_000 picoseconds.
-		Weight::from_parts(17_957_000, 0)
+		// Minimum execution time: 15_934_000 picoseconds.
+		Weight::from_parts(17_326_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -57,15 +57,15 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	fn set_market_params() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1118`
+		//  Measured:  `1122`
 		//  Estimated: `4218`
-		// Minimum execution time: 19_980_000 picoseconds.
-		Weight::from_parts(23_345_000, 0)
+		// Minimum execution time: 19_850_000 picoseconds.
+		Weight::from_parts(23_124_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -78,25 +78,35 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Emergency` (r:1 w:0)
 	/// Proof: `CircuitBreaker::Emergency` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
+	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Margin` (r:1 w:1)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
+	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::ProfitPaid` (r:1 w:1)
+	/// Proof: `CircuitBreaker::ProfitPaid` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::ReserveShort` (r:1 w:0)
+	/// Proof: `CircuitBreaker::ReserveShort` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::PositionIndex` (r:0 w:2)
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	fn trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2160`
+		//  Measured:  `2291`
 		//  Estimated: `4778`
-		// Minimum execution time: 71_226_000 picoseconds.
-		Weight::from_parts(77_275_000, 0)
+		// Minimum execution time: 104_736_000 picoseconds.
+		Weight::from_parts(111_426_000, 0)
 			.saturating_add(Weight::from_parts(0, 4778))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
@@ -112,8 +122,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1450`
 		//  Estimated: `4218`
-		// Minimum execution time: 34_612_000 picoseconds.
-		Weight::from_parts(37_676_000, 0)
+		// Minimum execution time: 33_710_000 picoseconds.
+		Weight::from_parts(37_306_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -123,9 +133,9 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Margin` (r:1 w:1)
@@ -134,10 +144,10 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	fn remove_margin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1702`
+		//  Measured:  `1706`
 		//  Estimated: `4218`
-		// Minimum execution time: 43_545_000 picoseconds.
-		Weight::from_parts(47_551_000, 0)
+		// Minimum execution time: 42_944_000 picoseconds.
+		Weight::from_parts(46_840_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -147,11 +157,17 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Emergency` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Emergency` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
-	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
+	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Margin` (r:1 w:1)
@@ -162,22 +178,28 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2220`
+		//  Measured:  `2295`
 		//  Estimated: `7446`
-		// Minimum execution time: 90_345_000 picoseconds.
-		Weight::from_parts(96_725_000, 0)
+		// Minimum execution time: 100_621_000 picoseconds.
+		Weight::from_parts(106_619_000, 0)
 			.saturating_add(Weight::from_parts(0, 7446))
-			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:2 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
+	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Emergency` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Emergency` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
-	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::PositionIndex` (r:9 w:16)
@@ -186,20 +208,28 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Margin` (r:8 w:8)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Silos` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::ProfitPaid` (r:1 w:0)
+	/// Proof: `CircuitBreaker::ProfitPaid` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::ClaimCursors` (r:1 w:0)
 	/// Proof: `CollateralSilos::ClaimCursors` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::ReserveShort` (r:1 w:0)
+	/// Proof: `CircuitBreaker::ReserveShort` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	fn deleverage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4827`
+		//  Measured:  `4947`
 		//  Estimated: `23895`
-		// Minimum execution time: 542_990_000 picoseconds.
-		Weight::from_parts(572_715_000, 0)
+		// Minimum execution time: 591_092_000 picoseconds.
+		Weight::from_parts(630_501_000, 0)
 			.saturating_add(Weight::from_parts(0, 23895))
-			.saturating_add(T::DbWeight::get().reads(32))
+			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().writes(34))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
+	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::PositionIndex` (r:10 w:0)
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Positions` (r:2 w:0)
@@ -209,32 +239,32 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// The range of component `n` is `[1000, 100000]`.
 	fn on_price_update(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5377`
+		//  Measured:  `5636`
 		//  Estimated: `26440`
-		// Minimum execution time: 143_554_000 picoseconds.
-		Weight::from_parts(169_564_857, 0)
+		// Minimum execution time: 99_038_000 picoseconds.
+		Weight::from_parts(158_304_424, 0)
 			.saturating_add(Weight::from_parts(0, 26440))
-			// Standard Error: 120
-			.saturating_add(Weight::from_parts(669, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(14))
+			// Standard Error: 160
+			.saturating_add(Weight::from_parts(1_164, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:17 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:16 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 16]`.
 	fn silo_marks(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1074 + m * (96 ±0)`
+		//  Measured:  `1078 + m * (96 ±0)`
 		//  Estimated: `4218 + m * (3228 ±0)`
-		// Minimum execution time: 25_538_000 picoseconds.
-		Weight::from_parts(9_662_582, 0)
+		// Minimum execution time: 26_039_000 picoseconds.
+		Weight::from_parts(9_566_132, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			// Standard Error: 7_175
-			.saturating_add(Weight::from_parts(18_100_728, 0).saturating_mul(m.into()))
+			// Standard Error: 7_180
+			.saturating_add(Weight::from_parts(18_467_015, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 3228).saturating_mul(m.into()))
@@ -244,19 +274,25 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:0)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Emergency` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Emergency` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
-	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
+	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	fn check_liquidatable() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1605`
-		//  Estimated: `4218`
-		// Minimum execution time: 21_722_000 picoseconds.
-		Weight::from_parts(23_755_000, 0)
-			.saturating_add(Weight::from_parts(0, 4218))
-			.saturating_add(T::DbWeight::get().reads(5))
+		//  Measured:  `1680`
+		//  Estimated: `4778`
+		// Minimum execution time: 32_378_000 picoseconds.
+		Weight::from_parts(34_741_000, 0)
+			.saturating_add(Weight::from_parts(0, 4778))
+			.saturating_add(T::DbWeight::get().reads(8))
 	}
 	/// Storage: `PerpetualMargin::Mode` (r:1 w:0)
 	/// Proof: `PerpetualMargin::Mode` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
@@ -265,38 +301,44 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Storage: `PerpetualMargin::Markets` (r:2 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
-	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
-	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Emergency` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Emergency` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
-	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::PositionIndex` (r:408 w:782)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
+	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::PositionIndex` (r:510 w:986)
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::Positions` (r:392 w:391)
+	/// Storage: `PerpetualMargin::Positions` (r:494 w:493)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::Margin` (r:391 w:391)
+	/// Storage: `CollateralSilos::Margin` (r:493 w:493)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
-	/// The range of component `k` is `[0, 391]`.
+	/// The range of component `k` is `[0, 493]`.
 	/// The range of component `n` is `[1000, 100000]`.
 	fn on_poll(k: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + k * (915 ±0) + n * (1 ±0)`
-		//  Estimated: `46326 + k * (2593 ±1)`
-		// Minimum execution time: 311_115_000 picoseconds.
-		Weight::from_parts(314_980_000, 0)
+		//  Measured:  `0 + k * (859 ±0) + n * (1 ±0)`
+		//  Estimated: `46326 + k * (2594 ±1)`
+		// Minimum execution time: 336_102_000 picoseconds.
+		Weight::from_parts(338_756_000, 0)
 			.saturating_add(Weight::from_parts(0, 46326))
-			// Standard Error: 1_165_910
-			.saturating_add(Weight::from_parts(97_064_204, 0).saturating_mul(k.into()))
-			// Standard Error: 4_552
-			.saturating_add(Weight::from_parts(10_854, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(27))
+			// Standard Error: 1_309_451
+			.saturating_add(Weight::from_parts(94_054_405, 0).saturating_mul(k.into()))
+			// Standard Error: 6_446
+			.saturating_add(Weight::from_parts(35_050, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(30))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 2593).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 2594).saturating_mul(k.into()))
 	}
 }
