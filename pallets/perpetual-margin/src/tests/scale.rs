@@ -364,8 +364,20 @@ mod frontier_against_a_scan {
 						prop_assert!(slack <= 3, "{who} liquidatable by {slack} but left out");
 					}
 				}
-				let coverage: Vec<FixedI128> = yielded.iter().map(|who| health_of(who).coverage()).collect();
-				prop_assert!(coverage.windows(2).all(|pair| pair[0] <= pair[1]), "{coverage:?}");
+				// Most underwater first, up to the same rounding: two positions whose requirements
+				// differ by a unit or two of rounding may come in either order (a unit of equity
+				// or maintenance moves a coverage by about 1 / maintenance).
+				for pair in yielded.windows(2) {
+					let (first, next) = (health_of(&pair[0]), health_of(&pair[1]));
+					let units = first.maintenance.min(next.maintenance).max(1);
+					let rounding = FixedI128::saturating_from_rational(4, units as i128);
+					prop_assert!(
+						first.coverage() <= next.coverage() + rounding,
+						"{:?} before {:?}",
+						first.coverage(),
+						next.coverage()
+					);
+				}
 				Ok(())
 			})?;
 		}
