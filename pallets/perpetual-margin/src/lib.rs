@@ -494,9 +494,10 @@ pub mod pallet {
 		/// one that reduces risk, at the maintenance requirement. New risk needs a Normal market,
 		/// an unflagged and Fresh price; a reduction, the price a liquidation could act on (not
 		/// Halted, at most `liquidation_max_price_age` old), and while the breakers flag the
-		/// price it fills no better for the trader than [`TradingStatus::fill_bounds`].
+		/// price it fills no better for the trader than [`TradingStatus::fill_bounds`]. A
+		/// liquidatable position may only be closed whole, as `close_position` closes it.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::trade())]
+		#[pallet::weight(T::WeightInfo::trade().max(T::WeightInfo::liquidate()))]
 		pub fn trade(
 			origin: OriginFor<T>,
 			market: MarketId,

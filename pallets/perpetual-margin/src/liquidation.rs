@@ -190,19 +190,12 @@ impl<T: Config> Pallet<T> {
 		Self::close_liquidatable(by, who, market)
 	}
 
-	/// A liquidatable position closed by its owner: exactly as a liquidation would close it
-	/// (same price, same checks), but whole, without penalty or keeper reward, and only at a
-	/// price within the owner's `acceptable_price`. So whenever a keeper may liquidate a
-	/// position, its owner may close it.
-	pub(crate) fn do_close_liquidatable(
-		who: &T::AccountId,
-		market: MarketId,
-		acceptable_price: FixedU128,
-	) -> DispatchResult {
-		Self::close_liquidatable(ClosedBy::Owner { acceptable_price }, who, market)
-	}
-
-	fn close_liquidatable(
+	/// Closes a liquidatable position for `by`: a liquidation (partial back to initial margin,
+	/// penalty and keeper reward), or its owner's whole close (`trade_position` sends it here;
+	/// same price and checks, the trading fee instead of penalty and reward, at a fill no better
+	/// than a trade's and within the owner's `acceptable_price`). So whenever a keeper may
+	/// liquidate a position, its owner may close it.
+	pub(crate) fn close_liquidatable(
 		by: ClosedBy<'_, T::AccountId>,
 		who: &T::AccountId,
 		market: MarketId,
@@ -231,15 +224,7 @@ impl<T: Config> Pallet<T> {
 			let long = position.size > 0;
 			let oracle = Self::unit_price_if_any(market, &params).ok_or(Error::<T>::NoPrice)?;
 			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
-			let traded = math::fill_price(
-				oracle,
-				state.open_interest.skew(),
-				delta,
-				params.skew_scale,
-				params.max_price_impact,
-			)
-			.ok_or(Error::<T>::Overflow)?;
-			let traded = Self::bounded_while_flagged(market, &params, traded, delta)?;
+			let traded = Self::trade_fill(market, &state, oracle, delta, true)?;
 			let fill = if long { price.min(traded) } else { price.max(traded) };
 			let within = if long { fill >= acceptable_price } else { fill <= acceptable_price };
 			ensure!(within, Error::<T>::PriceLimitExceeded);
@@ -456,7 +441,7 @@ impl<T: Config> Pallet<T> {
 
 /// Who closes a liquidatable position.
 #[derive(Clone, Copy)]
-enum ClosedBy<'a, AccountId> {
+pub(crate) enum ClosedBy<'a, AccountId> {
 	/// The protocol's pass or a validator's authorized transaction.
 	Protocol,
 	/// A signed keeper, paid its reward.

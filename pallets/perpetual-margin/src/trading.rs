@@ -3,6 +3,7 @@
 //! and writing the position.
 
 use super::*;
+use crate::liquidation::ClosedBy;
 
 impl<T: Config> Pallet<T> {
 	/// `position` after a fill of `delta` at `fill`, with funding settled to `index`.
@@ -115,21 +116,14 @@ impl<T: Config> Pallet<T> {
 				Self::liquidation_unit_price(market, state.silo, &params, old.size > 0)?
 			};
 			let before = Self::health(&state, &position, judged)?;
-			ensure!(!before.liquidatable(), Error::<T>::PositionLiquidatable);
+			if before.liquidatable() {
+				// Only a whole close, which goes as a liquidation would: whatever a keeper may
+				// liquidate, its owner may close.
+				ensure!(new_size == 0 && margin_in == 0, Error::<T>::PositionLiquidatable);
+				return Self::close_liquidatable(ClosedBy::Owner { acceptable_price }, who, market);
+			}
 		}
-		let fill_price = math::fill_price(
-			price,
-			state.open_interest.skew(),
-			delta,
-			params.skew_scale,
-			params.max_price_impact,
-		)
-		.ok_or(Error::<T>::Overflow)?;
-		let fill_price = if adds_risk {
-			fill_price
-		} else {
-			Self::bounded_while_flagged(market, &params, fill_price, delta)?
-		};
+		let fill_price = Self::trade_fill(market, &state, price, delta, !adds_risk)?;
 		let within_limit =
 			if delta > 0 { fill_price <= acceptable_price } else { fill_price >= acceptable_price };
 		ensure!(within_limit, Error::<T>::PriceLimitExceeded);
@@ -327,6 +321,31 @@ impl<T: Config> Pallet<T> {
 		Self::reindex(who, market, tiers, old, new);
 	}
 
+	/// What a trade of `delta` fills at: the unit `price` with the skew's impact, and for a
+	/// reduction ([`Self::bounded_while_flagged`]) no better for the trader than the flag allows.
+	pub(crate) fn trade_fill(
+		market: MarketId,
+		state: &MarketOf<T>,
+		price: FixedU128,
+		delta: SignedBalance,
+		reduces: bool,
+	) -> Result<FixedU128, DispatchError> {
+		let params = &state.params;
+		let fill = math::fill_price(
+			price,
+			state.open_interest.skew(),
+			delta,
+			params.skew_scale,
+			params.max_price_impact,
+		)
+		.ok_or(Error::<T>::Overflow)?;
+		if reduces {
+			Self::bounded_while_flagged(market, params, fill, delta)
+		} else {
+			Ok(fill)
+		}
+	}
+
 	/// A reduction's fill while the breakers flag the market's price (a band trip, a move held
 	/// back, a wide round): no better for the trader than the TWAP or the last price before the
 	/// flag ([`TradingStatus::fill_bounds`]). A long sells at no more than the lower of them, a
@@ -356,9 +375,6 @@ impl<T: Config> Pallet<T> {
 		acceptable_price: FixedU128,
 	) -> DispatchResult {
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
-		if Self::is_liquidatable(who, market) {
-			return Self::do_close_liquidatable(who, market, acceptable_price);
-		}
 		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
 		Self::trade_position(who, market, position, delta, 0, acceptable_price, true)
 	}
