@@ -6,7 +6,7 @@
 
 use super::*;
 use crate::math::GuardStep;
-use bulwark_primitives::Aggregate;
+use bulwark_primitives::{relative_deviation, Aggregate};
 
 impl<T: Config> TradingStatus for Pallet<T> {
 	fn market_status(market: MarketId) -> MarketStatus {
@@ -64,15 +64,19 @@ impl<T: Config> TradingStatus for Pallet<T> {
 impl<T: Config> Pallet<T> {
 	/// Whether the market's price is flagged: an aggregate held back, or a band trip in force.
 	pub fn price_flagged(market: MarketId) -> bool {
-		PriceGuards::<T>::get(market).is_some_and(|guard| guard.pending.is_some())
-			|| Self::band_in_force(market)
-	}
-
-	/// Whether a band trip still holds the market.
-	fn band_in_force(market: MarketId) -> bool {
 		let now = frame_system::Pallet::<T>::block_number();
 		Markets::<T>::get(market)
-			.is_some_and(|state| state.band_until.is_some_and(|until| now < until))
+			.is_some_and(|state| Self::flagged(PriceGuards::<T>::get(market).as_ref(), &state, now))
+	}
+
+	/// [`Self::price_flagged`] of a market's guard and breaker as read.
+	fn flagged(
+		guard: Option<&PriceGuard>,
+		state: &MarketBreaker<BlockNumberFor<T>, T::MaxBandSamples>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		guard.is_some_and(|guard| guard.pending.is_some())
+			|| state.band_until.is_some_and(|until| now < until)
 	}
 }
 
@@ -81,20 +85,18 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 	/// `band_window` blocks puts the market in ReduceOnly at once, for `band_cooldown` blocks.
 	fn on_price_update(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
 		let Some(mut state) = Markets::<T>::get(market) else { return };
-		let was_flagged = Self::price_flagged(market);
+		let guard = PriceGuards::<T>::get(market);
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
+		let was_flagged = Self::flagged(guard.as_ref(), &state, now);
 		let oldest = now.saturating_sub(params.band_window);
 		state.samples.retain(|(block, _)| *block >= oldest);
 		// Where the move started: the aggregate of the window farthest from this one.
-		let distance = |sample: FixedU128| {
-			if sample > aggregate.price {
-				sample.saturating_sub(aggregate.price)
-			} else {
-				aggregate.price.saturating_sub(sample)
-			}
-		};
-		let pre_move = state.samples.iter().map(|(_, sample)| *sample).max_by_key(|s| distance(*s));
+		let pre_move = state
+			.samples
+			.iter()
+			.map(|(_, sample)| *sample)
+			.max_by_key(|sample| relative_deviation(*sample, aggregate.price));
 		let moved = state
 			.samples
 			.iter()
@@ -119,8 +121,8 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 				});
 			}
 		}
+		Self::guard_prices(market, guard, &state, aggregate, &params, was_flagged, pre_move);
 		Markets::<T>::insert(market, state);
-		Self::guard_prices(market, aggregate, &params, was_flagged, pre_move);
 	}
 
 	fn max_weight() -> Weight {
@@ -129,19 +131,20 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Moves the market's [`PriceGuard`] by the aggregate (the oracle's TWAP is the one before
-	/// it: the oracle moves it by the time the previous price was held), after the band has
-	/// seen it. The anchor is where the move that flagged the market started (`pre_move`: the
-	/// aggregate of the band window farthest from this one; else the last one), kept while the
-	/// market stays flagged.
+	/// Moves the market's [`PriceGuard`] (`previous`) by the aggregate (the oracle's TWAP is the
+	/// one before it: the oracle moves it by the time the previous price was held), after the
+	/// band has seen it (`state`). The anchor is where the move that flagged the market started
+	/// (`pre_move`: the aggregate of the band window farthest from this one; else the last one),
+	/// kept while the market stays flagged.
 	fn guard_prices(
 		market: MarketId,
+		previous: Option<PriceGuard>,
+		state: &MarketBreaker<BlockNumberFor<T>, T::MaxBandSamples>,
 		aggregate: &Aggregate<BlockNumberFor<T>>,
 		params: &BreakerParams<BlockNumberFor<T>>,
 		was_flagged: bool,
 		pre_move: Option<FixedU128>,
 	) {
-		let previous = PriceGuards::<T>::get(market);
 		let (mut guard, step) = crate::math::next_guard(
 			previous,
 			aggregate.price,
@@ -150,8 +153,8 @@ impl<T: Config> Pallet<T> {
 			params.band_max_move,
 			crate::math::MAX_HELD_AGGREGATES,
 		);
-		let flagged = guard.pending.is_some() || Self::band_in_force(market);
-		guard.anchor = match (flagged, was_flagged) {
+		let now = frame_system::Pallet::<T>::block_number();
+		guard.anchor = match (Self::flagged(Some(&guard), state, now), was_flagged) {
 			(false, _) => None,
 			(true, true) => previous.and_then(|previous| previous.anchor),
 			(true, false) => pre_move.or(previous.map(|previous| previous.last)),
