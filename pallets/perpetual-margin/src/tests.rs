@@ -883,8 +883,23 @@ fn an_owner_closes_a_liquidatable_position_as_a_liquidation_would_without_its_pe
 			PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(91)),
 			Error::<Test>::PriceLimitExceeded
 		);
-		// A trade other than the whole close is refused on a liquidatable position.
+		// A trade other than the whole close is refused on a liquidatable position; a trade that
+		// closes it whole goes as `close_position` does (tried and rolled back).
 		assert_noop!(sell(ALICE, 500, 0), Error::<Test>::PositionLiquidatable);
+		let whole = frame_support::storage::with_transaction(|| {
+			let closed = sell(ALICE, 1_000, 0);
+			let owner_closed = System::events().iter().any(|record| {
+				matches!(
+					record.event,
+					RuntimeEvent::PerpetualMargin(Event::Liquidated { keeper: Some(ALICE), .. })
+				)
+			});
+			frame_support::storage::TransactionOutcome::Rollback(Ok::<_, DispatchError>((
+				closed,
+				owner_closed,
+			)))
+		});
+		assert_eq!(whole, Ok((Ok(()), true)));
 		assert_ok!(PerpetualMargin::close_position(
 			RuntimeOrigin::signed(ALICE),
 			MARKET,
