@@ -42,12 +42,11 @@ impl<T: Config> TradingStatus for Pallet<T> {
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
 		// The window as `roll_window` would leave it now, without writing it.
-		let (window_pool, paid) =
-			if now >= state.window_start.saturating_add(params.withdrawal_window) {
-				(T::SiloHealth::pool(silo).unwrap_or_default(), 0)
-			} else {
-				(state.window_pool, ProfitPaid::<T>::get(silo))
-			};
+		let (window_pool, paid) = if Self::window_over(&state, now, &params) {
+			(T::SiloHealth::pool(silo).unwrap_or_default(), 0)
+		} else {
+			(state.window_pool, ProfitPaid::<T>::get(silo))
+		};
 		Some(Self::profit_cap(silo, window_pool, &params).saturating_sub(paid))
 	}
 

@@ -106,7 +106,7 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		params: &BreakerParams<BlockNumberFor<T>>,
 	) {
-		if now >= state.window_start.saturating_add(params.withdrawal_window) {
+		if Self::window_over(state, now, params) {
 			state.window_start = now;
 			state.window_pool = T::SiloHealth::pool(silo).unwrap_or_default();
 			state.window_withdrawn = 0;
@@ -137,6 +137,15 @@ impl<T: Config> Pallet<T> {
 			return (WithdrawalStatus::RateLimited, Reason::WithdrawalSurge);
 		}
 		(WithdrawalStatus::Normal, Reason::Recovered)
+	}
+
+	/// Whether the silo's withdrawal window is over at `now` (the next event starts a new one).
+	pub(crate) fn window_over(
+		state: &SiloBreaker<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		params: &BreakerParams<BlockNumberFor<T>>,
+	) -> bool {
+		now >= state.window_start.saturating_add(params.withdrawal_window)
 	}
 
 	/// The realized profit the silo's pool may pay out in a window that started with
