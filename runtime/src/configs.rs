@@ -329,6 +329,8 @@ impl pallet_perpetual_margin::Config for Runtime {
 	type LiquidationPriority = LiquidationPriority;
 	type OwnerLanePriority = OwnerLanePriority;
 	type MaxKeeperSubmissions = ConstU32<16>;
+	// 256 closes take ~2% of a block's weight; 100,000 positions settle in ~400 blocks.
+	type MaxSettlementsPerBlock = ConstU32<256>;
 	type WeightInfo = crate::weights::pallet_perpetual_margin::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = MarginBenchHelper;

@@ -13,6 +13,10 @@ impl<T: Config> Pallet<T> {
 		state: &mut MarketOf<T>,
 		price: Option<FixedU128>,
 	) -> Result<(), DispatchError> {
+		// A settling market's funding is frozen at its settlement's start.
+		if Self::settling(market) {
+			return Ok(());
+		}
 		let volatility = T::Prices::volatility(market).unwrap_or_default();
 		Self::accrue_with(state, price, volatility)
 	}

@@ -99,6 +99,7 @@ mod offchain;
 pub mod owner_lane;
 mod risk;
 pub mod runtime_api;
+pub mod settlement;
 mod trading;
 pub mod types;
 mod views;
@@ -152,6 +153,8 @@ pub const MAX_SIZE: u128 = 1 << 100;
 pub type MarketOf<T> = Market<<T as Config>::MaxTiers, BlockNumberFor<T>>;
 /// The parameters of a market.
 pub type MarketParamsOf<T> = MarketParams<<T as Config>::MaxTiers>;
+/// The settlement rules this pallet stores.
+pub type SettlementRulesOf<T> = SettlementRules<BlockNumberFor<T>>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -200,6 +203,10 @@ pub mod pallet {
 		/// positions the next block's protocol pass will not reach.
 		#[pallet::constant]
 		type MaxKeeperSubmissions: Get<u32>;
+		/// Most index entries the settlements of markets take per block (each closes a position
+		/// or counts a winner), after the liquidation pass, within the weight left.
+		#[pallet::constant]
+		type MaxSettlementsPerBlock: Get<u32>;
 		type WeightInfo: WeightInfo;
 		/// Sets up benchmarks: margin in a silo and a fresh price.
 		#[cfg(feature = "runtime-benchmarks")]
@@ -245,6 +252,31 @@ pub mod pallet {
 	/// healthy at a usable price.
 	#[pallet::storage]
 	pub type Watched<T: Config> = StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
+
+	/// The default settlement rules: settle after 1_200 Stale blocks (two hours of 6 s blocks),
+	/// outage exits after 100, at a 5% band.
+	#[pallet::type_value]
+	pub fn DefaultRules<T: Config>() -> SettlementRulesOf<T> {
+		SettlementRules {
+			settle_after_stale: 1_200u32.into(),
+			exit_after_stale: 100u32.into(),
+			exit_band: Permill::from_percent(5),
+		}
+	}
+
+	/// The governed rules for markets whose feed is gone ([`crate::settlement`]).
+	#[pallet::storage]
+	pub type Rules<T: Config> = StorageValue<_, SettlementRulesOf<T>, ValueQuery, DefaultRules<T>>;
+
+	/// Markets being settled, in the order their settlements started: what `on_poll` works on.
+	#[pallet::storage]
+	pub type Settling<T: Config> = StorageValue<_, BoundedVec<MarketId, T::MaxMarkets>, ValueQuery>;
+
+	/// Each market's settlement, in progress or done (the record stays once the market is
+	/// removed, until a market with its id is created again).
+	#[pallet::storage]
+	pub type Settlements<T: Config> =
+		StorageMap<_, Twox64Concat, MarketId, Settlement<BlockNumberFor<T>>>;
 
 	/// Whether the liquidation priority layers are on. Set at genesis; no call changes it.
 	#[pallet::storage]
@@ -353,6 +385,64 @@ pub mod pallet {
 		LiquidationsDue {
 			market: MarketId,
 		},
+		/// The market is being settled: every position will close at `price` (oracle terms:
+		/// quote per base unit, the TWAP of its last good window). Trading, liquidation and
+		/// deleveraging in it have stopped.
+		SettlementStarted {
+			market: MarketId,
+			price: FixedU128,
+			reason: SettlementReason,
+		},
+		/// A position closed by its market's settlement at `price` (unit price: collateral per
+		/// size unit), with no fee. Of a profit: `paid` into free margin, `claimed` owed,
+		/// `forfeited` by the pro-rata haircut; of a loss: `bad_debt` beyond its margin went
+		/// down the silo's waterfall. `released`: margin returned to free margin.
+		PositionSettled {
+			who: T::AccountId,
+			market: MarketId,
+			size: SignedBalance,
+			price: FixedU128,
+			realized: SignedBalance,
+			paid: Balance,
+			claimed: Balance,
+			forfeited: Balance,
+			bad_debt: Balance,
+			released: Balance,
+		},
+		/// Every loser of the settling market is closed: its winners, with `winners_profit` in
+		/// all, are each paid `payout` of their profit (1: in full).
+		SettlementPayout {
+			market: MarketId,
+			winners_profit: Balance,
+			payout: FixedU128,
+		},
+		/// The market's last position closed; the market is removed (its feed may be removed
+		/// too). The totals of its settlement.
+		MarketSettled {
+			market: MarketId,
+			price: FixedU128,
+			closed: u32,
+			paid: Balance,
+			claimed: Balance,
+			forfeited: Balance,
+			bad_debt: Balance,
+		},
+		/// An owner closed a position whole during a long outage at `price` (the outage unit
+		/// price, see `SettlementRules`), with no fee.
+		ExitedInOutage {
+			who: T::AccountId,
+			market: MarketId,
+			size: SignedBalance,
+			price: FixedU128,
+			realized: SignedBalance,
+			paid: Balance,
+			claimed: Balance,
+			bad_debt: Balance,
+			released: Balance,
+		},
+		SettlementRulesSet {
+			rules: SettlementRulesOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -418,6 +508,11 @@ pub mod pallet {
 		/// The breakers flag the market's price (a band trip in force, an aggregate held): no
 		/// deleveraging at it.
 		PriceFlagged,
+		/// The market is being settled: its positions close at its settlement price, nothing
+		/// else acts on them.
+		MarketSettling,
+		/// Settlement rules out of bounds (see `ensure_valid_rules`).
+		InvalidSettlementRules,
 	}
 
 	#[pallet::hooks]
@@ -433,6 +528,7 @@ pub mod pallet {
 		/// the pool gets a say.
 		fn on_poll(_: BlockNumberFor<T>, meter: &mut WeightMeter) {
 			Self::liquidation_pass(meter);
+			Self::settlement_pass(meter);
 		}
 
 		/// Validators submit the liquidations the next block's pass will not reach.
@@ -620,6 +716,37 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			Self::do_deleverage(market)
 		}
+
+		/// Settles `market`: every position closes at one price, the oracle's TWAP of the
+		/// market's last good window, over the next blocks (see [`crate::settlement`]).
+		///
+		/// Origin: [`Config::AdminOrigin`] (a risk-parameters referendum). The protocol starts
+		/// the same settlement by itself once the price has been Stale for
+		/// `settle_after_stale` blocks. Stops trading, liquidation and deleveraging in the
+		/// market at once and freezes its funding; `on_poll` then closes losers, fixes the
+		/// winners' payout (pro rata if the silo's pool cannot pay them all) and closes winners,
+		/// releasing every margin to its owner; then removes the market.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::settle_market())]
+		pub fn settle_market(origin: OriginFor<T>, market: MarketId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_settle_market(market, SettlementReason::Governance)
+		}
+
+		/// Sets the rules for markets whose feed is gone: after how many Stale blocks owners may
+		/// leave at the outage price (and its band), and after how many the protocol settles.
+		///
+		/// Origin: [`Config::AdminOrigin`]. Bounds: both durations positive, exits before
+		/// settlement, settlement within a day of blocks, a band below 100%.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_settlement_rules())]
+		pub fn set_settlement_rules(
+			origin: OriginFor<T>,
+			rules: SettlementRulesOf<T>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_settlement_rules(rules)
+		}
 	}
 }
 
@@ -632,7 +759,10 @@ impl<T: Config> Pallet<T> {
 	///   places as its numbers give them now, and nothing else: so every liquidatable position is
 	///   in its book, where its key puts it;
 	/// - the watched markets exist, each once;
-	/// - in each silo, each account's locked margin is the sum of its positions' margins there.
+	/// - in each silo, each account's locked margin is the sum of its positions' margins there;
+	/// - each settling market exists once, is not watched, and has its settlement in progress;
+	///   once its losers are closed, each position left in it is a winner at the settlement
+	///   price; a settled market is gone.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut interest: BTreeMap<MarketId, OpenInterest> = BTreeMap::new();
@@ -667,6 +797,39 @@ impl<T: Config> Pallet<T> {
 		for (index, market) in watched.iter().enumerate() {
 			ensure!(Markets::<T>::contains_key(market), "an unknown market is watched");
 			ensure!(!watched[..index].contains(market), "a market watched twice");
+		}
+		let settling = Settling::<T>::get();
+		for (index, market) in settling.iter().enumerate() {
+			ensure!(!settling[..index].contains(market), "a market settling twice");
+			ensure!(Markets::<T>::contains_key(market), "an unknown market is settling");
+			ensure!(!watched.contains(market), "a settling market is watched");
+			let settlement =
+				Settlements::<T>::get(market).ok_or("settling without a settlement")?;
+			ensure!(settlement.phase != SettlementPhase::Settled, "a settled market is settling");
+			if settlement.phase == SettlementPhase::PayingWinners {
+				let state = Markets::<T>::get(market).ok_or("an unknown market is settling")?;
+				let unit = Self::to_unit_price(settlement.price, &state.params)
+					.map_err(|_| "a settlement price without a unit price")?;
+				for who in Self::holders(*market) {
+					let position =
+						Positions::<T>::get(&who, market).ok_or("an index entry of no position")?;
+					let delta = position.size.checked_neg().ok_or("size overflows")?;
+					let fill = Self::fill(&position, delta, unit, state.accrual.funding_index)
+						.map_err(|_| "a settlement fill overflows")?;
+					ensure!(fill.realized > 0, "a loser left open after the losers' walk");
+				}
+			}
+		}
+		for (market, settlement) in Settlements::<T>::iter() {
+			let settled = settlement.phase == SettlementPhase::Settled;
+			ensure!(
+				settled != settling.contains(&market),
+				"a settlement neither done nor settling"
+			);
+			ensure!(
+				!settled || !Markets::<T>::contains_key(market),
+				"a settled market still exists"
+			);
 		}
 		for ((silo, who), margin) in locked {
 			ensure!(

@@ -65,6 +65,10 @@ impl<T: Config> Pallet<T> {
 	/// block's pass takes what is due. Reads the market and each book's first position only.
 	pub(crate) fn watch_if_due(market: MarketId, aggregate: &Aggregate<BlockNumberFor<T>>) {
 		let Some(mut state) = Markets::<T>::get(market) else { return };
+		// A settling market's positions close at its settlement, whatever the price does.
+		if Self::settling(market) {
+			return;
+		}
 		// The aggregate as handed over: the engine does not read the oracle back. Each side is
 		// judged at the price the breakers let its liquidations act on (they heard the
 		// aggregate first: a move they hold back watches nothing).

@@ -96,6 +96,7 @@ impl<T: Config> Pallet<T> {
 		market: MarketId,
 		silo: SiloId,
 	) -> Result<FixedU128, DispatchError> {
+		Self::ensure_not_settling(market)?;
 		let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
 		if !T::Status::allows(market, silo, TradeAction::Liquidate) {
 			return Err(if T::Status::market_status(market) == MarketStatus::Halted {
@@ -132,11 +133,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The last known unit price, whatever its age: for views and accrual.
+	/// A market being settled is valued at its settlement price.
 	pub(crate) fn unit_price_if_any(
 		market: MarketId,
 		params: &MarketParamsOf<T>,
 	) -> Option<FixedU128> {
-		T::Prices::price(market).and_then(|oracle| Self::to_unit_price(oracle.price, params).ok())
+		let price = if Self::settling(market) {
+			Settlements::<T>::get(market)?.price
+		} else {
+			T::Prices::price(market)?.price
+		};
+		Self::to_unit_price(price, params).ok()
 	}
 
 	/// `create_market`: a new market in an existing silo, within `MaxMarkets`, with valid
@@ -150,6 +157,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(Markets::<T>::count() < T::MaxMarkets::get(), Error::<T>::TooManyMarkets);
 		ensure!(T::Ledger::pool(silo).is_some(), Error::<T>::UnknownSilo);
 		Self::ensure_valid_params(&params)?;
+		// A new market under a settled one's id: the old record goes.
+		Settlements::<T>::remove(market);
 		Markets::<T>::insert(market, Self::new_market(silo, params));
 		Self::deposit_event(Event::MarketCreated { market, silo });
 		Ok(())
@@ -162,6 +171,7 @@ impl<T: Config> Pallet<T> {
 		params: MarketParamsOf<T>,
 	) -> DispatchResult {
 		let mut state = Self::market(market)?;
+		Self::ensure_not_settling(market)?;
 		Self::ensure_valid_params(&params)?;
 		let open = state.open_interest.long_size != 0 || state.open_interest.short_size != 0;
 		ensure!(!open || params.size_tiers == state.params.size_tiers, Error::<T>::TiersLocked);

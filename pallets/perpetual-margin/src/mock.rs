@@ -71,6 +71,7 @@ impl pallet_perpetual_margin::Config for Test {
 	type LiquidationPriority = ConstU64<LIQUIDATION_PRIORITY>;
 	type OwnerLanePriority = ConstU64<OWNER_LANE_PRIORITY>;
 	type MaxKeeperSubmissions = ConstU32<2>;
+	type MaxSettlementsPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = MarginBenchHelper;

@@ -15,6 +15,7 @@ use sp_runtime::{
 mod liquidations_first;
 mod proptests;
 mod scale;
+mod settlement;
 mod solvency;
 
 const MARKET: u32 = 7;

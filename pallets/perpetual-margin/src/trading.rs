@@ -68,6 +68,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(delta != 0, Error::<T>::Zero);
 		ensure!(delta != SignedBalance::MIN, Error::<T>::Overflow);
 		let mut state = Self::market(market)?;
+		Self::ensure_not_settling(market)?;
 		let params = state.params.clone();
 		let amount = delta.unsigned_abs();
 		ensure!(amount <= MAX_SIZE, Error::<T>::PositionTooLarge);
@@ -375,6 +376,12 @@ impl<T: Config> Pallet<T> {
 		acceptable_price: FixedU128,
 	) -> DispatchResult {
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
+		let state = Self::market(market)?;
+		Self::ensure_not_settling(market)?;
+		// A long outage: leave at the outage price, whatever the breakers say.
+		if let Some(unit) = Self::outage_exit_price(market, &state.params, position.size > 0)? {
+			return Self::exit_in_outage(who, market, &position, unit, acceptable_price);
+		}
 		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
 		Self::trade_position(who, market, position, delta, 0, acceptable_price, true)
 	}
@@ -388,6 +395,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::Zero);
 		let mut state = Self::market(market)?;
+		Self::ensure_not_settling(market)?;
 		let old = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
 		let mut position = old;
 		position.margin = position.margin.checked_add(amount).ok_or(Error::<T>::Overflow)?;
@@ -408,6 +416,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::Zero);
 		let mut state = Self::market(market)?;
+		Self::ensure_not_settling(market)?;
 		let old = Positions::<T>::get(&who, market).ok_or(Error::<T>::NoPosition)?;
 		let mut position = old;
 		let price = Self::fresh_unit_price(market, &state.params)?;

@@ -341,3 +341,127 @@ impl SidePrices {
 		}
 	}
 }
+
+/// The governed rules for a market whose feed is gone ([`crate::settlement`]).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettlementRules<BlockNumber> {
+	/// A market whose oracle price has been Stale for this many blocks is settled by the
+	/// protocol, without a referendum.
+	pub settle_after_stale: BlockNumber,
+	/// From this many Stale blocks on (and before settlement), an owner may close a position
+	/// whole at the outage price.
+	pub exit_after_stale: BlockNumber,
+	/// The outage price's penalty band: a long leaves at the lower of the TWAP and the last
+	/// price less this share, a short at the higher of them plus it. Never better than
+	/// settlement, which is at the TWAP itself: staying is never worse than leaving.
+	pub exit_band: Permill,
+}
+
+/// Why a market is being settled.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SettlementReason {
+	/// Governance (`settle_market`, on the risk-parameters track).
+	Governance,
+	/// The market's price was Stale for `settle_after_stale` blocks.
+	StaleFeed,
+}
+
+/// Where a settlement stands. Positions are closed in two walks so that every winner is paid
+/// the same share of its profit: first the losers (their losses enter the pool, their bad debt
+/// goes down the waterfall) while the winners' profit is counted, then the winners, each paid
+/// `payout` of its profit.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SettlementPhase {
+	/// Walking the side's deleverage book (longs, then shorts): closing losers, counting
+	/// winners' profit.
+	ClosingLosers { long: bool },
+	/// Closing the winners, each paid `payout` of its profit.
+	PayingWinners,
+	/// Every position is closed and the market removed.
+	Settled,
+}
+
+/// Bound of a raw storage key the settlement's walk resumes after.
+pub type CursorBound = frame_support::traits::ConstU32<160>;
+
+/// A market's final settlement ([`crate::settlement`]): the one price every position closes
+/// at, and what the closes paid.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Settlement<BlockNumber> {
+	/// The oracle price (quote per base unit) every position closes at: the TWAP of the
+	/// market's last good window, as the oracle held it when the settlement started.
+	pub price: FixedU128,
+	pub reason: SettlementReason,
+	pub started_at: BlockNumber,
+	pub phase: SettlementPhase,
+	/// The raw index key the losers' walk goes on after (empty: the book's start).
+	pub cursor: BoundedVec<u8, CursorBound>,
+	/// The winners' profit at `price`, counted by the losers' walk.
+	pub winners_profit: Balance,
+	/// The share of its profit each winner is paid (1 unless the silo's pool, less the claims
+	/// before them, cannot pay them all: then pro rata).
+	pub payout: FixedU128,
+	/// Positions closed so far.
+	pub closed: u32,
+	/// Winners' profit paid into free margin, owed as claims, and forfeited by the haircut.
+	pub paid: Balance,
+	pub claimed: Balance,
+	pub forfeited: Balance,
+	/// Losses beyond margin sent down the waterfall.
+	pub bad_debt: Balance,
+	/// The block the last position closed in.
+	pub finished_at: Option<BlockNumber>,
+}
+
+/// How one position was closed whole at a given price ([`crate::settlement`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct WholeClose {
+	/// The close's PnL less funding.
+	pub realized: SignedBalance,
+	/// Of a profit: paid now, owed as a claim, forfeited by a haircut.
+	pub paid: Balance,
+	pub claimed: Balance,
+	pub forfeited: Balance,
+	/// Of a loss: beyond the position's margin, down the silo's waterfall.
+	pub bad_debt: Balance,
+	/// Margin released to the owner's free margin.
+	pub released: Balance,
+}

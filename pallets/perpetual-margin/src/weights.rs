@@ -29,6 +29,14 @@ pub trait WeightInfo {
 	/// The protocol's pass liquidating `k` positions of one watched market of `n` positions,
 	/// each fully with bad debt. Charged at `n` = [`crate::BENCHMARKED_POSITIONS`].
 	fn on_poll(k: u32, n: u32) -> Weight;
+	/// Starting a settlement: the market accrued, the settlement written.
+	fn settle_market() -> Weight;
+	fn set_settlement_rules() -> Weight;
+	/// The start of a block's check over `m` markets, every one Stale long enough and started
+	/// (the worst case: all start in one block).
+	fn settlement_check(m: u32) -> Weight;
+	/// A settlement batch closing `k` positions, each a loser with bad debt down the waterfall.
+	fn settle_positions(k: u32) -> Weight;
 }
 
 /// For tests: flat weights, growing with `k` where the real ones do.
@@ -65,5 +73,17 @@ impl WeightInfo for () {
 	}
 	fn on_poll(k: u32, _n: u32) -> Weight {
 		Weight::from_parts(5_000_000 + 60_000_000 * k as u64, 0)
+	}
+	fn settle_market() -> Weight {
+		Weight::from_parts(20_000_000, 0)
+	}
+	fn set_settlement_rules() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+	}
+	fn settlement_check(m: u32) -> Weight {
+		Weight::from_parts(5_000_000 * m as u64, 0)
+	}
+	fn settle_positions(k: u32) -> Weight {
+		Weight::from_parts(5_000_000 + 50_000_000 * k as u64, 0)
 	}
 }

@@ -341,4 +341,16 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2594).saturating_mul(k.into()))
 	}
+	fn settle_market() -> Weight {
+		Weight::from_parts(100_000_000, 10_000)
+	}
+	fn set_settlement_rules() -> Weight {
+		Weight::from_parts(100_000_000, 10_000)
+	}
+	fn settlement_check(m: u32) -> Weight {
+		Weight::from_parts(100_000_000, 10_000).saturating_mul(m.into())
+	}
+	fn settle_positions(k: u32) -> Weight {
+		Weight::from_parts(100_000_000, 10_000).saturating_mul(k.into())
+	}
 }
