@@ -126,10 +126,10 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "next-spec-version"))]
-runtime_version!(103);
+runtime_version!(104);
 /// The same code as its own next version, for upgrade tests (see `next_spec_version`).
 #[cfg(feature = "next-spec-version")]
-runtime_version!(104);
+runtime_version!(105);
 
 #[frame_support::runtime]
 mod runtime {
@@ -495,6 +495,11 @@ impl_runtime_apis! {
 			shock: sp_runtime::FixedI128,
 		) -> Vec<pallet_perpetual_margin::SiloStress> {
 			PerpetualMargin::stress_test(market, shock)
+		}
+		fn settlement(
+			market: bulwark_primitives::MarketId,
+		) -> Option<pallet_perpetual_margin::Settlement<u32>> {
+			pallet_perpetual_margin::Settlements::<Runtime>::get(market)
 		}
 	}
 

@@ -20,6 +20,7 @@ use sp_runtime::{
 };
 
 mod governance;
+mod jelly;
 mod lanes;
 mod mango;
 mod margin;
@@ -303,14 +304,21 @@ fn oracle_report(
 	round: u32,
 	units: u64,
 ) -> UncheckedExtrinsic {
-	use pallet_price_oracle::PriceReport;
 	use sp_runtime::{FixedPointNumber, FixedU128};
-	let report = PriceReport {
-		market: genesis_config_presets::BTC_USD,
-		round,
-		price: FixedU128::saturating_from_integer(units),
-		feeder: feeder.public().into(),
-	};
+	let price = FixedU128::saturating_from_integer(units);
+	oracle_report_of(feeder, signer, genesis_config_presets::BTC_USD, round, price)
+}
+
+/// `feeder`'s report of `price` for `market` in `round`, signed by `signer`.
+fn oracle_report_of(
+	feeder: Sr25519Keyring,
+	signer: Sr25519Keyring,
+	market: bulwark_primitives::MarketId,
+	round: u32,
+	price: sp_runtime::FixedU128,
+) -> UncheckedExtrinsic {
+	use pallet_price_oracle::PriceReport;
+	let report = PriceReport { market, round, price, feeder: feeder.public().into() };
 	let signature = signer.sign(&PriceOracle::report_payload(&report)).into();
 	let call =
 		RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report { report, signature });

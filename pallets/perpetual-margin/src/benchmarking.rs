@@ -19,6 +19,9 @@ pub trait BenchmarkHelper<AccountId> {
 	fn provide_liquidity(silo: SiloId, who: &AccountId, amount: Balance);
 	/// A Fresh oracle price for `market` in the current block.
 	fn set_price(market: MarketId, price: FixedU128);
+	/// Makes `market`'s price Stale now, if its age alone does not (the runtime's oracle
+	/// decides by age; a stand-in may need telling).
+	fn set_stale(_market: MarketId) {}
 }
 
 /// A market id no genesis uses.
@@ -341,6 +344,105 @@ mod benchmarks {
 		assert_eq!(liquidated, k);
 		// A pass that used its whole capacity leaves the market watched: the next one looks.
 		assert!(Watched::<T>::get().is_empty() || k == T::MaxLiquidationsPerBlock::get());
+		Ok(())
+	}
+
+	/// Starting a settlement of a watched market with funding to accrue.
+	#[benchmark]
+	fn settle_market() -> Result<(), BenchmarkError> {
+		let silo = market::<T>(DEEP_POOL);
+		others::<T>(silo, 2);
+		Watched::<T>::put(BoundedVec::truncate_from(alloc::vec![MARKET]));
+		advance_blocks::<T>(100);
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, MARKET);
+		assert_eq!(Settling::<T>::get().into_inner(), alloc::vec![MARKET]);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_settlement_rules() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let rules = SettlementRules {
+			settle_after_stale: 600u32.into(),
+			exit_after_stale: 60u32.into(),
+			exit_band: Permill::from_percent(3),
+		};
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, rules);
+		assert_eq!(Rules::<T>::get(), rules);
+		Ok(())
+	}
+
+	/// The start of a block's check over `m` markets, each with positions and each Stale for
+	/// `settle_after_stale` blocks: all of them start settling (the worst case).
+	#[benchmark]
+	fn settlement_check(m: Linear<1, { T::MaxMarkets::get() }>) -> Result<(), BenchmarkError> {
+		let silo = market::<T>(DEEP_POOL);
+		Settling::<T>::kill();
+		for i in 0..m {
+			let id = MARKET + i;
+			if i > 0 {
+				Markets::<T>::insert(id, Pallet::<T>::new_market(silo, bench_params::<T>()));
+				T::BenchHelper::set_price(id, price(100));
+			}
+			open_in::<T>(id, silo, &account("long", i, 0), SIZE);
+			open_in::<T>(id, silo, &account("short", i, 0), -SIZE);
+		}
+		advance_blocks::<T>(Rules::<T>::get().settle_after_stale.saturated_into());
+		for i in 0..m {
+			T::BenchHelper::set_stale(MARKET + i);
+		}
+		#[block]
+		{
+			Pallet::<T>::settle_stale_markets();
+		}
+		assert_eq!(Settling::<T>::get().len() as u32, m);
+		Ok(())
+	}
+
+	/// A settlement batch of `k` steps in a market of `k` longs, each closed at half its entry
+	/// price with bad debt down the waterfall (then the walk's end, the payout, the market's
+	/// removal).
+	#[benchmark]
+	fn settle_positions(
+		k: Linear<1, { T::MaxSettlementsPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let silo = market::<T>(DEEP_POOL);
+		for i in 0..k {
+			open::<T>(silo, &account("loser", i, 0), SIZE);
+		}
+		advance_blocks::<T>(100);
+		T::BenchHelper::set_price(MARKET, price(100));
+		Settling::<T>::put(BoundedVec::truncate_from(alloc::vec![MARKET]));
+		Settlements::<T>::insert(
+			MARKET,
+			Settlement {
+				price: price(50),
+				reason: SettlementReason::Governance,
+				started_at: frame_system::Pallet::<T>::block_number(),
+				phase: SettlementPhase::ClosingLosers { long: true },
+				cursor: BoundedVec::new(),
+				winners_profit: 0,
+				payout: FixedU128::one(),
+				closed: 0,
+				paid: 0,
+				claimed: 0,
+				forfeited: 0,
+				bad_debt: 0,
+				finished_at: None,
+			},
+		);
+		#[block]
+		{
+			Pallet::<T>::settle_batch(MARKET, k);
+		}
+		let settlement = Settlements::<T>::get(MARKET).ok_or(BenchmarkError::Weightless)?;
+		assert_eq!(settlement.closed, k);
+		assert!(!settlement.bad_debt.is_zero());
 		Ok(())
 	}
 

@@ -113,6 +113,9 @@ impl crate::benchmarking::BenchmarkHelper<AccountId> for MarginBenchHelper {
 	fn set_price(market: bulwark_primitives::MarketId, price: sp_runtime::FixedU128) {
 		MockPrices::set(market, price);
 	}
+	fn set_stale(market: bulwark_primitives::MarketId) {
+		MockPrices::set_stale(market);
+	}
 }
 
 /// The collateral asset: minimum balance 1.

@@ -3,7 +3,7 @@
 //!
 //! - **Settlement** starts by governance ([`Pallet::settle_market`]) or by the protocol once
 //!   the market's price has been Stale for [`SettlementRules::settle_after_stale`] blocks
-//!   (checked at the start of every block). It fixes one price, the TWAP of the market's last
+//!   (checked at the start of every block, for markets with open positions). It fixes one price, the TWAP of the market's last
 //!   good window as the oracle holds it (the TWAP stops moving when aggregates stop), freezes
 //!   funding, stops trading, liquidation and deleveraging in the market, and takes it off the
 //!   liquidation pass. Then `on_poll` closes its positions in bounded batches, after the
@@ -124,13 +124,15 @@ impl<T: Config> Pallet<T> {
 		used
 	}
 
-	/// Starts the settlement of every market whose price has been Stale for
-	/// `settle_after_stale` blocks.
+	/// Starts the settlement of every market with open positions whose price has been Stale
+	/// for `settle_after_stale` blocks. A market without positions locks nothing: it waits for
+	/// its feed, or for governance to settle (remove) it.
 	pub(crate) fn settle_stale_markets() {
 		let after = Rules::<T>::get().settle_after_stale;
 		let settling = Settling::<T>::get();
-		for market in Markets::<T>::iter_keys() {
-			if settling.contains(&market) {
+		for (market, state) in Markets::<T>::iter() {
+			let open = state.open_interest.long_size != 0 || state.open_interest.short_size != 0;
+			if !open || settling.contains(&market) {
 				continue;
 			}
 			let Some(oracle) = T::Prices::price(market) else { continue };

@@ -12,7 +12,7 @@ use frame_support::{
 	traits::Get,
 };
 use pallet_perpetual_margin::{
-	runtime_api::runtime_decl_for_perpetual_margin_api::PerpetualMarginApiV1, Event as MarginEvent,
+	runtime_api::runtime_decl_for_perpetual_margin_api::PerpetualMarginApiV2, Event as MarginEvent,
 	Positions, Watched, NOT_LIQUIDATABLE,
 };
 use sp_runtime::{
@@ -137,7 +137,7 @@ fn a_trader_opens_a_btc_perp_and_the_runtime_api_reports_its_health() {
 			(position.size, position.entry, position.margin),
 			(TENTH_OF_A_BTC, 6_700_033_500, 996_649_983)
 		);
-		let health = <Runtime as PerpetualMarginApiV1<Block, AccountId>>::account_health(bob);
+		let health = <Runtime as PerpetualMarginApiV2<Block, AccountId>>::account_health(bob);
 		assert_eq!(health.len(), 1);
 		let health = &health[0];
 		// At 67,000: value 6,700,000,000, PnL -33,500; initial 5% = 335,000,000, maintenance 3%
@@ -158,7 +158,7 @@ fn a_trader_opens_a_btc_perp_and_the_runtime_api_reports_its_health() {
 		// the loss of 1,005,033,500 exceeds the margin: 8,383,517 of bad debt, of which the
 		// insurance fund (30% of Bob's fee, 1,005,005) covers part: 7,378,512 is the LPs'.
 		let stress = |percent: i128| {
-			let report = <Runtime as PerpetualMarginApiV1<Block, AccountId>>::stress_test(
+			let report = <Runtime as PerpetualMarginApiV2<Block, AccountId>>::stress_test(
 				Some(BTC),
 				FixedI128::saturating_from_rational(-percent, 100),
 			);

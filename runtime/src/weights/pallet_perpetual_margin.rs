@@ -44,18 +44,22 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::CounterForMarkets` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:0)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settlements` (r:0 w:1)
+	/// Proof: `PerpetualMargin::Settlements` (`max_values`: None, `max_size`: Some(302), added: 2777, mode: `MaxEncodedLen`)
 	fn create_market() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `4218`
-		// Minimum execution time: 15_934_000 picoseconds.
-		Weight::from_parts(17_326_000, 0)
+		// Minimum execution time: 16_324_000 picoseconds.
+		Weight::from_parts(17_556_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
@@ -64,16 +68,18 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1122`
 		//  Estimated: `4218`
-		// Minimum execution time: 19_850_000 picoseconds.
-		Weight::from_parts(23_124_000, 0)
+		// Minimum execution time: 20_621_000 picoseconds.
+		Weight::from_parts(22_173_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
 	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Emergency` (r:1 w:0)
@@ -102,14 +108,16 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `2291`
 		//  Estimated: `4778`
-		// Minimum execution time: 104_736_000 picoseconds.
-		Weight::from_parts(111_426_000, 0)
+		// Minimum execution time: 103_784_000 picoseconds.
+		Weight::from_parts(108_342_000, 0)
 			.saturating_add(Weight::from_parts(0, 4778))
-			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -122,14 +130,16 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1450`
 		//  Estimated: `4218`
-		// Minimum execution time: 33_710_000 picoseconds.
-		Weight::from_parts(37_306_000, 0)
+		// Minimum execution time: 34_361_000 picoseconds.
+		Weight::from_parts(36_785_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
@@ -146,16 +156,18 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1706`
 		//  Estimated: `4218`
-		// Minimum execution time: 42_944_000 picoseconds.
-		Weight::from_parts(46_840_000, 0)
+		// Minimum execution time: 42_924_000 picoseconds.
+		Weight::from_parts(45_518_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:2 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
@@ -180,18 +192,18 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `2295`
 		//  Estimated: `7446`
-		// Minimum execution time: 100_621_000 picoseconds.
-		Weight::from_parts(106_619_000, 0)
+		// Minimum execution time: 100_841_000 picoseconds.
+		Weight::from_parts(105_167_000, 0)
 			.saturating_add(Weight::from_parts(0, 7446))
-			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:2 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
-	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
-	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
 	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
@@ -220,14 +232,16 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `4947`
 		//  Estimated: `23895`
-		// Minimum execution time: 591_092_000 picoseconds.
-		Weight::from_parts(630_501_000, 0)
+		// Minimum execution time: 581_057_000 picoseconds.
+		Weight::from_parts(604_291_000, 0)
 			.saturating_add(Weight::from_parts(0, 23895))
 			.saturating_add(T::DbWeight::get().reads(38))
 			.saturating_add(T::DbWeight::get().writes(34))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
 	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::PositionIndex` (r:10 w:0)
@@ -241,16 +255,18 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `5636`
 		//  Estimated: `26440`
-		// Minimum execution time: 99_038_000 picoseconds.
-		Weight::from_parts(158_304_424, 0)
+		// Minimum execution time: 95_302_000 picoseconds.
+		Weight::from_parts(148_963_618, 0)
 			.saturating_add(Weight::from_parts(0, 26440))
-			// Standard Error: 160
-			.saturating_add(Weight::from_parts(1_164, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(15))
+			// Standard Error: 161
+			.saturating_add(Weight::from_parts(995, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:17 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:16 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
@@ -260,12 +276,12 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1078 + m * (96 ±0)`
 		//  Estimated: `4218 + m * (3228 ±0)`
-		// Minimum execution time: 26_039_000 picoseconds.
-		Weight::from_parts(9_566_132, 0)
+		// Minimum execution time: 27_872_000 picoseconds.
+		Weight::from_parts(10_168_962, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			// Standard Error: 7_180
-			.saturating_add(Weight::from_parts(18_467_015, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(2))
+			// Standard Error: 6_320
+			.saturating_add(Weight::from_parts(19_867_743, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 3228).saturating_mul(m.into()))
 	}
@@ -273,6 +289,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:0)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
@@ -289,10 +307,10 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1680`
 		//  Estimated: `4778`
-		// Minimum execution time: 32_378_000 picoseconds.
-		Weight::from_parts(34_741_000, 0)
+		// Minimum execution time: 33_600_000 picoseconds.
+		Weight::from_parts(36_154_000, 0)
 			.saturating_add(Weight::from_parts(0, 4778))
-			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().reads(9))
 	}
 	/// Storage: `PerpetualMargin::Mode` (r:1 w:0)
 	/// Proof: `PerpetualMargin::Mode` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
@@ -300,6 +318,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::Watched` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:2 w:1)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:1 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
@@ -312,45 +332,128 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
 	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::PositionIndex` (r:510 w:986)
+	/// Storage: `PerpetualMargin::PositionIndex` (r:504 w:974)
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::Positions` (r:494 w:493)
+	/// Storage: `PerpetualMargin::Positions` (r:488 w:487)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::Margin` (r:493 w:493)
+	/// Storage: `CollateralSilos::Margin` (r:487 w:487)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
-	/// The range of component `k` is `[0, 493]`.
+	/// The range of component `k` is `[0, 487]`.
 	/// The range of component `n` is `[1000, 100000]`.
 	fn on_poll(k: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + k * (859 ±0) + n * (1 ±0)`
-		//  Estimated: `46326 + k * (2594 ±1)`
-		// Minimum execution time: 336_102_000 picoseconds.
-		Weight::from_parts(338_756_000, 0)
-			.saturating_add(Weight::from_parts(0, 46326))
-			// Standard Error: 1_309_451
-			.saturating_add(Weight::from_parts(94_054_405, 0).saturating_mul(k.into()))
-			// Standard Error: 6_446
-			.saturating_add(Weight::from_parts(35_050, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(30))
+		//  Measured:  `0 + k * (862 ±0) + n * (1 ±0)`
+		//  Estimated: `46331 + k * (2594 ±1)`
+		// Minimum execution time: 325_085_000 picoseconds.
+		Weight::from_parts(330_753_000, 0)
+			.saturating_add(Weight::from_parts(0, 46331))
+			// Standard Error: 882_926
+			.saturating_add(Weight::from_parts(95_472_794, 0).saturating_mul(k.into()))
+			// Standard Error: 4_293
+			.saturating_add(Weight::from_parts(20_812, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(31))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2594).saturating_mul(k.into()))
 	}
+	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
+	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:1)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
+	/// Storage: `PriceOracle::Prices` (r:1 w:0)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `PriceOracle::Params` (r:1 w:0)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Watched` (r:1 w:1)
+	/// Proof: `PerpetualMargin::Watched` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settlements` (r:0 w:1)
+	/// Proof: `PerpetualMargin::Settlements` (`max_values`: None, `max_size`: Some(302), added: 2777, mode: `MaxEncodedLen`)
 	fn settle_market() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `1192`
+		//  Estimated: `4218`
+		// Minimum execution time: 26_139_000 picoseconds.
+		Weight::from_parts(27_922_000, 0)
+			.saturating_add(Weight::from_parts(0, 4218))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
+	/// Storage: `PerpetualMargin::Rules` (r:0 w:1)
+	/// Proof: `PerpetualMargin::Rules` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
 	fn set_settlement_rules() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 3_906_000 picoseconds.
+		Weight::from_parts(4_337_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
-	fn settlement_check(m: u32) -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_mul(m.into())
+	/// Storage: `PerpetualMargin::Rules` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Rules` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:1)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Markets` (r:17 w:16)
+	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PriceOracle::Prices` (r:16 w:0)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `PriceOracle::Params` (r:1 w:0)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Watched` (r:1 w:1)
+	/// Proof: `PerpetualMargin::Watched` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settlements` (r:0 w:16)
+	/// Proof: `PerpetualMargin::Settlements` (`max_values`: None, `max_size`: Some(302), added: 2777, mode: `MaxEncodedLen`)
+	/// The range of component `m` is `[1, 16]`.
+	fn settlement_check(m: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1102 + m * (96 ±0)`
+		//  Estimated: `4218 + m * (3228 ±0)`
+		// Minimum execution time: 34_441_000 picoseconds.
+		Weight::from_parts(15_615_675, 0)
+			.saturating_add(Weight::from_parts(0, 4218))
+			// Standard Error: 10_976
+			.saturating_add(Weight::from_parts(22_987_471, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 3228).saturating_mul(m.into()))
 	}
-	fn settle_positions(k: u32) -> Weight {
-		Weight::from_parts(100_000_000, 10_000).saturating_mul(k.into())
+	/// Storage: `PerpetualMargin::Settlements` (r:1 w:1)
+	/// Proof: `PerpetualMargin::Settlements` (`max_values`: None, `max_size`: Some(302), added: 2777, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
+	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::PositionIndex` (r:256 w:512)
+	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Positions` (r:256 w:256)
+	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
+	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Margin` (r:256 w:256)
+	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
+	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[1, 256]`.
+	fn settle_positions(k: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1870 + k * (282 ±0)`
+		//  Estimated: `4218 + k * (2599 ±0)`
+		// Minimum execution time: 68_111_000 picoseconds.
+		Weight::from_parts(21_368_488, 0)
+			.saturating_add(Weight::from_parts(0, 4218))
+			// Standard Error: 27_659
+			.saturating_add(Weight::from_parts(40_780_508, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(k.into()))
 	}
 }

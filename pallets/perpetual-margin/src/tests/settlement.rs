@@ -319,8 +319,11 @@ fn the_protocol_settles_a_market_stale_for_settle_after_stale_blocks() {
 		);
 		assert_ok!(PerpetualMargin::set_settlement_rules(RuntimeOrigin::root(), rules));
 		assert_eq!(Rules::<Test>::get(), rules);
-		// The last aggregate was in block 1; the oracle calls it Stale from then on.
+		// The last aggregate was in block 1; the oracle calls it Stale from then on. A second
+		// market with no positions, as stale, is left alone: it locks nothing.
+		market_in(SILO, MARKET + 1, quiet_params(), 1);
 		MockPrices::set_stale(MARKET);
+		MockPrices::set_stale(MARKET + 1);
 		run_to_block(20);
 		assert!(Settling::<Test>::get().is_empty());
 		run_to_block(21);
@@ -334,6 +337,8 @@ fn the_protocol_settles_a_market_stale_for_settle_after_stale_blocks() {
 		);
 		// Started and finished in the same pass: 3 steps.
 		assert!(!Markets::<Test>::contains_key(MARKET));
+		assert!(Markets::<Test>::contains_key(MARKET + 1));
+		assert!(Settlements::<Test>::get(MARKET + 1).is_none());
 		assert_eq!(
 			Settlements::<Test>::get(MARKET).map(|s: Settlement<u64>| (s.closed, s.started_at)),
 			Some((2, 21))
@@ -423,4 +428,89 @@ fn an_owner_leaves_a_long_outage_at_the_outage_price_never_better_than_settlemen
 		// Both paid the band: at settlement (110) they would have had -9_950 and +9_950.
 		assert_eq!(books().pool, 1_000_000 + 5_050 + 15_450);
 	});
+}
+
+mod properties {
+	use super::*;
+	use proptest::prelude::*;
+
+	const TRADERS: [AccountId; 6] = [10, 11, 12, 13, 14, 15];
+
+	proptest! {
+		#![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+		/// Any book of positions (with fees and funding), any pool, any settlement price from
+		/// -90% to +900%: every position closes exactly once, in batches, with `try_state`
+		/// after each block; nothing in the silo is created or lost (free and locked margin,
+		/// pool, insurance and claims together); a loser pays its margin and no more (the rest
+		/// is bad debt), a winner's profit is split exactly into paid, claimed and forfeited,
+		/// every winner keeps the same share of its profit (the payout, rounded down), and
+		/// no margin stays locked.
+		#[test]
+		fn settlement_closes_every_position_once_and_conserves_the_silo(
+			trades in prop::collection::vec((0..TRADERS.len(), -5_000i128..5_000, 1u32..=10), 1..12),
+			pool in 1_000u128..2_000_000,
+			percent in 10u128..=1_000,
+			blocks in 0u64..30,
+		) {
+			new_test_ext().execute_with(|| {
+				open_market(params(), pool, &TRADERS, 100_000);
+				for (who, size, leverage) in trades {
+					if size.unsigned_abs() < 10 {
+						continue;
+					}
+					let margin = size.unsigned_abs() * 100 / u128::from(leverage) + 100;
+					let limit = if size > 0 { fixed(1_000) } else { FixedU128::zero() };
+					let _ = PerpetualMargin::trade(
+						RuntimeOrigin::signed(TRADERS[who]), MARKET, size, margin, limit, false,
+					);
+				}
+				run_to_block(1 + blocks);
+				let open: Vec<_> = TRADERS
+					.iter()
+					.filter(|who| Positions::<Test>::contains_key(who, MARKET))
+					.copied()
+					.collect();
+				let before = silo_value(&TRADERS);
+				let margins: Vec<_> = open.iter().map(|who| (*who, position(*who).margin)).collect();
+				MockPrices::set_twap(MARKET, rational(percent, 1));
+				assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
+				System::reset_events();
+				let mut block = 1 + blocks;
+				while Markets::<Test>::contains_key(MARKET) {
+					block += 1;
+					run_to_block(block);
+					assert!(block < 100 + blocks, "settlement does not finish");
+				}
+				let closes = settled_events();
+				assert_eq!(closes.len(), open.len());
+				let payout = System::events()
+					.into_iter()
+					.find_map(|record| match record.event {
+						RuntimeEvent::PerpetualMargin(Event::SettlementPayout { payout, .. }) => Some(payout),
+						_ => None,
+					})
+					.expect("a payout");
+				for (who, margin) in margins {
+					let mine: Vec<_> = closes.iter().filter(|close| close.0 == who).collect();
+					assert_eq!(mine.len(), 1);
+					let (_, realized, paid, claimed, forfeited, bad_debt, released) = *mine[0];
+					if realized > 0 {
+						let profit = realized.unsigned_abs();
+						assert_eq!(paid + claimed + forfeited, profit);
+						assert_eq!(paid + claimed, payout.saturating_mul_int(profit));
+						assert_eq!((bad_debt, released), (0, margin));
+					} else {
+						let loss = realized.unsigned_abs();
+						assert_eq!((paid, claimed, forfeited), (0, 0, 0));
+						assert_eq!(bad_debt, loss.saturating_sub(margin));
+						assert_eq!(released, margin.saturating_sub(loss));
+					}
+					assert_eq!(locked(who), 0);
+				}
+				assert_eq!(silo_value(&TRADERS), before);
+				assert_eq!(PositionIndex::<Test>::iter_keys().count(), 0);
+			});
+		}
+	}
 }
