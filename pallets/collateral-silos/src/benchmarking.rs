@@ -162,6 +162,39 @@ mod benches {
 		_(RawOrigin::Signed(donor), silo, asset, 100_000);
 	}
 
+	/// A silo with a pool and an insurance fund winds down.
+	#[benchmark]
+	fn wind_down() {
+		let (silo, asset) = silo_with_pool::<T>();
+		let donor: T::AccountId = account("donor", 0, 0);
+		T::BenchHelper::fund(asset, &donor, 10_000_000);
+		SilosPallet::<T>::fund_insurance(RawOrigin::Signed(donor).into(), silo, asset, 1_000_000)
+			.expect("benchmark insurance");
+		#[extrinsic_call]
+		_(RawOrigin::Root, silo);
+		assert!(crate::Ends::<T>::contains_key(silo));
+	}
+
+	/// A wound-down silo whose LP left closes.
+	#[benchmark]
+	fn close_silo() {
+		let (silo, _) = silo_with_pool::<T>();
+		SilosPallet::<T>::wind_down(RawOrigin::Root.into(), silo).expect("winds down");
+		let lp: T::AccountId = account("lp", 0, 0);
+		let shares = LpShares::<T>::get(silo, &lp);
+		SilosPallet::<T>::request_liquidity_withdrawal(
+			RawOrigin::Signed(lp.clone()).into(),
+			silo,
+			shares,
+		)
+		.expect("request");
+		SilosPallet::<T>::claim_liquidity_withdrawal(RawOrigin::Signed(lp.clone()).into(), silo, 0)
+			.expect("claim");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(lp), silo);
+		assert!(matches!(crate::Ends::<T>::get(silo), Some(crate::SiloEnd::Closed { .. })));
+	}
+
 	#[benchmark]
 	fn sweep_surplus() {
 		let (silo, asset) = silo_with_pool::<T>();

@@ -24,6 +24,7 @@ impl<T: Config> Pallet<T> {
 		amount: Balance,
 	) -> Result<Silo<T::AssetId, BlockNumberFor<T>>, DispatchError> {
 		let state = Self::silo(silo)?;
+		ensure!(!Self::ending(silo), Error::<T>::SiloEnding);
 		ensure!(state.asset == asset, Error::<T>::WrongAsset);
 		ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
 		Ok(state)
@@ -98,7 +99,12 @@ impl<T: Config> Pallet<T> {
 		let balance = T::Assets::balance(state.asset, &Self::account_of(silo));
 		let surplus = balance.saturating_sub(state.books.held());
 		ensure!(!surplus.is_zero(), Error::<T>::NoSurplus);
-		state.books.insurance = state.books.insurance.saturating_add(surplus);
+		// An ending silo has no insurance fund: what is found goes to its LPs.
+		if Self::ending(silo) {
+			state.books.pool = state.books.pool.saturating_add(surplus);
+		} else {
+			state.books.insurance = state.books.insurance.saturating_add(surplus);
+		}
 		Silos::<T>::insert(silo, state);
 		Self::deposit_event(Event::SurplusSwept { silo, amount: surplus });
 		Ok(())

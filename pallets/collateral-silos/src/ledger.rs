@@ -59,6 +59,8 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 	}
 
 	fn lock_margin(silo: SiloId, who: &T::AccountId, amount: Balance) -> DispatchResult {
+		// A silo that winds down backs no new position.
+		ensure!(!Self::ending(silo), Error::<T>::SiloEnding);
 		Self::with_margin(silo, who, |books, account| {
 			ensure!(account.free >= amount, Error::<T>::InsufficientFreeMargin);
 			account.free.saturating_reduce(amount);

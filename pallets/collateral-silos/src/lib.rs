@@ -210,6 +210,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ReserveShort<T: Config> = StorageMap<_, Twox64Concat, SiloId, (), OptionQuery>;
 
+	/// Silos winding down or closed ([`crate::Pallet::wind_down`]).
+	#[pallet::storage]
+	pub type Ends<T: Config> =
+		StorageMap<_, Twox64Concat, SiloId, SiloEnd<BlockNumberFor<T>>, OptionQuery>;
+
 	/// What left each silo in its current rate-limit window.
 	#[pallet::storage]
 	pub type RateWindows<T: Config> =
@@ -245,6 +250,17 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// The silo winds down: its insurance fund (`insurance_to_pool`) joined the pool, which
+		/// its LPs now leave pro rata without a cooldown; nothing new comes in.
+		SiloWindingDown {
+			silo: SiloId,
+			insurance_to_pool: Balance,
+		},
+		/// The wound-down silo is empty and closed; `dust` is what the locked shares hold.
+		SiloClosed {
+			silo: SiloId,
+			dust: Balance,
+		},
 		SiloCreated {
 			silo: SiloId,
 			asset: T::AssetId,
@@ -435,6 +451,15 @@ pub mod pallet {
 		RequestExpired,
 		/// The pool holds no more than its claims and reserve: the request waits.
 		ReserveRequired,
+		/// A market still trades against the silo's pool (settle it first), or margin is locked
+		/// in it.
+		MarketsOpen,
+		/// The silo is winding down or closed: nothing new comes in.
+		SiloEnding,
+		/// The silo is not winding down.
+		NotWindingDown,
+		/// Margin, claims, queued payments or LP shares remain in the silo.
+		SiloNotEmpty,
 	}
 
 	#[pallet::hooks]
@@ -667,6 +692,33 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_sweep_surplus(silo)
 		}
+
+		/// Winds `silo` down once no market trades against its pool (the margin engine settled
+		/// them all) and no margin is locked in it.
+		///
+		/// Origin: [`Config::AdminOrigin`]. Moves the insurance fund into the pool (there is no
+		/// loss left for it to cover: its LPs bore the risk it backed), so the LPs share both pro
+		/// rata; from then on no deposit, liquidity or insurance comes in and no margin is locked,
+		/// an LP's withdrawal request is ready at once (claims are still paid first), and traders
+		/// withdraw their free margin as before.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::wind_down().saturating_add(T::Marks::marks_weight()))]
+		pub fn wind_down(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_wind_down(silo)
+		}
+
+		/// Closes a wound-down silo that is empty: no trader margin, claims, queued payments,
+		/// withdrawal requests or LP shares but the locked ones.
+		///
+		/// Origin: signed (anyone). Marks the silo closed; what its locked shares hold (dust)
+		/// stays in its account.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::close_silo())]
+		pub fn close_silo(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_close_silo(silo)
+		}
 	}
 }
 
@@ -686,11 +738,27 @@ impl<T: Config> Pallet<T> {
 	/// - no entry in the silo's withdrawal queue is empty, and the entries add up to the books'
 	///   `queued`, without overflow;
 	/// - the payout index ([`SilosWithQueue`]) lists the silo exactly when its queue is not
-	///   empty.
+	///   empty;
+	/// - a silo that winds down or is closed exists, has no locked margin and no insurance fund
+	///   (it joined the pool); a closed one holds nothing but its locked shares' pool.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use sp_runtime::traits::Zero;
 
+		for (silo, end) in Ends::<T>::iter() {
+			let books = Silos::<T>::get(silo).ok_or("an unknown silo is ending")?.books;
+			ensure!(books.trader_locked.is_zero(), "margin locked in an ending silo");
+			ensure!(books.insurance.is_zero(), "an insurance fund in an ending silo");
+			if matches!(end, SiloEnd::Closed { .. }) {
+				ensure!(
+					books.trader_free.is_zero()
+						&& books.claims.is_zero()
+						&& books.queued.is_zero()
+						&& books.total_shares == LOCKED_SHARES,
+					"a closed silo is not empty"
+				);
+			}
+		}
 		for (silo, state) in Silos::<T>::iter() {
 			let books = &state.books;
 			let held = T::Assets::balance(state.asset, &Self::account_of(silo));

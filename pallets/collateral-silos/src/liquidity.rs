@@ -74,7 +74,9 @@ impl<T: Config> Pallet<T> {
 		// pool owes its winners and claimants all it holds, or the shares are dust.
 		ensure!(!value.is_zero(), Error::<T>::ZeroShares);
 		let now = frame_system::Pallet::<T>::block_number();
-		let ready_at = now.saturating_add(state.params.lp_cooldown);
+		// A silo that winds down has no risk left to run from: no cooldown.
+		let cooldown = if Self::ending(silo) { Zero::zero() } else { state.params.lp_cooldown };
+		let ready_at = now.saturating_add(cooldown);
 		let mut request = LpWithdrawals::<T>::get(silo, &who).unwrap_or_default();
 		// Shares already requested keep the lower of their value then and now: adding to a
 		// request cannot lift the cap of what was asked for earlier.

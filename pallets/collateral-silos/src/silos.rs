@@ -2,7 +2,11 @@
 //! looking a silo up, the bounds its parameters must keep, creating a silo and replacing its
 //! parameters.
 
-use crate::{Config, Error, Event, NextSiloId, Pallet, Silo, SiloBooks, SiloParams, Silos};
+use crate::{
+	Config, Ends, Error, Event, NextSiloId, Pallet, Silo, SiloBooks, SiloEnd, SiloParams, Silos,
+	LOCKED_SHARES,
+};
+use bulwark_primitives::PositionMarks;
 use bulwark_primitives::{SiloId, MAX_BLOCKS};
 use frame_support::{pallet_prelude::*, traits::fungibles::Inspect};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -61,6 +65,51 @@ impl<T: Config> Pallet<T> {
 				&& params.lp_cooldown <= MAX_BLOCKS.into(),
 			Error::<T>::InvalidParams
 		);
+		Ok(())
+	}
+
+	/// Whether the silo is winding down or closed: nothing new comes in.
+	pub(crate) fn ending(silo: SiloId) -> bool {
+		Ends::<T>::contains_key(silo)
+	}
+
+	/// The body of [`Pallet::wind_down`].
+	pub(crate) fn do_wind_down(silo: SiloId) -> DispatchResult {
+		let mut state = Self::silo(silo)?;
+		ensure!(!Self::ending(silo), Error::<T>::SiloEnding);
+		ensure!(
+			!T::Marks::has_markets(silo) && state.books.trader_locked.is_zero(),
+			Error::<T>::MarketsOpen
+		);
+		let insurance = core::mem::take(&mut state.books.insurance);
+		state.books.pool = state.books.pool.checked_add(insurance).ok_or(Error::<T>::Overflow)?;
+		Silos::<T>::insert(silo, state);
+		let since = frame_system::Pallet::<T>::block_number();
+		Ends::<T>::insert(silo, SiloEnd::WindingDown { since });
+		Self::deposit_event(Event::SiloWindingDown { silo, insurance_to_pool: insurance });
+		Ok(())
+	}
+
+	/// The body of [`Pallet::close_silo`].
+	pub(crate) fn do_close_silo(silo: SiloId) -> DispatchResult {
+		let state = Self::silo(silo)?;
+		ensure!(
+			matches!(Ends::<T>::get(silo), Some(SiloEnd::WindingDown { .. })),
+			Error::<T>::NotWindingDown
+		);
+		let books = &state.books;
+		ensure!(
+			books.trader_free.is_zero()
+				&& books.trader_locked.is_zero()
+				&& books.claims.is_zero()
+				&& books.queued.is_zero()
+				&& books.pending_shares.is_zero()
+				&& books.total_shares == LOCKED_SHARES,
+			Error::<T>::SiloNotEmpty
+		);
+		let at = frame_system::Pallet::<T>::block_number();
+		Ends::<T>::insert(silo, SiloEnd::Closed { at });
+		Self::deposit_event(Event::SiloClosed { silo, dust: books.pool });
 		Ok(())
 	}
 }

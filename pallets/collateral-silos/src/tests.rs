@@ -681,3 +681,91 @@ fn a_direct_transfer_into_a_silo_is_swept_into_its_insurance_fund() {
 		run_to_block(2);
 	});
 }
+
+#[test]
+fn a_silo_whose_markets_are_settled_winds_down_its_lps_leave_pro_rata_and_it_closes_when_empty() {
+	use bulwark_test_kit::MockMarks;
+	new_test_ext().execute_with(|| {
+		funded_silo();
+		// A second LP: 50_000 at 100_001_000 shares per 100_001 of value (the virtual unit):
+		// 50_000_000 shares. The insurance fund gets 3_000.
+		add(OTHER, 50_000);
+		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 50_000_000);
+		assert_ok!(CollateralSilos::fund_insurance(RuntimeOrigin::signed(DONOR), SILO, USD, 3_000));
+		// A market still trades against the pool (the margin engine says so), or margin is
+		// locked: no wind-down.
+		MockMarks::set(SILO, PoolMarks::default());
+		assert_noop!(
+			CollateralSilos::wind_down(RuntimeOrigin::root(), SILO),
+			Error::<Test>::MarketsOpen
+		);
+		MockMarks::reset();
+		assert_ok!(<CollateralSilos as SiloLedger<_>>::lock_margin(SILO, &TRADER, 1_000));
+		assert_noop!(
+			CollateralSilos::wind_down(RuntimeOrigin::root(), SILO),
+			Error::<Test>::MarketsOpen
+		);
+		assert_ok!(<CollateralSilos as SiloLedger<_>>::release_margin(SILO, &TRADER, 1_000));
+		assert_noop!(
+			CollateralSilos::wind_down(RuntimeOrigin::signed(LP), SILO),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO),
+			Error::<Test>::NotWindingDown
+		);
+		assert_ok!(CollateralSilos::wind_down(RuntimeOrigin::root(), SILO));
+		System::assert_last_event(
+			Event::SiloWindingDown { silo: SILO, insurance_to_pool: 3_000 }.into(),
+		);
+		assert_eq!((books(SILO).pool, books(SILO).insurance), (153_000, 0));
+		// Nothing new comes in, no margin is locked.
+		assert_noop!(
+			CollateralSilos::deposit_margin(RuntimeOrigin::signed(TRADER), SILO, USD, 100),
+			Error::<Test>::SiloEnding
+		);
+		assert_noop!(
+			CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, USD, 100, 0),
+			Error::<Test>::SiloEnding
+		);
+		assert_noop!(
+			CollateralSilos::fund_insurance(RuntimeOrigin::signed(DONOR), SILO, USD, 100),
+			Error::<Test>::SiloEnding
+		);
+		assert_noop!(
+			<CollateralSilos as SiloLedger<_>>::lock_margin(SILO, &TRADER, 100),
+			Error::<Test>::SiloEnding
+		);
+		assert_noop!(
+			CollateralSilos::wind_down(RuntimeOrigin::root(), SILO),
+			Error::<Test>::SiloEnding
+		);
+		// LPs leave at once, pro rata: 100_000_000 of 150_001_000 shares of 153_000 is 101_999
+		// (rounded down), then 50_000_000 of the 50_001_000 left of 51_001 is 50_999.
+		let (lp_before, other_before) = (usd(LP), usd(OTHER));
+		request(LP, 100_000_000);
+		assert_ok!(claim(LP));
+		request(OTHER, 50_000_000);
+		assert_ok!(claim(OTHER));
+		assert_eq!((usd(LP) - lp_before, usd(OTHER) - other_before), (101_999, 50_999));
+		// The trader's free margin is still there: not empty yet.
+		assert_noop!(
+			CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO),
+			Error::<Test>::SiloNotEmpty
+		);
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 10_000));
+		assert_ok!(CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO));
+		// The locked shares' pool: 2 units of rounding.
+		System::assert_last_event(Event::SiloClosed { silo: SILO, dust: 2 }.into());
+		assert_eq!(silo_usd(), 2);
+		assert_noop!(
+			CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO),
+			Error::<Test>::NotWindingDown
+		);
+		assert_noop!(
+			CollateralSilos::deposit_margin(RuntimeOrigin::signed(TRADER), SILO, USD, 100),
+			Error::<Test>::SiloEnding
+		);
+		CollateralSilos::do_try_state().expect("invariants");
+	});
+}

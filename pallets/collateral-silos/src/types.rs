@@ -233,3 +233,24 @@ pub struct RateWindow<BlockNumber> {
 	/// What left the silo in this window.
 	pub paid: Balance,
 }
+
+/// How a silo ends ([`crate::Pallet::wind_down`]).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SiloEnd<BlockNumber> {
+	/// No market trades against the pool any more: nothing new comes in, LPs leave without a
+	/// cooldown, traders withdraw their margin.
+	WindingDown { since: BlockNumber },
+	/// Empty (but for the dead shares' dust): nothing happens in it any more.
+	Closed { at: BlockNumber },
+}

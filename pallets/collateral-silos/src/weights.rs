@@ -17,6 +17,10 @@ pub trait WeightInfo {
 	fn claim_liquidity_withdrawal() -> Weight;
 	fn fund_insurance() -> Weight;
 	fn sweep_surplus() -> Weight;
+	/// Winding down: the silo and its insurance into the pool (the margin engine's market
+	/// check is charged apart).
+	fn wind_down() -> Weight;
+	fn close_silo() -> Weight;
 	/// The per-block payout of queued withdrawals: `s` silos with a queue, `p` payouts in each.
 	fn pay_queued(s: u32, p: u32) -> Weight;
 	/// The per-block payout of claims: `s` silos, `p` claims paid in each.
@@ -68,5 +72,11 @@ impl WeightInfo for () {
 	}
 	fn check_books(s: u32) -> Weight {
 		Weight::from_parts(20_000_000u64.saturating_mul(s.into()), 0)
+	}
+	fn wind_down() -> Weight {
+		Weight::from_parts(20_000_000, 0)
+	}
+	fn close_silo() -> Weight {
+		Weight::from_parts(20_000_000, 0)
 	}
 }

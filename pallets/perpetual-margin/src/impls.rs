@@ -25,4 +25,9 @@ impl<T: Config> PositionMarks for Pallet<T> {
 	fn marks_weight() -> Weight {
 		T::WeightInfo::silo_marks(T::MaxMarkets::get())
 	}
+
+	/// Reads every market (at most `MaxMarkets`).
+	fn has_markets(silo: SiloId) -> bool {
+		Markets::<T>::iter_values().any(|market| market.silo == silo)
+	}
 }

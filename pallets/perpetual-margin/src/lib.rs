@@ -386,7 +386,8 @@ pub mod pallet {
 			market: MarketId,
 		},
 		/// The market is being settled: every position will close at `price` (oracle terms:
-		/// quote per base unit, the TWAP of its last good window). Trading, liquidation and
+		/// quote per base unit: the TWAP of its last good window, or the last price of a live
+		/// feed). Trading, liquidation and
 		/// deleveraging in it have stopped.
 		SettlementStarted {
 			market: MarketId,
@@ -428,7 +429,8 @@ pub mod pallet {
 			bad_debt: Balance,
 		},
 		/// An owner closed a position whole during a long outage at `price` (the outage unit
-		/// price, see `SettlementRules`), with no fee.
+		/// price, see `SettlementRules`), with no fee. A profit is paid (`paid`, `claimed`) the
+		/// share the silo's pool could pay all its winners now, the rest `forfeited`.
 		ExitedInOutage {
 			who: T::AccountId,
 			market: MarketId,
@@ -437,6 +439,7 @@ pub mod pallet {
 			realized: SignedBalance,
 			paid: Balance,
 			claimed: Balance,
+			forfeited: Balance,
 			bad_debt: Balance,
 			released: Balance,
 		},
@@ -717,8 +720,10 @@ pub mod pallet {
 			Self::do_deleverage(market)
 		}
 
-		/// Settles `market`: every position closes at one price, the oracle's TWAP of the
-		/// market's last good window, over the next blocks (see [`crate::settlement`]).
+		/// Settles `market`: every position closes at one price over the next blocks (see
+		/// [`crate::settlement`]): the oracle's TWAP of the market's last good window if its
+		/// price is Stale (remove the feed first to settle a live market at its TWAP), else
+		/// its last price.
 		///
 		/// Origin: [`Config::AdminOrigin`] (a risk-parameters referendum). The protocol starts
 		/// the same settlement by itself once the price has been Stale for

@@ -3,11 +3,13 @@
 //!
 //! - **Settlement** starts by governance ([`Pallet::settle_market`]) or by the protocol once
 //!   the market's price has been Stale for [`SettlementRules::settle_after_stale`] blocks
-//!   (checked at the start of every block, for markets with open positions). It fixes one price, the TWAP of the market's last
-//!   good window as the oracle holds it (the TWAP stops moving when aggregates stop), freezes
-//!   funding, stops trading, liquidation and deleveraging in the market, and takes it off the
-//!   liquidation pass. Then `on_poll` closes its positions in bounded batches, after the
-//!   liquidation pass and within [`Config::MaxSettlementsPerBlock`]:
+//!   (checked at the start of every block, for markets with open positions). It fixes one
+//!   price: for a dead feed (its price Stale) the TWAP of the market's last good window as the
+//!   oracle holds it (the TWAP stops moving when aggregates stop); for a live one, its last
+//!   price (positions open at it until then: a TWAP away from it would be a free option on
+//!   the pool). It freezes funding, stops trading, liquidation and deleveraging in the market,
+//!   and takes it off the liquidation pass. Then `on_poll` closes its positions in bounded
+//!   batches, after the liquidation pass and within [`Config::MaxSettlementsPerBlock`]:
 //!   1. a walk over each side's deleverage book closes every loser (its loss from its margin,
 //!      what is beyond down the silo's waterfall) and counts the winners' profit;
 //!   2. the payout is fixed once: all of it if the silo's pool, less the claims already owed,
@@ -22,8 +24,10 @@
 //!   [`SettlementRules::exit_after_stale`] blocks, an owner's `close_position` closes the
 //!   position whole at the outage price: for a long the lower of the TWAP and the last price,
 //!   less [`SettlementRules::exit_band`]; for a short the higher of them, plus it. That is never
-//!   better for the trader than the settlement price, so no one gains by leaving first, and
-//!   the band stays in the pool for those who wait.
+//!   better for the trader than the settlement price, and a profit is paid only the share the
+//!   silo's pool could pay all its winners now (what it holds beyond its claims over what they
+//!   are owed at the last prices): no one gains by leaving first, and the band stays in the
+//!   pool for those who wait.
 
 use super::*;
 
@@ -59,7 +63,16 @@ impl<T: Config> Pallet<T> {
 		let mut state = Self::market(market)?;
 		Self::ensure_not_settling(market)?;
 		let oracle = T::Prices::price(market).ok_or(Error::<T>::NoPrice)?;
-		let price = T::Prices::twap(market).filter(|twap| !twap.is_zero()).unwrap_or(oracle.price);
+		// A dead feed settles at its last good window's TWAP. A live one (governance settling a
+		// market whose price is still Fresh) at its last price: positions open at that price
+		// until the settlement, so a TWAP away from it would be a free option on the pool.
+		// Governance that distrusts a live price removes the feed first (it is Stale at once).
+		let price = match oracle.status {
+			PriceStatus::Stale => {
+				T::Prices::twap(market).filter(|twap| !twap.is_zero()).unwrap_or(oracle.price)
+			},
+			PriceStatus::Fresh => oracle.price,
+		};
 		// The price must make a unit price, or no position could close at it.
 		Self::to_unit_price(price, &state.params)?;
 		let last = Self::to_unit_price(oracle.price, &state.params).ok();
@@ -108,9 +121,15 @@ impl<T: Config> Pallet<T> {
 		if meter.try_consume(check).is_ok() {
 			Self::settle_stale_markets();
 		}
+		if Settling::<T>::get().is_empty() {
+			return 0;
+		}
 		let mut budget = T::MaxSettlementsPerBlock::get();
 		while budget > 0 && !meter.can_consume(T::WeightInfo::settle_positions(budget)) {
 			budget -= 1;
+		}
+		if budget == 0 {
+			return 0;
 		}
 		let mut used = 0;
 		for market in Settling::<T>::get() {
@@ -119,7 +138,7 @@ impl<T: Config> Pallet<T> {
 			}
 			used += Self::settle_batch(market, budget - used);
 		}
-		// Room for this was checked above.
+		// Room for this was checked above (`used` <= `budget`).
 		meter.consume(T::WeightInfo::settle_positions(used));
 		used
 	}
@@ -186,8 +205,10 @@ impl<T: Config> Pallet<T> {
 						log::error!(target: LOG_TARGET, "market {market}: index key beyond its bound");
 						break;
 					};
-					settlement.cursor = cursor;
-					let Some(position) = Positions::<T>::get(&who, market) else { continue };
+					let Some(position) = Positions::<T>::get(&who, market) else {
+						settlement.cursor = cursor;
+						continue;
+					};
 					let realized = position
 						.size
 						.checked_neg()
@@ -199,8 +220,11 @@ impl<T: Config> Pallet<T> {
 						Some(profit) if profit > 0 => {
 							settlement.winners_profit =
 								settlement.winners_profit.saturating_add(profit.unsigned_abs());
+							settlement.cursor = cursor;
 						},
 						_ => {
+							// The cursor moves past a loser only once it is closed: a failed
+							// close is retried by the next block's batch.
 							if !Self::settle_position(
 								&mut settlement,
 								&mut state,
@@ -210,6 +234,7 @@ impl<T: Config> Pallet<T> {
 							) {
 								break;
 							}
+							settlement.cursor = cursor;
 						},
 					}
 				},
@@ -393,7 +418,16 @@ impl<T: Config> Pallet<T> {
 		// Funding to now at the last known price; none accrues after the close.
 		let last = Self::unit_price_if_any(market, &state.params);
 		Self::accrue(market, &mut state, last)?;
-		let closed = Self::close_whole(&mut state, market, who, position, unit, FixedU128::one())?;
+		// A profit is paid the share a settlement of the whole silo would pay now: what the
+		// pool holds beyond its claims over what all its winners are owed at the last prices
+		// (this one's profit at least), so leaving first never beats waiting when the pool is
+		// short.
+		let index = state.accrual.funding_index;
+		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+		let profit = Self::fill(position, delta, unit, index)?.realized.max(0).unsigned_abs();
+		let owed = Self::silo_marks(state.silo, Permill::zero()).owed.max(profit);
+		let payout = Self::settlement_payout(state.silo, owed);
+		let closed = Self::close_whole(&mut state, market, who, position, unit, payout)?;
 		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::ExitedInOutage {
 			who: who.clone(),
@@ -403,6 +437,7 @@ impl<T: Config> Pallet<T> {
 			realized: closed.realized,
 			paid: closed.paid,
 			claimed: closed.claimed,
+			forfeited: closed.forfeited,
 			bad_debt: closed.bad_debt,
 			released: closed.released,
 		});

@@ -228,6 +228,10 @@ pub trait PositionMarks {
 	fn marks(silo: SiloId, adverse_move: Permill) -> PoolMarks;
 	/// Upper bound of the weight of one `marks`.
 	fn marks_weight() -> Weight;
+	/// Whether any market (settled markets are gone) trades against `silo`'s pool.
+	fn has_markets(_silo: SiloId) -> bool {
+		false
+	}
 }
 
 /// No open positions anywhere.

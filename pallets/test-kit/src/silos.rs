@@ -60,6 +60,10 @@ impl PositionMarks for MockMarks {
 	fn marks_weight() -> Weight {
 		Weight::from_parts(1_000, 0)
 	}
+	/// A silo whose marks the test set has markets.
+	fn has_markets(silo: SiloId) -> bool {
+		MARKS.with(|m| m.borrow().contains_key(&silo))
+	}
 }
 
 /// What the silos told the breakers, as [`RecordSiloEvents`] recorded it.

@@ -340,4 +340,10 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2719).saturating_mul(s.into()))
 	}
+	fn wind_down() -> Weight {
+		Weight::from_parts(100_000_000, 10_000)
+	}
+	fn close_silo() -> Weight {
+		Weight::from_parts(100_000_000, 10_000)
+	}
 }

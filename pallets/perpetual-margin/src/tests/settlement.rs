@@ -167,6 +167,7 @@ fn winners_share_what_the_pool_holds_pro_rata_and_losers_beyond_margin_go_down_t
 		assert_eq!(position(CAROL).entry, 100_050);
 		let before = silo_value(&[ALICE, BOB, CAROL]);
 		MockPrices::set_twap(MARKET, fixed(150));
+		MockPrices::set_stale(MARKET);
 		assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
 		run_to_block(3);
 		// At 150: Bob loses 150_000 - 100_050 = 49_950; his 10_000 margin pays 10_000 into the
@@ -212,6 +213,7 @@ fn winners_are_paid_the_same_share_of_their_profit_when_the_pool_is_short() {
 		// rounded up to 50_013.
 		assert_eq!(position(CAROL).entry, 50_013);
 		MockPrices::set_twap(MARKET, fixed(150));
+		MockPrices::set_stale(MARKET);
 		assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
 		// Three walk steps and a close in block 2, the last close in block 3.
 		run_to_block(3);
@@ -231,6 +233,7 @@ fn winners_are_paid_the_same_share_of_their_profit_when_the_pool_is_short() {
 		assert_ok!(sell(BOB, 1_000, 60_000));
 		assert_ok!(buy(CAROL, 500, 10_000));
 		MockPrices::set_twap(MARKET, fixed(200));
+		MockPrices::set_stale(MARKET);
 		assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
 		// Three walk steps and a close in block 2, the last close in block 3.
 		run_to_block(3);
@@ -265,6 +268,7 @@ fn a_settlement_larger_than_a_batch_closes_each_position_once_over_several_block
 		}
 		let before = silo_value(&traders);
 		MockPrices::set_twap(MARKET, fixed(103));
+		MockPrices::set_stale(MARKET);
 		assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
 		// The walk takes 6 entries (3 longs, all winners, counted; 3 shorts, all losers,
 		// closed), then 3 winners are closed: 9 steps at 4 per block, blocks 2, 3 and 4.
@@ -355,6 +359,7 @@ fn a_settling_market_is_off_the_liquidation_pass_and_a_returning_feed_changes_no
 		PerpetualMargin::on_price_update(MARKET, &MockPrices::aggregate(MARKET));
 		assert_eq!(Watched::<Test>::get().to_vec(), vec![MARKET]);
 		MockPrices::set_twap(MARKET, fixed(101));
+		MockPrices::set_stale(MARKET);
 		assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
 		assert!(Watched::<Test>::get().is_empty());
 		assert!(PerpetualMargin::liquidatable(0, 10).is_empty());
@@ -408,6 +413,7 @@ fn an_owner_leaves_a_long_outage_at_the_outage_price_never_better_than_settlemen
 				realized: -5_050,
 				paid: 0,
 				claimed: 0,
+				forfeited: 0,
 				bad_debt: 0,
 				released: 14_950,
 			}
@@ -474,6 +480,7 @@ mod properties {
 				let before = silo_value(&TRADERS);
 				let margins: Vec<_> = open.iter().map(|who| (*who, position(*who).margin)).collect();
 				MockPrices::set_twap(MARKET, rational(percent, 1));
+				MockPrices::set_stale(MARKET);
 				assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
 				System::reset_events();
 				let mut block = 1 + blocks;
@@ -513,4 +520,23 @@ mod properties {
 			});
 		}
 	}
+}
+
+#[test]
+fn governance_settles_a_live_market_at_its_last_price_not_its_twap() {
+	new_test_ext().execute_with(|| {
+		long_and_short(1_000_000);
+		// The price is Fresh at 100 (the TWAP 120): a trader could open at 100 now and be
+		// settled at 120. A live market settles at its last price.
+		MockPrices::set_twap(MARKET, fixed(120));
+		assert_ok!(PerpetualMargin::settle_market(RuntimeOrigin::root(), MARKET));
+		System::assert_last_event(
+			Event::SettlementStarted {
+				market: MARKET,
+				price: fixed(100),
+				reason: SettlementReason::Governance,
+			}
+			.into(),
+		);
+	});
 }
