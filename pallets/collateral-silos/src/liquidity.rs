@@ -25,6 +25,17 @@ impl<T: Config> Pallet<T> {
 		(value, room)
 	}
 
+	/// The shares a withdrawal is priced against: all of them, the locked ones included; in a
+	/// silo that winds down (no deposit can come in, so no share price can be pushed), only
+	/// the LPs', so the last one out takes the pool to zero and the silo can close empty.
+	fn priced_shares(silo: SiloId, state: &Silo<T::AssetId, BlockNumberFor<T>>) -> Balance {
+		if Self::ending(silo) {
+			state.books.total_shares.saturating_sub(crate::LOCKED_SHARES)
+		} else {
+			state.books.total_shares
+		}
+	}
+
 	/// Mints shares for `amount` added to the pool and pulls it in. The body of
 	/// [`Pallet::add_liquidity`].
 	pub(crate) fn do_add_liquidity(
@@ -68,7 +79,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!shares.is_zero(), Error::<T>::ZeroShares);
 		ensure!(held >= shares, Error::<T>::InsufficientShares);
 		let (pool_value, _) = Self::withdrawal_terms(silo, &state);
-		let value = math::amount_for_shares(shares, state.books.total_shares, pool_value)
+		let value = math::amount_for_shares(shares, Self::priced_shares(silo, &state), pool_value)
 			.ok_or(Error::<T>::InsufficientShares)?;
 		// A request worth nothing could never be paid (the claim pays at most this value): the
 		// pool owes its winners and claimants all it holds, or the shares are dust.
@@ -80,9 +91,10 @@ impl<T: Config> Pallet<T> {
 		let mut request = LpWithdrawals::<T>::get(silo, &who).unwrap_or_default();
 		// Shares already requested keep the lower of their value then and now: adding to a
 		// request cannot lift the cap of what was asked for earlier.
-		let earlier = math::amount_for_shares(request.shares, state.books.total_shares, pool_value)
-			.ok_or(Error::<T>::InsufficientShares)?
-			.min(request.value);
+		let earlier =
+			math::amount_for_shares(request.shares, Self::priced_shares(silo, &state), pool_value)
+				.ok_or(Error::<T>::InsufficientShares)?
+				.min(request.value);
 		request.shares = request.shares.checked_add(shares).ok_or(Error::<T>::Overflow)?;
 		request.value = earlier.checked_add(value).ok_or(Error::<T>::Overflow)?;
 		request.ready_at = ready_at;
@@ -140,7 +152,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(now <= request.ready_at.saturating_add(window), Error::<T>::RequestExpired);
 		let (pool_value, room) = Self::withdrawal_terms(silo, &state);
 		let worth_now =
-			math::amount_for_shares(request.shares, state.books.total_shares, pool_value)
+			math::amount_for_shares(request.shares, Self::priced_shares(silo, &state), pool_value)
 				.ok_or(Error::<T>::InsufficientShares)?;
 		// The lower of then and now: waiting out the cooldown can never pay more than the
 		// shares were worth when the LP asked.

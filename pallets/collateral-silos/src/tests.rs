@@ -740,24 +740,25 @@ fn a_silo_whose_markets_are_settled_winds_down_its_lps_leave_pro_rata_and_it_clo
 			CollateralSilos::wind_down(RuntimeOrigin::root(), SILO),
 			Error::<Test>::SiloEnding
 		);
-		// LPs leave at once, pro rata: 100_000_000 of 150_001_000 shares of 153_000 is 101_999
-		// (rounded down), then 50_000_000 of the 50_001_000 left of 51_001 is 50_999.
+		// LPs leave at once, pro rata over the LPs' shares (the locked ones no longer count: no
+		// deposit can push the share price): 100_000_000 of 150_000_000 shares of 153_000 is
+		// 102_000, then the other 50_000_000 take the remaining 51_000.
 		let (lp_before, other_before) = (usd(LP), usd(OTHER));
 		request(LP, 100_000_000);
 		assert_ok!(claim(LP));
 		request(OTHER, 50_000_000);
 		assert_ok!(claim(OTHER));
-		assert_eq!((usd(LP) - lp_before, usd(OTHER) - other_before), (101_999, 50_999));
+		assert_eq!((usd(LP) - lp_before, usd(OTHER) - other_before), (102_000, 51_000));
 		// The trader's free margin is still there: not empty yet.
 		assert_noop!(
 			CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO),
 			Error::<Test>::SiloNotEmpty
 		);
+		// The trader is the last one out: the silo's account is emptied.
 		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 10_000));
 		assert_ok!(CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO));
-		// The locked shares' pool: 2 units of rounding.
-		System::assert_last_event(Event::SiloClosed { silo: SILO, dust: 2 }.into());
-		assert_eq!(silo_usd(), 2);
+		System::assert_last_event(Event::SiloClosed { silo: SILO, dust: 0 }.into());
+		assert_eq!(silo_usd(), 0);
 		assert_noop!(
 			CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO),
 			Error::<Test>::NotWindingDown

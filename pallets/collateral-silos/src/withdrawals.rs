@@ -94,13 +94,11 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::WithdrawalQueued { silo, who: who.clone(), amount: queued });
 		}
 		if !pay_now.is_zero() {
-			T::Assets::transfer(
-				state.asset,
-				&Self::account_of(silo),
-				who,
-				pay_now,
-				Preservation::Preserve,
-			)?;
+			// The silo's account keeps its existence deposit while its books hold anything;
+			// the last payment out of a silo that winds down empties it.
+			let last = Self::ending(silo) && state.books.held().is_zero();
+			let preservation = if last { Preservation::Expendable } else { Preservation::Preserve };
+			T::Assets::transfer(state.asset, &Self::account_of(silo), who, pay_now, preservation)?;
 			window.paid = window.paid.saturating_add(pay_now);
 		}
 		RateWindows::<T>::insert(silo, window);
@@ -133,14 +131,11 @@ impl<T: Config> Pallet<T> {
 			payouts = payouts.saturating_add(1);
 			let asset = state.asset;
 			let who = front.who.clone();
+			// As in `leave_silo`: the last payment out of a silo that winds down empties it.
+			let last = Self::ending(silo) && state.books.held().saturating_sub(part).is_zero();
+			let preservation = if last { Preservation::Expendable } else { Preservation::Preserve };
 			let delivered = frame_support::storage::with_storage_layer(|| {
-				T::Assets::transfer(
-					asset,
-					&Self::account_of(silo),
-					&who,
-					part,
-					Preservation::Preserve,
-				)
+				T::Assets::transfer(asset, &Self::account_of(silo), &who, part, preservation)
 			});
 			if delivered.is_ok() {
 				state.books.queued.saturating_reduce(part);

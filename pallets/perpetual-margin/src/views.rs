@@ -89,6 +89,26 @@ impl<T: Config> Pallet<T> {
 		Some(SideMark { pnl, margin })
 	}
 
+	/// The unit prices the LPs' marks take a market's longs and shorts at: `price`, unless the
+	/// market's price is Stale (and it is not settling at a fixed price): then the longs at the
+	/// higher and the shorts at the lower of it and the TWAP, which it may settle at. Both are
+	/// the worse for the LPs (more owed, less collectible), so no LP leaves a dead market at a
+	/// value its settlement will not give.
+	pub(crate) fn stale_mark_prices(
+		market: MarketId,
+		params: &MarketParamsOf<T>,
+		price: FixedU128,
+	) -> (FixedU128, FixedU128) {
+		let stale = T::Prices::price(market).is_some_and(|p| p.status == PriceStatus::Stale);
+		if !stale || Self::settling(market) {
+			return (price, price);
+		}
+		match T::Prices::twap(market).and_then(|twap| Self::to_unit_price(twap, params).ok()) {
+			Some(twap) => (price.max(twap), price.min(twap)),
+			None => (price, price),
+		}
+	}
+
 	/// What the winning sides of a market are owed at `price`: each side's profit, never
 	/// netted against the other side's loss.
 	fn owed_at(state: &MarketOf<T>, price: FixedU128) -> Option<Balance> {
@@ -112,9 +132,10 @@ impl<T: Config> Pallet<T> {
 			}
 			let state = Self::with_accrual(market, state);
 			let Some(price) = Self::unit_price_if_any(market, &state.params) else { continue };
+			let (long_price, short_price) = Self::stale_mark_prices(market, &state.params, price);
 			let market_marks = (|| {
-				let long = Self::side_mark(&state, price, true)?;
-				let short = Self::side_mark(&state, price, false)?;
+				let long = Self::side_mark(&state, long_price, true)?;
+				let short = Self::side_mark(&state, short_price, false)?;
 				let owed =
 					long.pnl.max(0).unsigned_abs().saturating_add(short.pnl.max(0).unsigned_abs());
 				let collectible = [long, short]

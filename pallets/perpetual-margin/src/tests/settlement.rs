@@ -540,3 +540,24 @@ fn governance_settles_a_live_market_at_its_last_price_not_its_twap() {
 		);
 	});
 }
+
+#[test]
+fn lps_are_marked_at_the_worse_of_the_last_price_and_the_twap_while_a_feed_is_dead() {
+	use bulwark_primitives::PositionMarks;
+	new_test_ext().execute_with(|| {
+		long_and_short(1_000_000);
+		let owed = || <PerpetualMargin as PositionMarks>::marks(SILO, Permill::zero()).owed;
+		let live = owed();
+		MockPrices::set_twap(MARKET, fixed(120));
+		// Fresh: the last price marks both sides; the TWAP is not a settlement price yet.
+		assert_eq!(owed(), live);
+		// Dead: the long (which the TWAP pays) is marked at 120, the short at 100: an LP who
+		// leaves now is priced as if the market settles at the TWAP. Before this rule the
+		// marks stayed at 100 and an LP could leave with Alice's coming profit.
+		MockPrices::set_stale(MARKET);
+		let dead = owed();
+		MockPrices::set(MARKET, fixed(120));
+		let long_at_120 = <PerpetualMargin as PositionMarks>::marks(SILO, Permill::zero()).owed;
+		assert!(dead > live && dead >= long_at_120, "{live} {dead} {long_at_120}");
+	});
+}
