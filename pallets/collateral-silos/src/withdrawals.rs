@@ -10,7 +10,10 @@ use crate::{
 use bulwark_primitives::{Balance, OnSiloEvent, SiloId, TradingStatus, WithdrawalStatus};
 use frame_support::{
 	pallet_prelude::*,
-	traits::{fungibles::Mutate, tokens::Preservation},
+	traits::{
+		fungibles::{Inspect, Mutate},
+		tokens::Preservation,
+	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
@@ -94,11 +97,12 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::WithdrawalQueued { silo, who: who.clone(), amount: queued });
 		}
 		if !pay_now.is_zero() {
-			// The silo's account keeps its existence deposit while its books hold anything;
-			// the last payment out of a silo that winds down empties it.
-			let last = Self::ending(silo) && state.books.held().is_zero();
+			// The silo's account keeps its existence deposit while it holds anything more; the
+			// last payment out of a silo that winds down (all its account holds) empties it.
+			let account = Self::account_of(silo);
+			let last = Self::ending(silo) && T::Assets::balance(state.asset, &account) == pay_now;
 			let preservation = if last { Preservation::Expendable } else { Preservation::Preserve };
-			T::Assets::transfer(state.asset, &Self::account_of(silo), who, pay_now, preservation)?;
+			T::Assets::transfer(state.asset, &account, who, pay_now, preservation)?;
 			window.paid = window.paid.saturating_add(pay_now);
 		}
 		RateWindows::<T>::insert(silo, window);
@@ -132,7 +136,8 @@ impl<T: Config> Pallet<T> {
 			let asset = state.asset;
 			let who = front.who.clone();
 			// As in `leave_silo`: the last payment out of a silo that winds down empties it.
-			let last = Self::ending(silo) && state.books.held().saturating_sub(part).is_zero();
+			let last =
+				Self::ending(silo) && T::Assets::balance(asset, &Self::account_of(silo)) == part;
 			let preservation = if last { Preservation::Expendable } else { Preservation::Preserve };
 			let delivered = frame_support::storage::with_storage_layer(|| {
 				T::Assets::transfer(asset, &Self::account_of(silo), &who, part, preservation)
