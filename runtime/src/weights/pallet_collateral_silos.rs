@@ -48,8 +48,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `341`
 		//  Estimated: `3675`
-		// Minimum execution time: 12_880_000 picoseconds.
-		Weight::from_parts(14_212_000, 0)
+		// Minimum execution time: 13_250_000 picoseconds.
+		Weight::from_parts(14_342_000, 0)
 			.saturating_add(Weight::from_parts(0, 3675))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -62,14 +62,16 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `623`
 		//  Estimated: `3709`
-		// Minimum execution time: 13_550_000 picoseconds.
-		Weight::from_parts(14_952_000, 0)
+		// Minimum execution time: 13_570_000 picoseconds.
+		Weight::from_parts(14_832_000, 0)
 			.saturating_add(Weight::from_parts(0, 3709))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Margin` (r:1 w:1)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -80,10 +82,10 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1147`
 		//  Estimated: `6208`
-		// Minimum execution time: 46_159_000 picoseconds.
-		Weight::from_parts(49_563_000, 0)
+		// Minimum execution time: 48_623_000 picoseconds.
+		Weight::from_parts(51_958_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
-			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -98,6 +100,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::SilosWithQueue` (r:1 w:1)
 	/// Proof: `CollateralSilos::SilosWithQueue` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
@@ -112,14 +116,16 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1740`
 		//  Estimated: `15767`
-		// Minimum execution time: 75_192_000 picoseconds.
-		Weight::from_parts(82_594_000, 0)
+		// Minimum execution time: 80_120_000 picoseconds.
+		Weight::from_parts(83_825_000, 0)
 			.saturating_add(Weight::from_parts(0, 15767))
-			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::LpShares` (r:1 w:1)
@@ -132,10 +138,10 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3056`
 		//  Estimated: `13902`
-		// Minimum execution time: 63_585_000 picoseconds.
-		Weight::from_parts(67_451_000, 0)
+		// Minimum execution time: 66_239_000 picoseconds.
+		Weight::from_parts(69_484_000, 0)
 			.saturating_add(Weight::from_parts(0, 13902))
-			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -144,16 +150,18 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::LpShares` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::LpWithdrawals` (r:1 w:1)
 	/// Proof: `CollateralSilos::LpWithdrawals` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn request_liquidity_withdrawal() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2375`
 		//  Estimated: `13902`
-		// Minimum execution time: 35_653_000 picoseconds.
-		Weight::from_parts(38_107_000, 0)
+		// Minimum execution time: 39_188_000 picoseconds.
+		Weight::from_parts(41_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 13902))
-			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -166,8 +174,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `556`
 		//  Estimated: `3709`
-		// Minimum execution time: 20_450_000 picoseconds.
-		Weight::from_parts(22_143_000, 0)
+		// Minimum execution time: 20_991_000 picoseconds.
+		Weight::from_parts(22_413_000, 0)
 			.saturating_add(Weight::from_parts(0, 3709))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -178,6 +186,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::LpWithdrawals` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::RateWindows` (r:1 w:1)
 	/// Proof: `CollateralSilos::RateWindows` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::WithdrawalQueue` (r:1 w:1)
@@ -200,14 +210,16 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3565`
 		//  Estimated: `15767`
-		// Minimum execution time: 91_216_000 picoseconds.
-		Weight::from_parts(96_434_000, 0)
+		// Minimum execution time: 96_074_000 picoseconds.
+		Weight::from_parts(101_652_000, 0)
 			.saturating_add(Weight::from_parts(0, 15767))
-			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
@@ -216,24 +228,56 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1147`
 		//  Estimated: `6208`
-		// Minimum execution time: 43_755_000 picoseconds.
-		Weight::from_parts(46_389_000, 0)
+		// Minimum execution time: 45_318_000 picoseconds.
+		Weight::from_parts(48_142_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
-			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
+	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:1)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
+	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	fn wind_down() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2165`
+		//  Estimated: `13902`
+		// Minimum execution time: 25_789_000 picoseconds.
+		Weight::from_parts(27_631_000, 0)
+			.saturating_add(Weight::from_parts(0, 13902))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(2))
+	}
+	/// Storage: `CollateralSilos::Silos` (r:1 w:0)
+	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:1)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	fn close_silo() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `419`
+		//  Estimated: `3709`
+		// Minimum execution time: 13_049_000 picoseconds.
+		Weight::from_parts(14_271_000, 0)
+			.saturating_add(Weight::from_parts(0, 3709))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:1 w:0)
 	/// Proof: `Assets::Account` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	fn sweep_surplus() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `871`
 		//  Estimated: `3709`
-		// Minimum execution time: 15_824_000 picoseconds.
-		Weight::from_parts(17_266_000, 0)
+		// Minimum execution time: 16_745_000 picoseconds.
+		Weight::from_parts(18_307_000, 0)
 			.saturating_add(Weight::from_parts(0, 3709))
-			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `CollateralSilos::NextSiloId` (r:1 w:0)
@@ -250,6 +294,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::WithdrawalQueue` (r:31 w:31)
 	/// Proof: `CollateralSilos::WithdrawalQueue` (`max_values`: None, `max_size`: Some(12302), added: 14777, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:31 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:527 w:527)
@@ -259,16 +305,16 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	fn pay_queued(s: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (3747 ±0) + s * (2079 ±0)`
-		//  Estimated: `45343 + p * (28616 ±4_942) + s * (16012 ±2_529)`
-		// Minimum execution time: 543_051_000 picoseconds.
-		Weight::from_parts(560_296_000, 0)
+		//  Estimated: `45343 + p * (28616 ±4_942) + s * (16012 ±0)`
+		// Minimum execution time: 566_485_000 picoseconds.
+		Weight::from_parts(576_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 45343))
-			// Standard Error: 16_057_356
-			.saturating_add(Weight::from_parts(194_292_109, 0).saturating_mul(s.into()))
-			// Standard Error: 31_366_577
-			.saturating_add(Weight::from_parts(367_680_951, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(26))
-			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(s.into())))
+			// Standard Error: 16_493_783
+			.saturating_add(Weight::from_parts(197_953_946, 0).saturating_mul(s.into()))
+			// Standard Error: 32_219_098
+			.saturating_add(Weight::from_parts(376_333_078, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(27))
+			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(22))
 			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(s.into())))
@@ -291,14 +337,14 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	fn pay_claims(s: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (2189 ±0) + s * (1228 ±0)`
-		//  Estimated: `42062 + p * (27954 ±2_533) + s * (13097 ±0)`
-		// Minimum execution time: 162_492_000 picoseconds.
-		Weight::from_parts(165_928_000, 0)
+		//  Estimated: `42062 + p * (27954 ±2_517) + s * (13097 ±0)`
+		// Minimum execution time: 153_670_000 picoseconds.
+		Weight::from_parts(161_480_000, 0)
 			.saturating_add(Weight::from_parts(0, 42062))
-			// Standard Error: 2_694_097
-			.saturating_add(Weight::from_parts(59_631_574, 0).saturating_mul(s.into()))
-			// Standard Error: 5_262_672
-			.saturating_add(Weight::from_parts(101_569_206, 0).saturating_mul(p.into()))
+			// Standard Error: 2_593_616
+			.saturating_add(Weight::from_parts(57_558_259, 0).saturating_mul(s.into()))
+			// Standard Error: 5_066_393
+			.saturating_add(Weight::from_parts(98_212_908, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(36))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(p.into())))
@@ -316,6 +362,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::ClaimCursors` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settling` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:3 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::ReserveShort` (r:32 w:0)
@@ -329,21 +377,15 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3202 + s * (123 ±0)`
 		//  Estimated: `13902 + s * (2719 ±0)`
-		// Minimum execution time: 71_036_000 picoseconds.
-		Weight::from_parts(50_079_226, 0)
+		// Minimum execution time: 72_158_000 picoseconds.
+		Weight::from_parts(53_114_739, 0)
 			.saturating_add(Weight::from_parts(0, 13902))
-			// Standard Error: 10_084
-			.saturating_add(Weight::from_parts(21_492_969, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(11))
+			// Standard Error: 11_763
+			.saturating_add(Weight::from_parts(20_778_869, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2719).saturating_mul(s.into()))
-	}
-	fn wind_down() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-	}
-	fn close_silo() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
 	}
 }

@@ -561,3 +561,43 @@ fn lps_are_marked_at_the_worse_of_the_last_price_and_the_twap_while_a_feed_is_de
 		assert!(dead > live && dead >= long_at_120, "{live} {dead} {long_at_120}");
 	});
 }
+
+#[test]
+fn an_outage_exit_is_paid_only_the_share_the_pool_could_pay_all_its_winners() {
+	use bulwark_primitives::PositionMarks;
+	new_test_ext().execute_with(|| {
+		// A thin pool (10_000): Alice's long is far in profit at 150 when the feed dies there.
+		open_market(quiet_params(), 10_000, &[ALICE, BOB], 100_000);
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		assert_ok!(sell(BOB, 1_000, 60_000));
+		MockPrices::set(MARKET, fixed(150));
+		MockPrices::set_stale(MARKET);
+		MockStatus::price_unusable(MARKET);
+		run_to_block(101);
+		let owed = <PerpetualMargin as PositionMarks>::marks(SILO, Permill::zero()).owed;
+		let cash = books().pool - books().claims;
+		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
+		// She leaves at 150 x 0.95 = 142.5: 142_500 - 100_050 = 42_450 of profit, of which she
+		// keeps what a settlement of the silo would pay now: cash / owed (rounded down). Paid
+		// in full (the rule before the review), she would have been owed more than the pool
+		// holds, ahead of every winner who waits for the settlement.
+		let payout = FixedU128::from_rational(cash, owed.max(42_450));
+		let kept = payout.saturating_mul_int(42_450u128);
+		let exit = System::events()
+			.into_iter()
+			.find_map(|record| match record.event {
+				RuntimeEvent::PerpetualMargin(Event::ExitedInOutage {
+					realized,
+					paid,
+					claimed,
+					forfeited,
+					..
+				}) => Some((realized, paid + claimed, forfeited)),
+				_ => None,
+			})
+			.expect("exited");
+		assert!(owed > cash, "the pool is short: {owed} owed, {cash} cash");
+		assert_eq!(exit, (42_450, kept, 42_450 - kept));
+		assert!(kept < cash);
+	});
+}
