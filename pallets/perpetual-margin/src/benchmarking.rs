@@ -130,6 +130,19 @@ fn seed<T: Config>(count: u32) {
 	Markets::<T>::insert(MARKET, state);
 }
 
+/// `m` markets (`MARKET` and the next ids) in `silo` at price 100, each with a long and a short.
+fn markets_with_both_sides<T: Config>(silo: SiloId, m: u32) {
+	for i in 0..m {
+		let id = MARKET + i;
+		if i > 0 {
+			Markets::<T>::insert(id, Pallet::<T>::new_market(silo, bench_params::<T>()));
+			T::BenchHelper::set_price(id, price(100));
+		}
+		open_in::<T>(id, silo, &account("long", i, 0), SIZE);
+		open_in::<T>(id, silo, &account("short", i, 0), -SIZE);
+	}
+}
+
 fn advance_blocks<T: Config>(blocks: u32) {
 	let now = frame_system::Pallet::<T>::block_number();
 	frame_system::Pallet::<T>::set_block_number(now.saturating_add(blocks.into()));
@@ -281,15 +294,7 @@ mod benchmarks {
 	#[benchmark]
 	fn silo_marks(m: Linear<1, { T::MaxMarkets::get() }>) -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
-		for i in 0..m {
-			let id = MARKET + i;
-			if i > 0 {
-				Markets::<T>::insert(id, Pallet::<T>::new_market(silo, bench_params::<T>()));
-				T::BenchHelper::set_price(id, price(100));
-			}
-			open_in::<T>(id, silo, &account("long", i, 0), SIZE);
-			open_in::<T>(id, silo, &account("short", i, 0), -SIZE);
-		}
+		markets_with_both_sides::<T>(silo, m);
 		advance_blocks::<T>(100);
 		for i in 0..m {
 			T::BenchHelper::set_price(MARKET + i, price(120));
@@ -383,15 +388,7 @@ mod benchmarks {
 	fn settlement_check(m: Linear<1, { T::MaxMarkets::get() }>) -> Result<(), BenchmarkError> {
 		let silo = market::<T>(DEEP_POOL);
 		Settling::<T>::kill();
-		for i in 0..m {
-			let id = MARKET + i;
-			if i > 0 {
-				Markets::<T>::insert(id, Pallet::<T>::new_market(silo, bench_params::<T>()));
-				T::BenchHelper::set_price(id, price(100));
-			}
-			open_in::<T>(id, silo, &account("long", i, 0), SIZE);
-			open_in::<T>(id, silo, &account("short", i, 0), -SIZE);
-		}
+		markets_with_both_sides::<T>(silo, m);
 		advance_blocks::<T>(Rules::<T>::get().settle_after_stale.saturated_into());
 		for i in 0..m {
 			T::BenchHelper::set_stale(MARKET + i);
@@ -418,23 +415,10 @@ mod benchmarks {
 		advance_blocks::<T>(100);
 		T::BenchHelper::set_price(MARKET, price(100));
 		Settling::<T>::put(BoundedVec::truncate_from(alloc::vec![MARKET]));
+		let now = frame_system::Pallet::<T>::block_number();
 		Settlements::<T>::insert(
 			MARKET,
-			Settlement {
-				price: price(50),
-				reason: SettlementReason::Governance,
-				started_at: frame_system::Pallet::<T>::block_number(),
-				phase: SettlementPhase::ClosingLosers { long: true },
-				cursor: BoundedVec::new(),
-				winners_profit: 0,
-				payout: FixedU128::one(),
-				closed: 0,
-				paid: 0,
-				claimed: 0,
-				forfeited: 0,
-				bad_debt: 0,
-				finished_at: None,
-			},
+			Settlement::new(price(50), SettlementReason::Governance, now),
 		);
 		#[block]
 		{

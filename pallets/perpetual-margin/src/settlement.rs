@@ -81,24 +81,8 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::TooManyMarkets)?;
 		Watched::<T>::mutate(|watched| watched.retain(|watched| *watched != market));
 		Markets::<T>::insert(market, state);
-		Settlements::<T>::insert(
-			market,
-			Settlement {
-				price,
-				reason,
-				started_at: frame_system::Pallet::<T>::block_number(),
-				phase: SettlementPhase::ClosingLosers { long: true },
-				cursor: BoundedVec::new(),
-				winners_profit: 0,
-				payout: FixedU128::one(),
-				closed: 0,
-				paid: 0,
-				claimed: 0,
-				forfeited: 0,
-				bad_debt: 0,
-				finished_at: None,
-			},
-		);
+		let now = frame_system::Pallet::<T>::block_number();
+		Settlements::<T>::insert(market, Settlement::new(price, reason, now));
 		Self::deposit_event(Event::SettlementStarted { market, price, reason });
 		Ok(())
 	}

@@ -451,6 +451,28 @@ pub struct Settlement<BlockNumber> {
 	pub finished_at: Option<BlockNumber>,
 }
 
+impl<BlockNumber> Settlement<BlockNumber> {
+	/// A settlement at `price` that starts at block `started_at`: the losers' walk from the
+	/// longs' book start, nothing closed yet, a full payout until the walk fixes it.
+	pub fn new(price: FixedU128, reason: SettlementReason, started_at: BlockNumber) -> Self {
+		Settlement {
+			price,
+			reason,
+			started_at,
+			phase: SettlementPhase::ClosingLosers { long: true },
+			cursor: BoundedVec::new(),
+			winners_profit: 0,
+			payout: FixedU128::from_u32(1),
+			closed: 0,
+			paid: 0,
+			claimed: 0,
+			forfeited: 0,
+			bad_debt: 0,
+			finished_at: None,
+		}
+	}
+}
+
 /// How one position was closed whole at a given price ([`crate::settlement`]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct WholeClose {
