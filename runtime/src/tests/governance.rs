@@ -252,6 +252,27 @@ fn the_risk_parameters_track_tunes_markets_but_cannot_touch_code_or_validators()
 		// The origin itself: parameters yes; code and the validator set no.
 		let origin = || RuntimeOrigin::from(GovernanceOrigin::RiskParameters);
 		assert_ok!(CircuitBreaker::lift_market(origin(), 0));
+		// Settling markets and winding silos down are the track's too: each call passes the
+		// origin and stops at its own rule (staging's BTC has no price yet; silo 0 still has
+		// markets).
+		assert_noop!(
+			PerpetualMargin::settle_market(origin(), 0),
+			pallet_perpetual_margin::Error::<Runtime>::NoPrice
+		);
+		assert_noop!(
+			CollateralSilos::wind_down(origin(), 0),
+			pallet_collateral_silos::Error::<Runtime>::MarketsOpen
+		);
+		let rules = pallet_perpetual_margin::SettlementRules {
+			settle_after_stale: 600,
+			exit_after_stale: 60,
+			exit_band: sp_runtime::Permill::from_percent(3),
+		};
+		assert_ok!(PerpetualMargin::set_settlement_rules(origin(), rules));
+		assert_noop!(
+			PerpetualMargin::settle_market(signed(Sr25519Keyring::Eve), 0),
+			sp_runtime::DispatchError::BadOrigin
+		);
 		assert_noop!(
 			System::authorize_upgrade(origin(), Default::default()),
 			sp_runtime::DispatchError::BadOrigin
