@@ -281,5 +281,51 @@ fn jelly_a_pumped_short_is_liquidated_and_the_dead_market_settled_at_its_last_tw
 			assert!(Positions::<Runtime>::get(who, JELLY).is_none());
 		}
 		assert_eq!(silo_snapshot(0), silo_0, "silo 0 untouched");
+
+		// Silo 1 has no market left: governance winds it down, its insurance joins the pool,
+		// everyone leaves at once (no cooldown, no rate limit: no position is left to back),
+		// and it closes empty.
+		let block = settle_at + 1;
+		start_block(block);
+		aggregate(block, 67_000);
+		assert_ok!(CollateralSilos::wind_down(RuntimeOrigin::root(), JELLY_SILO));
+		let pool = books(JELLY_SILO).pool;
+		assert_eq!(pool, 106_630_588_379 + 5_599_087_442);
+		let dave = account(Sr25519Keyring::Dave);
+		let mut out = Vec::new();
+		for who in [&eve, &ferdie, &charlie] {
+			let free = Margin::<Runtime>::get(JELLY_SILO, who).free;
+			let before = <Assets as Inspect<AccountId>>::balance(USDB_ASSET_ID, who);
+			assert_ok!(CollateralSilos::withdraw_margin(
+				RuntimeOrigin::signed(who.clone()),
+				JELLY_SILO,
+				free
+			));
+			out.push(<Assets as Inspect<AccountId>>::balance(USDB_ASSET_ID, who) - before);
+		}
+		let shares = pallet_collateral_silos::LpShares::<Runtime>::get(JELLY_SILO, &dave);
+		let before = <Assets as Inspect<AccountId>>::balance(USDB_ASSET_ID, &dave);
+		assert_ok!(CollateralSilos::request_liquidity_withdrawal(
+			RuntimeOrigin::signed(dave.clone()),
+			JELLY_SILO,
+			shares
+		));
+		assert_ok!(CollateralSilos::claim_liquidity_withdrawal(
+			RuntimeOrigin::signed(dave.clone()),
+			JELLY_SILO,
+			0
+		));
+		out.push(<Assets as Inspect<AccountId>>::balance(USDB_ASSET_ID, &dave) - before);
+		println!("jelly wind-down: Eve, Ferdie, Charlie, Dave took out {out:?}");
+		// Eve keeps 2,000.00 of her 10,000 (her short's losses and penalties went to the pool
+		// and the fund); Ferdie and Charlie their deposits and profits. Dave, the only LP,
+		// takes the whole pool: 105,000 in (liquidity and insurance), 112,229.68 out.
+		assert_eq!(out, vec![2_000_001_906, 10_732_148_344, 10_038_173_929, 112_229_675_821]);
+		assert_eq!(out[3], pool);
+		assert_ok!(CollateralSilos::close_silo(RuntimeOrigin::signed(dave), JELLY_SILO));
+		let account = CollateralSilos::account_of(JELLY_SILO);
+		assert_eq!(<Assets as Inspect<AccountId>>::balance(USDB_ASSET_ID, &account), 0);
+		end_block();
+		assert_eq!(silo_snapshot(0), silo_0, "silo 0 untouched");
 	});
 }
