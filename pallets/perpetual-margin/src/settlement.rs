@@ -105,7 +105,8 @@ impl<T: Config> Pallet<T> {
 		if meter.try_consume(check).is_ok() {
 			Self::settle_stale_markets();
 		}
-		if Settling::<T>::get().is_empty() {
+		let settling = Settling::<T>::get();
+		if settling.is_empty() {
 			return 0;
 		}
 		let mut budget = T::MaxSettlementsPerBlock::get();
@@ -116,7 +117,7 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		}
 		let mut used = 0;
-		for market in Settling::<T>::get() {
+		for market in settling {
 			if used >= budget {
 				break;
 			}
@@ -281,15 +282,13 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 	) -> bool {
 		let Some(position) = Positions::<T>::get(who, market) else { return true };
+		let payout = settlement.payout;
+		// `close_whole` writes `state` only once every fallible step has passed.
 		let outcome = frame_support::storage::with_storage_layer(|| {
-			let mut trial = state.clone();
-			let closed =
-				Self::close_whole(&mut trial, market, who, &position, unit, settlement.payout)?;
-			Ok::<_, DispatchError>((trial, closed))
+			Self::close_whole(state, market, who, &position, unit, |_| payout)
 		});
 		match outcome {
-			Ok((after, closed)) => {
-				*state = after;
+			Ok(closed) => {
 				settlement.closed = settlement.closed.saturating_add(1);
 				settlement.paid = settlement.paid.saturating_add(closed.paid);
 				settlement.claimed = settlement.claimed.saturating_add(closed.claimed);
@@ -318,16 +317,17 @@ impl<T: Config> Pallet<T> {
 
 	/// Closes `who`'s whole `position` in `market` at the unit price `unit`, with no fee: its
 	/// loss from its margin and beyond it down the silo's waterfall, or its profit times
-	/// `payout` (paid as far as the pool goes, the rest a claim; the remainder forfeited); its
-	/// margin left released. Writes the position and the index; updates `state`'s open
-	/// interest (the caller writes the market).
+	/// `payout(profit)` (paid as far as the pool goes, the rest a claim; the remainder
+	/// forfeited); its margin left released. Writes the position and the index; updates
+	/// `state`'s open interest (the caller writes the market), and only once every fallible
+	/// step has passed.
 	pub(crate) fn close_whole(
 		state: &mut MarketOf<T>,
 		market: MarketId,
 		who: &T::AccountId,
 		position: &Position,
 		unit: FixedU128,
-		payout: FixedU128,
+		payout: impl FnOnce(Balance) -> FixedU128,
 	) -> Result<WholeClose, DispatchError> {
 		let index = state.accrual.funding_index;
 		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
@@ -349,7 +349,7 @@ impl<T: Config> Pallet<T> {
 				T::Ledger::cover_bad_debt(silo, closed.bad_debt)?;
 			}
 		} else if fill.realized > 0 {
-			let kept = payout.saturating_mul_int(amount).min(amount);
+			let kept = payout(amount).saturating_mul_int(amount).min(amount);
 			closed.forfeited = amount.saturating_sub(kept);
 			(closed.paid, closed.claimed) =
 				Self::settle_realized(silo, who, kept as SignedBalance)?;
@@ -406,11 +406,11 @@ impl<T: Config> Pallet<T> {
 		// pool holds beyond its claims over what all its winners are owed at the last prices
 		// (this one's profit at least), so leaving first never beats waiting when the pool is
 		// short.
-		let index = state.accrual.funding_index;
-		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
-		let profit = Self::fill(position, delta, unit, index)?.realized.max(0).unsigned_abs();
-		let owed = Self::silo_marks(state.silo, Permill::zero()).owed.max(profit);
-		let payout = Self::settlement_payout(state.silo, owed);
+		let silo = state.silo;
+		let payout = |profit: Balance| {
+			let owed = Self::silo_marks(silo, Permill::zero()).owed.max(profit);
+			Self::settlement_payout(silo, owed)
+		};
 		let closed = Self::close_whole(&mut state, market, who, position, unit, payout)?;
 		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::ExitedInOutage {
