@@ -331,6 +331,9 @@ impl pallet_perpetual_margin::Config for Runtime {
 	type MaxKeeperSubmissions = ConstU32<16>;
 	// 256 closes take ~2% of a block's weight; 100,000 positions settle in ~400 blocks.
 	type MaxSettlementsPerBlock = ConstU32<256>;
+	// Held profits fall due one window after a flagged move; 64 a block clears a flagged
+	// hour's closes (a close a block per position) well inside the window that follows.
+	type MaxHeldReleasesPerBlock = ConstU32<64>;
 	type WeightInfo = crate::weights::pallet_perpetual_margin::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = MarginBenchHelper;

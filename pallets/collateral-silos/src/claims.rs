@@ -9,16 +9,70 @@
 //! per window than the breakers' profit allowance ([`TradingStatus::profit_allowance`]): a pump
 //! that makes one trader's profit the whole pool pays it out over many windows, while the
 //! breakers, which count the payouts as a drain, rate-limit the silo's withdrawals.
+//!
+//! Profit *held* back from a close at a price the breakers flag is the other kind of claim: not
+//! due yet, owed at most its amount once the margin engine judges that the price has held
+//! (then realized as profit like any other, within the allowance, the rest a claim in order),
+//! and less, or nothing, if it reverted. Until then the pool pays none of it, but LP value and
+//! the reserve count all of it as debt ([`Pallet::owed`]).
 
 use crate::{
-	ClaimCursors, Config, Error, Event, Margin, Pallet, ProfitClaim, ProfitClaims, Silo, Silos,
+	ClaimCursors, Config, Error, Event, HeldProfit, Margin, Pallet, ProfitClaim, ProfitClaims,
+	Silo, SiloBooks, Silos,
 };
-use bulwark_primitives::{Balance, OnSiloEvent, SiloId, TradingStatus};
+use bulwark_primitives::{
+	Balance, OnSiloEvent, ProfitSettlement, SiloId, SiloLedger, TradingStatus,
+};
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
+	/// What the silo's pool owes traders: their claims and the profit held back (at the most
+	/// it can be). LP value and the reserve count it as debt.
+	pub fn owed(silo: SiloId, books: &SiloBooks) -> Balance {
+		books.claims.saturating_add(HeldProfit::<T>::get(silo))
+	}
+
+	/// Holds back `amount` of `who`'s profit (see the module docs).
+	pub(crate) fn do_hold_profit(
+		silo: SiloId,
+		who: &T::AccountId,
+		amount: Balance,
+	) -> DispatchResult {
+		ensure!(Silos::<T>::contains_key(silo), Error::<T>::UnknownSilo);
+		let held = HeldProfit::<T>::get(silo).checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		HeldProfit::<T>::insert(silo, held);
+		Self::deposit_event(Event::ProfitHeld { silo, who: who.clone(), amount });
+		Ok(())
+	}
+
+	/// Judges `held` of the silo's held profit: `pay` of it (at most `held`) realized as `who`'s
+	/// profit, the rest the pool's again.
+	pub(crate) fn do_release_held_profit(
+		silo: SiloId,
+		who: &T::AccountId,
+		held: Balance,
+		pay: Balance,
+	) -> Result<ProfitSettlement, DispatchError> {
+		let total = HeldProfit::<T>::get(silo);
+		let left = total.checked_sub(held).ok_or(Error::<T>::HeldProfitShort)?;
+		let pay = pay.min(held);
+		// The only step that can fail goes first, so a failure changes nothing.
+		let settlement = if pay.is_zero() {
+			ProfitSettlement::default()
+		} else {
+			<Self as SiloLedger<T::AccountId>>::realize_profit(silo, who, pay)?
+		};
+		if left.is_zero() {
+			HeldProfit::<T>::remove(silo);
+		} else {
+			HeldProfit::<T>::insert(silo, left);
+		}
+		Self::deposit_event(Event::HeldProfitReleased { silo, who: who.clone(), held, paid: pay });
+		Ok(settlement)
+	}
+
 	/// Records `amount` owed to `who` as the silo's newest claim. The caller writes `state`.
 	pub(crate) fn record_claim(
 		silo: SiloId,

@@ -115,6 +115,23 @@ impl<T: Config> SiloLedger<T::AccountId> for Pallet<T> {
 		Ok(ProfitSettlement { paid, claimed })
 	}
 
+	fn hold_profit(silo: SiloId, who: &T::AccountId, amount: Balance) -> DispatchResult {
+		Self::do_hold_profit(silo, who, amount)
+	}
+
+	fn release_held_profit(
+		silo: SiloId,
+		who: &T::AccountId,
+		held: Balance,
+		pay: Balance,
+	) -> Result<ProfitSettlement, DispatchError> {
+		Self::do_release_held_profit(silo, who, held, pay)
+	}
+
+	fn held_profit(silo: SiloId) -> Balance {
+		crate::HeldProfit::<T>::get(silo)
+	}
+
 	fn realize_loss(
 		silo: SiloId,
 		who: &T::AccountId,
@@ -209,6 +226,6 @@ impl<T: Config> SiloHealth for Pallet<T> {
 		Silos::<T>::get(silo).map(|state| state.books.pool)
 	}
 	fn claims(silo: SiloId) -> Balance {
-		Silos::<T>::get(silo).map_or(0, |state| state.books.claims)
+		Silos::<T>::get(silo).map_or(0, |state| Self::owed(silo, &state.books))
 	}
 }

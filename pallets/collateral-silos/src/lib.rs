@@ -189,6 +189,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ClaimCursors<T: Config> = StorageMap<_, Twox64Concat, SiloId, ClaimCursor, ValueQuery>;
 
+	/// Traders' profit held back at prices the breakers flagged, per silo: owed at most this
+	/// much once the prices have held (the margin engine judges each and releases it), counted
+	/// with the claims as the pool's debt meanwhile. Part of the silo's books, kept apart from
+	/// [`SiloBooks`] so that their layout (and every stored silo) stays as it is.
+	#[pallet::storage]
+	pub type HeldProfit<T: Config> = StorageMap<_, Twox64Concat, SiloId, Balance, ValueQuery>;
+
 	/// LPs' withdrawal requests waiting for their cooldown, one per LP and silo.
 	#[pallet::storage]
 	pub type LpWithdrawals<T: Config> = StorageDoubleMap<
@@ -348,6 +355,21 @@ pub mod pallet {
 			claim: u64,
 			amount: Balance,
 		},
+		/// Profit of `who`'s close at a flagged price held back: at most `amount`, judged once
+		/// the price has held.
+		ProfitHeld {
+			silo: SiloId,
+			who: T::AccountId,
+			amount: Balance,
+		},
+		/// A held profit was judged: `paid` of `held` realized as profit (see `ProfitRealized`
+		/// for what the pool paid at once), the rest stays the pool's.
+		HeldProfitReleased {
+			silo: SiloId,
+			who: T::AccountId,
+			held: Balance,
+			paid: Balance,
+		},
 		/// `amount` of claim number `claim` paid into the trader's free margin, of which
 		/// `from_insurance` by the insurance fund (the pool had nothing left).
 		ClaimPaid {
@@ -460,6 +482,8 @@ pub mod pallet {
 		NotWindingDown,
 		/// Margin, claims, queued payments or LP shares remain in the silo.
 		SiloNotEmpty,
+		/// A release of more profit than the silo holds back.
+		HeldProfitShort,
 	}
 
 	#[pallet::hooks]
@@ -753,11 +777,15 @@ impl<T: Config> Pallet<T> {
 				ensure!(
 					books.trader_free.is_zero()
 						&& books.claims.is_zero()
+						&& HeldProfit::<T>::get(silo).is_zero()
 						&& books.queued.is_zero()
 						&& books.total_shares == LOCKED_SHARES,
 					"a closed silo is not empty"
 				);
 			}
+		}
+		for (silo, _) in HeldProfit::<T>::iter() {
+			ensure!(Silos::<T>::contains_key(silo), "held profit in an unknown silo");
 		}
 		for (silo, state) in Silos::<T>::iter() {
 			let books = &state.books;
@@ -772,7 +800,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(free == books.trader_free, "traders' free margin differs from books");
 			ensure!(locked == books.trader_locked, "traders' locked margin differs from books");
 			let marks = T::Marks::marks(silo, state.params.reserve_move);
-			let value = math::pool_value_for_withdrawal(books.pool, books.claims, &marks);
+			let owed = Self::owed(silo, books);
+			let value = math::pool_value_for_withdrawal(books.pool, owed, &marks);
 			let worth_of = |held| {
 				math::amount_for_shares(held, books.total_shares, value).unwrap_or(Balance::MAX)
 			};
@@ -809,7 +838,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(count == cursor.next - cursor.head, "a claim of the unpaid range is missing");
 			ensure!(claims == books.claims, "claims differ from the books");
 			ensure!(
-				books.pool >= math::reserve_requirement(books.claims, &marks)
+				books.pool >= math::reserve_requirement(owed, &marks)
 					|| ReserveShort::<T>::contains_key(silo),
 				"pool below its claims and reserve while withdrawals are Normal"
 			);

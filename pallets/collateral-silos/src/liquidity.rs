@@ -20,8 +20,9 @@ impl<T: Config> Pallet<T> {
 	) -> (Balance, Balance) {
 		let marks = T::Marks::marks(silo, state.params.reserve_move);
 		let books = &state.books;
-		let value = math::pool_value_for_withdrawal(books.pool, books.claims, &marks);
-		let room = books.pool.saturating_sub(math::reserve_requirement(books.claims, &marks));
+		let owed = Self::owed(silo, books);
+		let value = math::pool_value_for_withdrawal(books.pool, owed, &marks);
+		let room = books.pool.saturating_sub(math::reserve_requirement(owed, &marks));
 		(value, room)
 	}
 
@@ -48,7 +49,8 @@ impl<T: Config> Pallet<T> {
 		let mut state = Self::silo_for_deposit(silo, asset, amount)?;
 		Self::ensure_total_cap(&state, amount)?;
 		let marks = T::Marks::marks(silo, state.params.reserve_move);
-		let value = math::pool_value_for_deposit(state.books.pool, state.books.claims, &marks)
+		let owed = Self::owed(silo, &state.books);
+		let value = math::pool_value_for_deposit(state.books.pool, owed, &marks)
 			.ok_or(Error::<T>::PoolInsolvent)?;
 		let shares = math::shares_for_deposit(amount, state.books.total_shares, value)
 			.ok_or(Error::<T>::Overflow)?;

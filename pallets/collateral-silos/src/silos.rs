@@ -102,6 +102,7 @@ impl<T: Config> Pallet<T> {
 			books.trader_free.is_zero()
 				&& books.trader_locked.is_zero()
 				&& books.claims.is_zero()
+				&& crate::HeldProfit::<T>::get(silo).is_zero()
 				&& books.queued.is_zero()
 				&& books.pending_shares.is_zero()
 				&& books.total_shares == LOCKED_SHARES,

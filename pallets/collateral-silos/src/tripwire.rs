@@ -5,7 +5,8 @@
 //!   less is a bug or an asset moved behind its back): on a shortfall its breakers are tripped
 //!   (withdrawals frozen, no new risk in its markets) until governance lifts them;
 //! - its claims are recorded: the books' total is zero exactly when no claim is unpaid;
-//! - its pool holds its claims and reserve; the breakers hear whether it does, and rate-limit
+//! - its pool holds its claims, its held profit and its reserve; the breakers hear whether it
+//!   does, and rate-limit
 //!   the silo's withdrawals while it does not.
 
 use crate::{math, BooksMismatched, ClaimCursors, Config, Event, Pallet, ReserveShort, Silos};
@@ -33,7 +34,7 @@ impl<T: Config> Pallet<T> {
 			BooksMismatched::<T>::remove(silo);
 		}
 		let marks = T::Marks::marks(silo, state.params.reserve_move);
-		let required = math::reserve_requirement(state.books.claims, &marks);
+		let required = math::reserve_requirement(Self::owed(silo, &state.books), &marks);
 		let short = state.books.pool < required;
 		if short {
 			ReserveShort::<T>::insert(silo, ());

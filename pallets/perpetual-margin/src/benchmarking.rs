@@ -430,5 +430,50 @@ mod benchmarks {
 		Ok(())
 	}
 
+	#[benchmark]
+	fn set_profit_hold_window() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let window: BlockNumberFor<T> = 300u32.into();
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, window);
+		assert_eq!(ProfitHoldWindow::<T>::get(), window);
+		Ok(())
+	}
+
+	/// Judging `k` held profits that fell due at a Fresh, unflagged price, each worth more than
+	/// the pool holds (so each payment, after whatever the pool and its allowance pay, records
+	/// a claim), each to an account with no margin in the silo yet.
+	#[benchmark]
+	fn release_held(
+		k: Linear<0, { T::MaxHeldReleasesPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let silo = market::<T>(DEEP_POOL);
+		let state = Pallet::<T>::market(MARKET).map_err(|_| BenchmarkError::Weightless)?;
+		ProfitHoldWindow::<T>::put(BlockNumberFor::<T>::one());
+		let _ = HeldProfits::<T>::clear(u32::MAX, None);
+		HeldProfitCursor::<T>::kill();
+		let scale = state.params.value_scale;
+		let (filled, unbounded) = (price(50) * scale, price(200) * scale);
+		// 10^9 units x 50 x 10^6 = 5 x 10^16 each, beyond the 10^13 pool.
+		let size = 1_000_000_000u128;
+		let amount = Pallet::<T>::held_amount(true, size, filled, unbounded)
+			.map_err(|_| BenchmarkError::Weightless)?;
+		for i in 0..k {
+			let who: T::AccountId = account("held", i, 0);
+			Pallet::<T>::hold_profit(&who, MARKET, &state, true, size, filled, unbounded, amount)
+				.map_err(|_| BenchmarkError::Weightless)?;
+		}
+		advance_blocks::<T>(1);
+		T::BenchHelper::set_price(MARKET, price(100));
+		#[block]
+		{
+			Pallet::<T>::held_profit_pass(&mut WeightMeter::new());
+		}
+		assert_eq!(HeldProfitCursor::<T>::get(), HeldCursor { head: k.into(), next: k.into() });
+		assert!(k == 0 || !T::Ledger::claims(silo).is_zero());
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

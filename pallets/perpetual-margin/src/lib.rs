@@ -26,7 +26,9 @@
 //!   most profit per unit at the oracle price with one haircut that closes the gap
 //!   (auto-deleveraging), in that silo only.
 //! - A profit the pool cannot pay now is never lost: it becomes the trader's claim in the silo's
-//!   books, paid before any LP may leave. The silos price LP shares from the engine's marks of
+//!   books, paid before any LP may leave. A reduction at a price the breakers flag fills no
+//!   better than the flag allows, and what it would have paid beyond that is held, then paid
+//!   once the price has held for a governed window, at its TWAP (less if it reverted). The silos price LP shares from the engine's marks of
 //!   each market side ([`PositionMarks`]): at what closing the side would realize, winners never
 //!   netted against losers.
 //! - Each new oracle aggregate (handed over through `OnPriceUpdate` with its price, round,
@@ -52,6 +54,8 @@
 //!   books per side) and how a position's places follow it; `frontier.rs`: the order in which
 //!   the pass, the keepers and the views take liquidatable positions (silos in turns, most
 //!   underwater first within a silo).
+//! - `held.rs`: profit held back from reductions at flagged prices, judged in `on_poll` once
+//!   the price has held ([`Pallet::held_profit_pass`]).
 //! - `liquidation.rs`: watching a market after an aggregate, the `on_poll` pass
 //!   ([`Pallet::liquidation_pass`]), `liquidate`, its pool validation, and `deleverage`.
 //! - `views.rs`: what [`runtime_api::PerpetualMarginApi`] serves: account health, the
@@ -89,6 +93,7 @@ extern crate alloc;
 pub mod extension;
 mod frontier;
 mod funding;
+pub mod held;
 mod impls;
 pub mod index;
 mod liquidation;
@@ -207,6 +212,10 @@ pub mod pallet {
 		/// or counts a winner), after the liquidation pass, within the weight left.
 		#[pallet::constant]
 		type MaxSettlementsPerBlock: Get<u32>;
+		/// Most held profits judged per block (in `on_poll`, after the settlements, within the
+		/// weight left).
+		#[pallet::constant]
+		type MaxHeldReleasesPerBlock: Get<u32>;
 		type WeightInfo: WeightInfo;
 		/// Sets up benchmarks: margin in a silo and a fresh price.
 		#[cfg(feature = "runtime-benchmarks")]
@@ -277,6 +286,28 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Settlements<T: Config> =
 		StorageMap<_, Twox64Concat, MarketId, Settlement<BlockNumberFor<T>>>;
+
+	/// The default hold of profit not paid at a flagged price: 600 blocks (an hour of 6 s
+	/// blocks, the oracle's TWAP window).
+	#[pallet::type_value]
+	pub fn DefaultHoldWindow<T: Config>() -> BlockNumberFor<T> {
+		600u32.into()
+	}
+
+	/// How long the price must hold before profit held back at a flagged price is judged
+	/// ([`crate::held`]). Governed.
+	#[pallet::storage]
+	pub type ProfitHoldWindow<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultHoldWindow<T>>;
+
+	/// Profit held back from reductions at flagged prices, by number, in the order held.
+	#[pallet::storage]
+	pub type HeldProfits<T: Config> =
+		StorageMap<_, Twox64Concat, u64, HeldProfit<T::AccountId, BlockNumberFor<T>>>;
+
+	/// Which held profits are not judged yet: `head..next`.
+	#[pallet::storage]
+	pub type HeldProfitCursor<T: Config> = StorageValue<_, HeldCursor, ValueQuery>;
 
 	/// Whether the liquidation priority layers are on. Set at genesis; no call changes it.
 	#[pallet::storage]
@@ -446,6 +477,40 @@ pub mod pallet {
 		SettlementRulesSet {
 			rules: SettlementRulesOf<T>,
 		},
+		/// A reduction at a flagged price filled no better than the flag allows; what it would
+		/// have paid beyond that is held as number `id`: at most `amount`, judged from block
+		/// `due` at the TWAP of the window before (less if the price reverted).
+		ProfitHeld {
+			who: T::AccountId,
+			market: MarketId,
+			id: u64,
+			amount: Balance,
+			due: BlockNumberFor<T>,
+		},
+		/// Held profit `id` fell due while the market's price was flagged or unusable: held
+		/// again as `new_id` until `due`.
+		ProfitHoldExtended {
+			who: T::AccountId,
+			market: MarketId,
+			id: u64,
+			new_id: u64,
+			due: BlockNumberFor<T>,
+		},
+		/// Held profit `id` judged at unit price `price`: `paid` of the `held` amount realized
+		/// as profit (into free margin as far as the pool and its allowance go, `claimed` the
+		/// trader's claim in order), the rest the pool's.
+		HeldProfitJudged {
+			who: T::AccountId,
+			market: MarketId,
+			id: u64,
+			price: FixedU128,
+			held: Balance,
+			paid: Balance,
+			claimed: Balance,
+		},
+		ProfitHoldWindowSet {
+			window: BlockNumberFor<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -516,6 +581,8 @@ pub mod pallet {
 		MarketSettling,
 		/// Settlement rules out of bounds (see `ensure_valid_rules`).
 		InvalidSettlementRules,
+		/// A profit hold window of zero blocks or beyond a day.
+		InvalidHoldWindow,
 	}
 
 	#[pallet::hooks]
@@ -532,6 +599,7 @@ pub mod pallet {
 		fn on_poll(_: BlockNumberFor<T>, meter: &mut WeightMeter) {
 			Self::liquidation_pass(meter);
 			Self::settlement_pass(meter);
+			Self::held_profit_pass(meter);
 		}
 
 		/// Validators submit the liquidations the next block's pass will not reach.
@@ -752,6 +820,25 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_set_settlement_rules(rules)
 		}
+
+		/// Sets how long a market's price must hold (unflagged, usable) before profit held back
+		/// at a flagged price is judged, at the oracle's TWAP then.
+		///
+		/// Origin: [`Config::AdminOrigin`]. Bounds: positive, at most a day of blocks
+		/// (`InvalidHoldWindow`). Profits already held keep the block they fall due in.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_profit_hold_window())]
+		pub fn set_profit_hold_window(
+			origin: OriginFor<T>,
+			window: BlockNumberFor<T>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			let max: BlockNumberFor<T> = bulwark_primitives::MAX_BLOCKS.into();
+			ensure!(!window.is_zero() && window <= max, Error::<T>::InvalidHoldWindow);
+			ProfitHoldWindow::<T>::put(window);
+			Self::deposit_event(Event::ProfitHoldWindowSet { window });
+			Ok(())
+		}
 	}
 }
 
@@ -767,7 +854,8 @@ impl<T: Config> Pallet<T> {
 	/// - in each silo, each account's locked margin is the sum of its positions' margins there;
 	/// - each settling market exists once, is not watched, and has its settlement in progress;
 	///   once its losers are closed, each position left in it is a winner at the settlement
-	///   price; a settled market is gone.
+	///   price; a settled market is gone;
+	/// - the held profits are in order and add up to each silo's ([`Self::held_try_state`]).
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut interest: BTreeMap<MarketId, OpenInterest> = BTreeMap::new();
@@ -840,6 +928,34 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				T::Ledger::locked_margin(silo, &who) == margin,
 				"locked margin differs from the positions' margins"
+			);
+		}
+		Self::held_try_state()
+	}
+
+	/// The held profits: numbered within `head..next` and none missing there, none empty, each
+	/// due after it was held; per silo they add up to what the silo holds back (checked for
+	/// every silo of a market or of a held profit).
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	fn held_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let cursor = HeldProfitCursor::<T>::get();
+		let mut per_silo = BTreeMap::<SiloId, Balance>::new();
+		for state in Markets::<T>::iter_values() {
+			per_silo.entry(state.silo).or_default();
+		}
+		let mut count = 0u64;
+		for (id, held) in HeldProfits::<T>::iter() {
+			ensure!(id >= cursor.head && id < cursor.next, "a held profit outside its range");
+			ensure!(!held.amount.is_zero() && held.due > held.since, "an empty held profit");
+			let total = per_silo.entry(held.silo).or_default();
+			*total = total.checked_add(held.amount).ok_or("held profit overflows")?;
+			count += 1;
+		}
+		ensure!(count == cursor.next - cursor.head, "a held profit of the range is missing");
+		for (silo, total) in per_silo {
+			ensure!(
+				T::Ledger::held_profit(silo) == total,
+				"held profits differ from what the silo holds back"
 			);
 		}
 		Ok(())

@@ -228,7 +228,7 @@ impl<T: Config> Pallet<T> {
 			let long = position.size > 0;
 			let oracle = Self::unit_price_if_any(market, &params).ok_or(Error::<T>::NoPrice)?;
 			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
-			let traded = Self::trade_fill(market, &state, oracle, delta, true)?;
+			let (traded, _) = Self::trade_fill(market, &state, oracle, delta, true)?;
 			let fill = if long { price.min(traded) } else { price.max(traded) };
 			let within = if long { fill >= acceptable_price } else { fill <= acceptable_price };
 			ensure!(within, Error::<T>::PriceLimitExceeded);

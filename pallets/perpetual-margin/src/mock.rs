@@ -72,6 +72,7 @@ impl pallet_perpetual_margin::Config for Test {
 	type OwnerLanePriority = ConstU64<OWNER_LANE_PRIORITY>;
 	type MaxKeeperSubmissions = ConstU32<2>;
 	type MaxSettlementsPerBlock = ConstU32<4>;
+	type MaxHeldReleasesPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchHelper = MarginBenchHelper;

@@ -12,6 +12,7 @@ use sp_runtime::{
 	DispatchError, FixedI128, FixedPointNumber, FixedU128, Permill,
 };
 
+mod held;
 mod liquidations_first;
 mod proptests;
 mod scale;

@@ -124,13 +124,15 @@ impl<T: Config> Pallet<T> {
 				return Self::close_liquidatable(ClosedBy::Owner { acceptable_price }, who, market);
 			}
 		}
-		let fill_price = Self::trade_fill(market, &state, price, delta, !adds_risk)?;
+		let (fill_price, unbounded) = Self::trade_fill(market, &state, price, delta, !adds_risk)?;
 		let within_limit =
 			if delta > 0 { fill_price <= acceptable_price } else { fill_price >= acceptable_price };
 		ensure!(within_limit, Error::<T>::PriceLimitExceeded);
 
 		let index = state.accrual.funding_index;
 		let fill = Self::fill(&old, delta, fill_price, index)?;
+		// What the flag's bound kept from the closed part: held, judged once the price held.
+		let held = Self::held_amount(old.size > 0, fill.closing, fill_price, unbounded)?;
 		let traded = math::value(amount, fill_price, true).ok_or(Error::<T>::Overflow)?;
 		let fee = params.trading_fee.mul_ceil(traded);
 		let loss = if fill.realized < 0 { fill.realized.unsigned_abs() } else { 0 };
@@ -188,6 +190,19 @@ impl<T: Config> Pallet<T> {
 		}
 		if !release.is_zero() {
 			T::Ledger::release_margin(silo, who, release)?;
+		}
+		if !held.is_zero() {
+			let long = old.size > 0;
+			Self::hold_profit(
+				who,
+				market,
+				&state,
+				long,
+				fill.closing,
+				fill_price,
+				unbounded,
+				held,
+			)?;
 		}
 		state.open_interest = interest;
 		Self::store_position(who, market, &params.size_tiers, &old, &after);
@@ -324,13 +339,14 @@ impl<T: Config> Pallet<T> {
 
 	/// What a trade of `delta` fills at: the unit `price` with the skew's impact, and for a
 	/// reduction ([`Self::bounded_while_flagged`]) no better for the trader than the flag allows.
+	/// Returns the fill and what it would be without the flag.
 	pub(crate) fn trade_fill(
 		market: MarketId,
 		state: &MarketOf<T>,
 		price: FixedU128,
 		delta: SignedBalance,
 		reduces: bool,
-	) -> Result<FixedU128, DispatchError> {
+	) -> Result<(FixedU128, FixedU128), DispatchError> {
 		let params = &state.params;
 		let fill = math::fill_price(
 			price,
@@ -340,19 +356,17 @@ impl<T: Config> Pallet<T> {
 			params.max_price_impact,
 		)
 		.ok_or(Error::<T>::Overflow)?;
-		if reduces {
-			Self::bounded_while_flagged(market, params, fill, delta)
-		} else {
-			Ok(fill)
-		}
+		let bounded =
+			if reduces { Self::bounded_while_flagged(market, params, fill, delta)? } else { fill };
+		Ok((bounded, fill))
 	}
 
 	/// A reduction's fill while the breakers flag the market's price (a band trip, a move held
 	/// back, a wide round): no better for the trader than the TWAP or the last price before the
 	/// flag ([`TradingStatus::fill_bounds`]). A long sells at no more than the lower of them, a
 	/// short buys back at no less than the higher, so no profit is paid beyond what the
-	/// pre-move price gives, at a price the system itself distrusts; a fill worse for the
-	/// trader stands.
+	/// pre-move price gives, at a price the system itself distrusts (what the trade would have
+	/// paid beyond it is held, [`crate::held`]); a fill worse for the trader stands.
 	pub(crate) fn bounded_while_flagged(
 		market: MarketId,
 		params: &MarketParamsOf<T>,

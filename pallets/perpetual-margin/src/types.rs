@@ -487,3 +487,53 @@ pub struct WholeClose {
 	/// Margin released to the owner's free margin.
 	pub released: Balance,
 }
+
+/// Profit held back from an owner's reduction at a price the breakers flagged
+/// ([`crate::held`]): what the fill, bounded by the flag, did not pay, judged once the price
+/// has held.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct HeldProfit<AccountId, BlockNumber> {
+	pub who: AccountId,
+	pub market: MarketId,
+	pub silo: SiloId,
+	/// Whether the closed part was long.
+	pub long: bool,
+	/// Size closed.
+	pub size: u128,
+	/// The unit price the reduction filled at (bounded by the flag) and the one it would have
+	/// filled at without the flag: the held profit lies between them.
+	pub filled: FixedU128,
+	pub unbounded: FixedU128,
+	/// The market's value scale at the close (a settlement's oracle price times it is a unit
+	/// price).
+	pub value_scale: FixedU128,
+	/// The most it can be worth (`size` times the distance of the two prices, rounded down):
+	/// what the silo holds back for it.
+	pub amount: Balance,
+	/// When it was held, and the first block it is judged in.
+	pub since: BlockNumber,
+	pub due: BlockNumber,
+}
+
+/// Held profits are numbered in the order they are held: `head` is the oldest not yet judged,
+/// `next` the number the next one gets. They fall due in that order (one governed window
+/// after they are held; one that must wait is held again under a new number).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct HeldCursor {
+	pub head: u64,
+	pub next: u64,
+}

@@ -37,6 +37,10 @@ pub trait WeightInfo {
 	fn settlement_check(m: u32) -> Weight;
 	/// A settlement batch closing `k` positions, each a loser with bad debt down the waterfall.
 	fn settle_positions(k: u32) -> Weight;
+	fn set_profit_hold_window() -> Weight;
+	/// Judging `k` held profits that fell due (each paid, the pool short: a claim recorded),
+	/// with the read of the first one.
+	fn release_held(k: u32) -> Weight;
 }
 
 /// For tests: flat weights, growing with `k` where the real ones do.
@@ -85,5 +89,11 @@ impl WeightInfo for () {
 	}
 	fn settle_positions(k: u32) -> Weight {
 		Weight::from_parts(5_000_000 + 50_000_000 * k as u64, 0)
+	}
+	fn set_profit_hold_window() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+	}
+	fn release_held(k: u32) -> Weight {
+		Weight::from_parts(5_000_000 + 40_000_000 * k as u64, 0)
 	}
 }

@@ -158,7 +158,8 @@ pub trait SiloHealth {
 	fn insurance(silo: SiloId) -> Option<(Balance, Balance)>;
 	/// Assets in the LP pool; `None` for an unknown silo.
 	fn pool(silo: SiloId) -> Option<Balance>;
-	/// Traders' profit the pool could not pay yet (their claims); zero for an unknown silo.
+	/// Traders' profit the pool owes: their claims and the profit held back at flagged prices
+	/// (counted at the most it can be); zero for an unknown silo.
 	fn claims(_silo: SiloId) -> Balance {
 		0
 	}
@@ -283,6 +284,22 @@ pub trait SiloLedger<AccountId> {
 		who: &AccountId,
 		profit: Balance,
 	) -> Result<ProfitSettlement, DispatchError>;
+	/// Profit held back from a close at a price the breakers flag: at most `amount`, owed to
+	/// `who` only once the price has held ([`Self::release_held_profit`]). Until then the silo
+	/// pays nothing of it but counts all of it as its pool's debt (LP value, reserve, the
+	/// open-interest cap), so no LP leaves at a value the release could take back.
+	fn hold_profit(silo: SiloId, who: &AccountId, amount: Balance) -> DispatchResult;
+	/// A held profit of `held` is judged: `pay` of it (capped at `held`) is realized as profit
+	/// (paid as far as the pool and the window's profit allowance go, the rest a claim, in
+	/// order); the rest stays the pool's. Fails with nothing changed if the silo holds less.
+	fn release_held_profit(
+		silo: SiloId,
+		who: &AccountId,
+		held: Balance,
+		pay: Balance,
+	) -> Result<ProfitSettlement, DispatchError>;
+	/// The silo's held profit not yet judged; zero for an unknown silo.
+	fn held_profit(silo: SiloId) -> Balance;
 	/// Trader's locked margin -> pool; what the margin cannot pay goes down the waterfall:
 	/// insurance fund, then the LPs (socialized).
 	fn realize_loss(

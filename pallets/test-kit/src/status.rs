@@ -44,6 +44,11 @@ impl MockStatus {
 		FILL_BOUNDS.with(|s| s.borrow_mut().insert(market, (low, high)));
 	}
 
+	/// The market's price is no longer flagged.
+	pub fn unflag_price(market: MarketId) {
+		FILL_BOUNDS.with(|s| s.borrow_mut().remove(&market));
+	}
+
 	/// The silo's pool may pay out at most `amount` more realized profit (the test lowers it
 	/// by hand as it pays: this stand-in does not count).
 	pub fn set_profit_allowance(silo: SiloId, amount: Balance) {

@@ -456,4 +456,16 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(k.into()))
 	}
+	// Placeholders until `scripts/bench.sh` regenerates this file.
+	fn set_profit_hold_window() -> Weight {
+		Weight::from_parts(4_337_000, 0).saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn release_held(k: u32, ) -> Weight {
+		Weight::from_parts(21_368_488, 4218)
+			.saturating_add(Weight::from_parts(40_780_508, 2599).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(k.into())))
+	}
 }
