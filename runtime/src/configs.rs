@@ -253,7 +253,7 @@ parameter_types! {
 /// block that normal transactions cannot use. The runtime's test
 /// `the_protocol_pass_takes_as_many_as_fit_the_operational_reserve` computes it from the weights
 /// and fails with the new figure whenever they change.
-pub const MAX_LIQUIDATIONS_PER_BLOCK: u32 = 471;
+pub const MAX_LIQUIDATIONS_PER_BLOCK: u32 = 457;
 
 impl pallet_price_oracle::Config for Runtime {
 	type AuthorityId = pallet_price_oracle::crypto::Public;

@@ -200,3 +200,110 @@ fn mango_a_pump_that_reverts_pays_nothing_above_the_pre_pump_price() {
 		assert_eq!(during[0].2 .1, 8_077_582_701);
 	});
 }
+
+/// Eve closes for real in block 22, the price still at the top and flagged: the close fills at
+/// where the move started, and what the pump would have paid beyond it is held. Returns (her
+/// realized PnL, the amount held, the block it falls due in).
+fn eve_closes_at_the_flagged_top() -> (i128, Balance, BlockNumber) {
+	start_block(22);
+	aggregate(22, 1_608_000);
+	assert!(pallet_circuit_breaker::Pallet::<Runtime>::price_flagged(BTC));
+	System::reset_events();
+	assert_ok!(PerpetualMargin::close_position(
+		RuntimeOrigin::signed(eve()),
+		BTC,
+		FixedU128::zero()
+	));
+	let events = margin_events();
+	let realized = events
+		.iter()
+		.find_map(|event| match event {
+			MarginEvent::PositionChanged { realized, .. } => Some(*realized),
+			_ => None,
+		})
+		.expect("closed");
+	let (amount, due) = events
+		.iter()
+		.find_map(|event| match event {
+			MarginEvent::ProfitHeld { amount, due, .. } => Some((*amount, *due)),
+			_ => None,
+		})
+		.expect("held");
+	end_block();
+	(realized, amount, due)
+}
+
+/// Blocks `from..=to`, one aggregate at `units` each; returns what was judged.
+fn hold_until(from: u32, to: u32, units: u64) -> Vec<(FixedU128, Balance, Balance, Balance)> {
+	let mut judged = Vec::new();
+	for block in from..=to {
+		start_block(block);
+		aggregate(block, units);
+		judged.extend(margin_events().into_iter().filter_map(|event| match event {
+			MarginEvent::HeldProfitJudged { price, held, paid, claimed, .. } => {
+				Some((price, held, paid, claimed))
+			},
+			_ => None,
+		}));
+		end_block();
+	}
+	judged
+}
+
+fn held_in_silo() -> Balance {
+	pallet_collateral_silos::HeldProfit::<Runtime>::get(0)
+}
+
+#[test]
+fn mango_a_close_at_the_flagged_top_is_held_and_paid_at_the_hours_twap_if_the_pump_holds() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		eve_long();
+		pump();
+		let (pool_before, _) = pool();
+		let (realized, held, due) = eve_closes_at_the_flagged_top();
+		println!("mango held close: realized {realized}, held {held}, due {due}");
+		// She realizes her costs (-1.64 USDB); the 1,078,739.40 USDB the top would have paid is
+		// held, due an hour later, and counted by the silo as its pool's debt.
+		assert_eq!((realized, held, due), (-1_642_018, 1_078_739_396_000, 622));
+		assert_eq!(held_in_silo(), held);
+		// The price holds for the hour. Judged once, at block 622, at the lower of the oracle's
+		// TWAP and its last price: the TWAP, $1,046,199.21 (an average over an hour's time
+		// constant, so a pump that held one hour counts about 63% of its way). Worth 0.7 x
+		// (1,046,199.21 - 67,000) = 685,439.45 USDB of the 1,078,739.40 held: the pool pays a
+		// tenth of itself this hour (10,003.92), 675,435.53 is her claim, in order, and
+		// 393,299.95 stays with the LPs.
+		let judged = hold_until(23, 622, 1_608_000);
+		let (pool_after, claims) = pool();
+		println!(
+			"mango held judged: {judged:?}; pool {pool_before} -> {pool_after}, claims {claims}"
+		);
+		let twap_unit = FixedU128::from_inner(10_461_992_146_478_525_550_277);
+		assert_eq!(judged, vec![(twap_unit, held, 10_003_916_261, 675_435_533_992)]);
+		assert_eq!(held_in_silo(), 0);
+		assert_eq!((pool_after, claims), (90_035_246_356, 675_435_533_992));
+	});
+}
+
+#[test]
+fn mango_a_close_at_the_flagged_top_of_a_pump_that_reverts_is_paid_nothing_above_the_pre_pump_price(
+) {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		eve_long();
+		pump();
+		let (pool_before, _) = pool();
+		let (realized, held, due) = eve_closes_at_the_flagged_top();
+		let free = pallet_collateral_silos::Margin::<Runtime>::get(0, eve()).free;
+		// Back at 67,000 from block 23 for the hour.
+		let judged = hold_until(23, due, 67_000);
+		let (pool_after, claims) = pool();
+		println!("mango reverted held: {realized} {held} judged {judged:?}; pool {pool_before} -> {pool_after}, claims {claims}");
+		// Judged at 67,000 (the last price, below the TWAP the pump lifted): her fill was no
+		// better, so nothing is paid; the whole 1,078,739.40 stays in the pool, which earned
+		// the fees of the hour besides.
+		assert_eq!((realized, held), (-1_642_018, 1_078_739_396_000));
+		assert_eq!(judged, vec![(FixedU128::saturating_from_integer(670u32), held, 0, 0)]);
+		assert_eq!((pool_before, pool_after), (100_021_105_599, 100_039_162_617));
+		assert_eq!(pallet_collateral_silos::Margin::<Runtime>::get(0, eve()).free, free);
+		assert_eq!((held_in_silo(), claims), (0, 0));
+	});
+}

@@ -48,8 +48,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `341`
 		//  Estimated: `3675`
-		// Minimum execution time: 13_250_000 picoseconds.
-		Weight::from_parts(14_342_000, 0)
+		// Minimum execution time: 12_839_000 picoseconds.
+		Weight::from_parts(14_051_000, 0)
 			.saturating_add(Weight::from_parts(0, 3675))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `623`
 		//  Estimated: `3709`
-		// Minimum execution time: 13_570_000 picoseconds.
-		Weight::from_parts(14_832_000, 0)
+		// Minimum execution time: 13_099_000 picoseconds.
+		Weight::from_parts(14_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 3709))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -82,8 +82,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1147`
 		//  Estimated: `6208`
-		// Minimum execution time: 48_623_000 picoseconds.
-		Weight::from_parts(51_958_000, 0)
+		// Minimum execution time: 48_052_000 picoseconds.
+		Weight::from_parts(50_755_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -98,10 +98,10 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::WithdrawalQueue` (`max_values`: None, `max_size`: Some(12302), added: 14777, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::SilosWithQueue` (r:1 w:1)
-	/// Proof: `CollateralSilos::SilosWithQueue` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
 	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::SilosWithQueue` (r:1 w:1)
+	/// Proof: `CollateralSilos::SilosWithQueue` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
 	/// Proof: `Assets::Asset` (`max_values`: None, `max_size`: Some(210), added: 2685, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Account` (r:2 w:2)
@@ -116,8 +116,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1740`
 		//  Estimated: `15767`
-		// Minimum execution time: 80_120_000 picoseconds.
-		Weight::from_parts(83_825_000, 0)
+		// Minimum execution time: 78_437_000 picoseconds.
+		Weight::from_parts(82_182_000, 0)
 			.saturating_add(Weight::from_parts(0, 15767))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -128,6 +128,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::LpShares` (r:1 w:1)
 	/// Proof: `CollateralSilos::LpShares` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Assets::Asset` (r:1 w:1)
@@ -138,10 +140,10 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3056`
 		//  Estimated: `13902`
-		// Minimum execution time: 66_239_000 picoseconds.
-		Weight::from_parts(69_484_000, 0)
+		// Minimum execution time: 65_979_000 picoseconds.
+		Weight::from_parts(69_073_000, 0)
 			.saturating_add(Weight::from_parts(0, 13902))
-			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -150,6 +152,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::LpShares` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
 	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::LpWithdrawals` (r:1 w:1)
@@ -158,10 +162,10 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `2375`
 		//  Estimated: `13902`
-		// Minimum execution time: 39_188_000 picoseconds.
-		Weight::from_parts(41_352_000, 0)
+		// Minimum execution time: 40_180_000 picoseconds.
+		Weight::from_parts(42_363_000, 0)
 			.saturating_add(Weight::from_parts(0, 13902))
-			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -174,8 +178,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `556`
 		//  Estimated: `3709`
-		// Minimum execution time: 20_991_000 picoseconds.
-		Weight::from_parts(22_413_000, 0)
+		// Minimum execution time: 20_301_000 picoseconds.
+		Weight::from_parts(21_673_000, 0)
 			.saturating_add(Weight::from_parts(0, 3709))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -186,6 +190,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::LpWithdrawals` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Markets` (r:4 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
 	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::RateWindows` (r:1 w:1)
@@ -210,10 +216,10 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3565`
 		//  Estimated: `15767`
-		// Minimum execution time: 96_074_000 picoseconds.
-		Weight::from_parts(101_652_000, 0)
+		// Minimum execution time: 94_872_000 picoseconds.
+		Weight::from_parts(101_542_000, 0)
 			.saturating_add(Weight::from_parts(0, 15767))
-			.saturating_add(T::DbWeight::get().reads(17))
+			.saturating_add(T::DbWeight::get().reads(18))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -228,8 +234,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1147`
 		//  Estimated: `6208`
-		// Minimum execution time: 45_318_000 picoseconds.
-		Weight::from_parts(48_142_000, 0)
+		// Minimum execution time: 44_607_000 picoseconds.
+		Weight::from_parts(47_350_000, 0)
 			.saturating_add(Weight::from_parts(0, 6208))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -244,8 +250,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `2165`
 		//  Estimated: `13902`
-		// Minimum execution time: 25_789_000 picoseconds.
-		Weight::from_parts(27_631_000, 0)
+		// Minimum execution time: 25_608_000 picoseconds.
+		Weight::from_parts(27_291_000, 0)
 			.saturating_add(Weight::from_parts(0, 13902))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -254,14 +260,16 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Ends` (r:1 w:1)
 	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn close_silo() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `419`
 		//  Estimated: `3709`
-		// Minimum execution time: 13_049_000 picoseconds.
-		Weight::from_parts(14_271_000, 0)
+		// Minimum execution time: 13_941_000 picoseconds.
+		Weight::from_parts(15_273_000, 0)
 			.saturating_add(Weight::from_parts(0, 3709))
-			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
@@ -274,8 +282,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `871`
 		//  Estimated: `3709`
-		// Minimum execution time: 16_745_000 picoseconds.
-		Weight::from_parts(18_307_000, 0)
+		// Minimum execution time: 16_664_000 picoseconds.
+		Weight::from_parts(17_947_000, 0)
 			.saturating_add(Weight::from_parts(0, 3709))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -305,14 +313,14 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	fn pay_queued(s: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (3747 ±0) + s * (2079 ±0)`
-		//  Estimated: `45343 + p * (28616 ±4_942) + s * (16012 ±0)`
-		// Minimum execution time: 566_485_000 picoseconds.
-		Weight::from_parts(576_820_000, 0)
+		//  Estimated: `45343 + p * (28616 ±4_942) + s * (16012 ±2_529)`
+		// Minimum execution time: 552_454_000 picoseconds.
+		Weight::from_parts(554_818_000, 0)
 			.saturating_add(Weight::from_parts(0, 45343))
-			// Standard Error: 16_493_783
-			.saturating_add(Weight::from_parts(197_953_946, 0).saturating_mul(s.into()))
-			// Standard Error: 32_219_098
-			.saturating_add(Weight::from_parts(376_333_078, 0).saturating_mul(p.into()))
+			// Standard Error: 15_892_572
+			.saturating_add(Weight::from_parts(191_491_334, 0).saturating_mul(s.into()))
+			// Standard Error: 31_044_687
+			.saturating_add(Weight::from_parts(366_597_841, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
@@ -337,22 +345,22 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	fn pay_claims(s: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + p * (2189 ±0) + s * (1228 ±0)`
-		//  Estimated: `42062 + p * (27954 ±2_517) + s * (13097 ±0)`
-		// Minimum execution time: 153_670_000 picoseconds.
-		Weight::from_parts(161_480_000, 0)
+		//  Estimated: `42062 + p * (28254 ±2_736) + s * (13243 ±0)`
+		// Minimum execution time: 154_490_000 picoseconds.
+		Weight::from_parts(156_353_000, 0)
 			.saturating_add(Weight::from_parts(0, 42062))
-			// Standard Error: 2_593_616
-			.saturating_add(Weight::from_parts(57_558_259, 0).saturating_mul(s.into()))
-			// Standard Error: 5_066_393
-			.saturating_add(Weight::from_parts(98_212_908, 0).saturating_mul(p.into()))
+			// Standard Error: 2_423_262
+			.saturating_add(Weight::from_parts(56_105_644, 0).saturating_mul(s.into()))
+			// Standard Error: 4_733_622
+			.saturating_add(Weight::from_parts(95_974_159, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(36))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(34))
 			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes((22_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 27954).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(0, 13097).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 28254).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 13243).saturating_mul(s.into()))
 	}
 	/// Storage: `CollateralSilos::Silos` (r:32 w:0)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
@@ -366,6 +374,8 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Prices` (r:3 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:32 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::ReserveShort` (r:32 w:0)
 	/// Proof: `CircuitBreaker::ReserveShort` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::ReserveShort` (r:0 w:32)
@@ -377,13 +387,13 @@ impl<T: frame_system::Config> pallet_collateral_silos::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `3202 + s * (123 ±0)`
 		//  Estimated: `13902 + s * (2719 ±0)`
-		// Minimum execution time: 72_158_000 picoseconds.
-		Weight::from_parts(53_114_739, 0)
+		// Minimum execution time: 75_072_000 picoseconds.
+		Weight::from_parts(55_424_433, 0)
 			.saturating_add(Weight::from_parts(0, 13902))
-			// Standard Error: 11_763
-			.saturating_add(Weight::from_parts(20_778_869, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(12))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(s.into())))
+			// Standard Error: 7_017
+			.saturating_add(Weight::from_parts(21_657_763, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2719).saturating_mul(s.into()))

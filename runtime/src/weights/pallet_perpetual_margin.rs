@@ -50,8 +50,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `4218`
-		// Minimum execution time: 16_324_000 picoseconds.
-		Weight::from_parts(17_556_000, 0)
+		// Minimum execution time: 16_514_000 picoseconds.
+		Weight::from_parts(17_956_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -68,8 +68,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1122`
 		//  Estimated: `4218`
-		// Minimum execution time: 20_621_000 picoseconds.
-		Weight::from_parts(22_173_000, 0)
+		// Minimum execution time: 20_721_000 picoseconds.
+		Weight::from_parts(22_213_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -94,6 +94,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Margin` (r:1 w:1)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
@@ -108,10 +110,10 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `2291`
 		//  Estimated: `4778`
-		// Minimum execution time: 103_784_000 picoseconds.
-		Weight::from_parts(108_342_000, 0)
+		// Minimum execution time: 104_737_000 picoseconds.
+		Weight::from_parts(108_963_000, 0)
 			.saturating_add(Weight::from_parts(0, 4778))
-			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
@@ -120,6 +122,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `PerpetualMargin::Settling` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Positions` (r:1 w:1)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Ends` (r:1 w:0)
+	/// Proof: `CollateralSilos::Ends` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Margin` (r:1 w:1)
@@ -130,10 +134,10 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1450`
 		//  Estimated: `4218`
-		// Minimum execution time: 34_361_000 picoseconds.
-		Weight::from_parts(36_785_000, 0)
+		// Minimum execution time: 36_254_000 picoseconds.
+		Weight::from_parts(38_407_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
@@ -156,8 +160,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1706`
 		//  Estimated: `4218`
-		// Minimum execution time: 42_924_000 picoseconds.
-		Weight::from_parts(45_518_000, 0)
+		// Minimum execution time: 43_375_000 picoseconds.
+		Weight::from_parts(45_869_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -186,16 +190,18 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::PositionIndex` (r:0 w:2)
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	fn liquidate() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2295`
 		//  Estimated: `7446`
-		// Minimum execution time: 100_841_000 picoseconds.
-		Weight::from_parts(105_167_000, 0)
+		// Minimum execution time: 103_945_000 picoseconds.
+		Weight::from_parts(108_562_000, 0)
 			.saturating_add(Weight::from_parts(0, 7446))
-			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:2 w:1)
@@ -214,6 +220,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::PositionIndex` (r:9 w:16)
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `PerpetualMargin::Positions` (r:8 w:8)
@@ -232,10 +240,10 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `4947`
 		//  Estimated: `23895`
-		// Minimum execution time: 581_057_000 picoseconds.
-		Weight::from_parts(604_291_000, 0)
+		// Minimum execution time: 595_999_000 picoseconds.
+		Weight::from_parts(617_522_000, 0)
 			.saturating_add(Weight::from_parts(0, 23895))
-			.saturating_add(T::DbWeight::get().reads(38))
+			.saturating_add(T::DbWeight::get().reads(39))
 			.saturating_add(T::DbWeight::get().writes(34))
 	}
 	/// Storage: `PerpetualMargin::Markets` (r:1 w:1)
@@ -255,11 +263,11 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `5636`
 		//  Estimated: `26440`
-		// Minimum execution time: 95_302_000 picoseconds.
-		Weight::from_parts(148_963_618, 0)
+		// Minimum execution time: 95_462_000 picoseconds.
+		Weight::from_parts(143_618_750, 0)
 			.saturating_add(Weight::from_parts(0, 26440))
-			// Standard Error: 161
-			.saturating_add(Weight::from_parts(995, 0).saturating_mul(n.into()))
+			// Standard Error: 147
+			.saturating_add(Weight::from_parts(1_067, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -276,11 +284,11 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1078 + m * (96 ±0)`
 		//  Estimated: `4218 + m * (3228 ±0)`
-		// Minimum execution time: 27_872_000 picoseconds.
-		Weight::from_parts(10_168_962, 0)
+		// Minimum execution time: 29_274_000 picoseconds.
+		Weight::from_parts(10_183_045, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			// Standard Error: 6_320
-			.saturating_add(Weight::from_parts(19_867_743, 0).saturating_mul(m.into()))
+			// Standard Error: 8_190
+			.saturating_add(Weight::from_parts(21_441_808, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 3228).saturating_mul(m.into()))
@@ -307,8 +315,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1680`
 		//  Estimated: `4778`
-		// Minimum execution time: 33_600_000 picoseconds.
-		Weight::from_parts(36_154_000, 0)
+		// Minimum execution time: 33_700_000 picoseconds.
+		Weight::from_parts(35_994_000, 0)
 			.saturating_add(Weight::from_parts(0, 4778))
 			.saturating_add(T::DbWeight::get().reads(9))
 	}
@@ -332,30 +340,32 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::PriceGuards` (r:1 w:0)
 	/// Proof: `CircuitBreaker::PriceGuards` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::PositionIndex` (r:504 w:974)
+	/// Storage: `PerpetualMargin::PositionIndex` (r:488 w:942)
 	/// Proof: `PerpetualMargin::PositionIndex` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::Positions` (r:488 w:487)
+	/// Storage: `PerpetualMargin::Positions` (r:472 w:471)
 	/// Proof: `PerpetualMargin::Positions` (`max_values`: None, `max_size`: Some(124), added: 2599, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::Margin` (r:487 w:487)
+	/// Storage: `CollateralSilos::Margin` (r:471 w:471)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
-	/// The range of component `k` is `[0, 487]`.
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:0)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[0, 471]`.
 	/// The range of component `n` is `[1000, 100000]`.
 	fn on_poll(k: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + k * (862 ±0) + n * (1 ±0)`
-		//  Estimated: `46331 + k * (2594 ±1)`
-		// Minimum execution time: 325_085_000 picoseconds.
-		Weight::from_parts(330_753_000, 0)
-			.saturating_add(Weight::from_parts(0, 46331))
-			// Standard Error: 882_926
-			.saturating_add(Weight::from_parts(95_472_794, 0).saturating_mul(k.into()))
-			// Standard Error: 4_293
-			.saturating_add(Weight::from_parts(20_812, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(31))
+		//  Measured:  `0 + k * (874 ±0) + n * (1 ±0)`
+		//  Estimated: `46327 + k * (2594 ±0)`
+		// Minimum execution time: 337_333_000 picoseconds.
+		Weight::from_parts(339_227_000, 0)
+			.saturating_add(Weight::from_parts(0, 46327))
+			// Standard Error: 987_456
+			.saturating_add(Weight::from_parts(99_225_164, 0).saturating_mul(k.into()))
+			// Standard Error: 4_644
+			.saturating_add(Weight::from_parts(22_800, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(32))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
@@ -377,8 +387,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1192`
 		//  Estimated: `4218`
-		// Minimum execution time: 26_139_000 picoseconds.
-		Weight::from_parts(27_922_000, 0)
+		// Minimum execution time: 25_448_000 picoseconds.
+		Weight::from_parts(27_791_000, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -389,8 +399,8 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_906_000 picoseconds.
-		Weight::from_parts(4_337_000, 0)
+		// Minimum execution time: 3_896_000 picoseconds.
+		Weight::from_parts(4_386_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -413,11 +423,11 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1102 + m * (96 ±0)`
 		//  Estimated: `4218 + m * (3228 ±0)`
-		// Minimum execution time: 34_441_000 picoseconds.
-		Weight::from_parts(15_615_675, 0)
+		// Minimum execution time: 35_302_000 picoseconds.
+		Weight::from_parts(15_677_115, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			// Standard Error: 10_976
-			.saturating_add(Weight::from_parts(22_987_471, 0).saturating_mul(m.into()))
+			// Standard Error: 11_012
+			.saturating_add(Weight::from_parts(23_947_671, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -445,27 +455,74 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 		// Proof Size summary in bytes:
 		//  Measured:  `1870 + k * (282 ±0)`
 		//  Estimated: `4218 + k * (2599 ±0)`
-		// Minimum execution time: 68_111_000 picoseconds.
-		Weight::from_parts(21_368_488, 0)
+		// Minimum execution time: 67_991_000 picoseconds.
+		Weight::from_parts(19_200_563, 0)
 			.saturating_add(Weight::from_parts(0, 4218))
-			// Standard Error: 27_659
-			.saturating_add(Weight::from_parts(40_780_508, 0).saturating_mul(k.into()))
+			// Standard Error: 25_937
+			.saturating_add(Weight::from_parts(40_886_601, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(k.into()))
 	}
-	// Placeholders until `scripts/bench.sh` regenerates this file.
+	/// Storage: `PerpetualMargin::ProfitHoldWindow` (r:0 w:1)
+	/// Proof: `PerpetualMargin::ProfitHoldWindow` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_profit_hold_window() -> Weight {
-		Weight::from_parts(4_337_000, 0).saturating_add(T::DbWeight::get().writes(1))
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 3_796_000 picoseconds.
+		Weight::from_parts(4_227_000, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `PerpetualMargin::HeldProfitCursor` (r:1 w:1)
+	/// Proof: `PerpetualMargin::HeldProfitCursor` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::HeldProfits` (r:64 w:64)
+	/// Proof: `PerpetualMargin::HeldProfits` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Settlements` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Settlements` (`max_values`: None, `max_size`: Some(302), added: 2777, mode: `MaxEncodedLen`)
+	/// Storage: `PerpetualMargin::Markets` (r:1 w:0)
+	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
+	/// Storage: `PriceOracle::Prices` (r:1 w:0)
+	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `PriceOracle::Params` (r:1 w:0)
+	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::HeldProfit` (r:1 w:1)
+	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
+	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::Margin` (r:64 w:64)
+	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
+	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::Params` (r:1 w:0)
+	/// Proof: `CircuitBreaker::Params` (`max_values`: Some(1), `max_size`: Some(92), added: 587, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::ProfitPaid` (r:1 w:1)
+	/// Proof: `CircuitBreaker::ProfitPaid` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::ClaimCursors` (r:1 w:1)
+	/// Proof: `CollateralSilos::ClaimCursors` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `CircuitBreaker::ReserveShort` (r:1 w:0)
+	/// Proof: `CircuitBreaker::ReserveShort` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `CollateralSilos::ProfitClaims` (r:0 w:64)
+	/// Proof: `CollateralSilos::ProfitClaims` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[0, 64]`.
 	fn release_held(k: u32, ) -> Weight {
-		Weight::from_parts(21_368_488, 4218)
-			.saturating_add(Weight::from_parts(40_780_508, 2599).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(k.into())))
+		// Proof Size summary in bytes:
+		//  Measured:  `1269 + k * (153 ±0)`
+		//  Estimated: `4778 + k * (2600 ±0)`
+		// Minimum execution time: 5_809_000 picoseconds.
+		Weight::from_parts(29_549_056, 0)
+			.saturating_add(Weight::from_parts(0, 4778))
+			// Standard Error: 14_428
+			.saturating_add(Weight::from_parts(36_260_995, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 2600).saturating_mul(k.into()))
 	}
 }
