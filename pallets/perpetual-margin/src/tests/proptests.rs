@@ -1,5 +1,7 @@
 //! Property tests: random sequences of trades, margin moves, price gaps (-90% to +900% in one
-//! step), blocks of funding (and of claims paid), liquidations, auto-deleveraging and LPs adding
+//! step), the breakers flagging and clearing the price (reductions then fill within the flag's
+//! bounds and the rest of their profit is held, judged a window later), blocks of funding (and
+//! of claims paid, held profit judged), liquidations, auto-deleveraging and LPs adding
 //! liquidity and leaving in two steps, against the real silos.
 
 use super::*;
@@ -39,6 +41,10 @@ enum Op {
 	Blocks {
 		blocks: u64,
 	},
+	/// The breakers flag the price (reductions fill no better than the price now) or clear it.
+	Flag {
+		on: bool,
+	},
 	Liquidate {
 		who: usize,
 	},
@@ -71,6 +77,7 @@ fn op() -> impl Strategy<Value = Op> {
 		1 => (who.clone(), 1u128..20_000).prop_map(|(who, amount)| Op::RemoveMargin { who, amount }),
 		2 => prop_oneof![10u128..=1_000, 90u128..=110].prop_map(|percent| Op::Price { percent }),
 		1 => (1u64..50).prop_map(|blocks| Op::Blocks { blocks }),
+		1 => any::<bool>().prop_map(|on| Op::Flag { on }),
 		2 => who.clone().prop_map(|who| Op::Liquidate { who }),
 		1 => Just(Op::Deleverage),
 		1 => (lp.clone(), 1u128..500_000).prop_map(|(lp, amount)| Op::AddLiquidity { lp, amount }),
@@ -109,6 +116,11 @@ struct Flows {
 	fee_to_pool: u128,
 	fee_to_insurance: u128,
 	penalty: u128,
+	/// Profit held back (`ProfitHeld`), and judged (`HeldProfitReleased`: the amount held, and
+	/// what of it was realized).
+	held: u128,
+	held_judged: u128,
+	held_realized: u128,
 }
 
 fn flows() -> Flows {
@@ -142,6 +154,11 @@ fn flows() -> Flows {
 				f.fee_to_insurance += to_insurance;
 			},
 			SiloEvent::LiquidationPaid { penalty, .. } => f.penalty += penalty,
+			SiloEvent::ProfitHeld { amount, .. } => f.held += amount,
+			SiloEvent::HeldProfitReleased { held, paid, .. } => {
+				f.held_judged += held;
+				f.held_realized += paid;
+			},
 			_ => {},
 		}
 	}
@@ -163,6 +180,13 @@ fn check_conservation() -> Result<(), TestCaseError> {
 	prop_assert_eq!(f.claimed, f.claims_recorded, "claims recorded");
 	prop_assert_eq!(b.claims + f.claims_paid, f.claims_recorded, "claims outstanding");
 	prop_assert_eq!(b.socialized_loss, f.socialized, "socialized loss");
+	// Held profit: what is held now and what was judged is all that was held; no judgment
+	// realized more than it held; every held profit is a record of the engine.
+	let held_now = <CollateralSilos as SiloLedger<_>>::held_profit(SILO);
+	prop_assert_eq!(held_now + f.held_judged, f.held, "held profit");
+	prop_assert!(f.held_realized <= f.held_judged, "a held profit realized more than held");
+	let records: u128 = crate::HeldProfits::<Test>::iter_values().map(|h| h.amount).sum();
+	prop_assert_eq!(records, held_now, "held profit records");
 	let traders: u128 = TRADERS
 		.iter()
 		.chain([KEEPER].iter())
@@ -250,6 +274,14 @@ fn apply(op: &Op, price: &mut FixedU128) -> sp_runtime::DispatchResult {
 				MockPrices::set(MARKET, *price);
 				Ok(())
 			},
+			Op::Flag { on: true } => {
+				MockStatus::flag_price(MARKET, *price, *price);
+				Ok(())
+			},
+			Op::Flag { on: false } => {
+				MockStatus::unflag_price(MARKET);
+				Ok(())
+			},
 			Op::Liquidate { who } => {
 				PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), TRADERS[who], MARKET)
 					.map(|_| ())
@@ -277,12 +309,12 @@ fn apply(op: &Op, price: &mut FixedU128) -> sp_runtime::DispatchResult {
 	})
 }
 
-/// The pool holds its claims and the reserve (the winners' marks after the silo's
-/// `reserve_move`): what every LP withdrawal must leave.
+/// The pool holds its claims, its held profit and the reserve (the winners' marks after the
+/// silo's `reserve_move`): what every LP withdrawal must leave.
 fn reserve_held() -> bool {
 	let silo = pallet_collateral_silos::Silos::<Test>::get(SILO).expect("silo");
 	let marks = PerpetualMargin::silo_marks(SILO, silo.params.reserve_move);
-	silo.books.pool >= silo.books.claims.saturating_add(marks.reserve)
+	silo.books.pool >= CollateralSilos::owed(SILO, &silo.books).saturating_add(marks.reserve)
 }
 
 proptest! {
@@ -303,6 +335,7 @@ proptest! {
 			// Each side may be worth up to 10 pools: large trades and small pools meet the cap.
 			let capped = MarketParams { max_open_interest_to_pool: fixed(10), ..params() };
 			open_market(capped, pool, &TRADERS, 100_000);
+			assert_ok!(PerpetualMargin::set_profit_hold_window(RuntimeOrigin::root(), 5));
 			let mut price = fixed(100);
 			check_conservation()?;
 			for op in &ops {
@@ -314,9 +347,11 @@ proptest! {
 				check_conservation().map_err(|e| TestCaseError::fail(format!("{e} after {op:?}")))?;
 			}
 
-			// Wind down: liquidate what is liquidatable, then close the rest at the same price.
-			// Every close succeeds: a winner's fee beyond its margin comes off its profit, paid
-			// now or claimed.
+			// Wind down, the flag cleared (while flagged, a long whose loss at the flag's bound
+			// exceeds its margin cannot close, and waits): liquidate what is liquidatable, then
+			// close the rest at the same price. Every close succeeds: a winner's fee beyond its
+			// margin comes off its profit, paid now or claimed.
+			MockStatus::unflag_price(MARKET);
 			for who in TRADERS {
 				let _ = with_storage_layer(|| {
 					PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), who, MARKET)
@@ -335,6 +370,14 @@ proptest! {
 			}
 			prop_assert!(crate::PositionIndex::<Test>::iter_keys().next().is_none());
 			check_at_end_of_block();
+			check_conservation()?;
+
+			// The price holds: every held profit is judged within a window (four a block),
+			// nothing stays held.
+			let held = crate::HeldProfitCursor::<Test>::get();
+			run_to_block(System::block_number() + 6 + (held.next - held.head) / 4);
+			MockPrices::set(MARKET, price);
+			prop_assert_eq!(<CollateralSilos as SiloLedger<_>>::held_profit(SILO), 0);
 			check_conservation()?;
 
 			// Claims are paid, oldest first, two a block, as far as the pool and then the
