@@ -772,3 +772,49 @@ fn a_silo_whose_markets_are_settled_winds_down_its_lps_leave_pro_rata_and_it_clo
 		CollateralSilos::do_try_state().expect("invariants");
 	});
 }
+
+#[test]
+fn held_profit_is_the_pools_debt_until_judged_and_realizes_at_most_what_was_held() {
+	new_test_ext().execute_with(|| {
+		funded_silo();
+		let ledger_hold = <CollateralSilos as SiloLedger<_>>::hold_profit;
+		assert_noop!(ledger_hold(9, &TRADER, 1), Error::<Test>::UnknownSilo);
+		assert_ok!(ledger_hold(SILO, &TRADER, 40_000));
+		System::assert_last_event(
+			Event::ProfitHeld { silo: SILO, who: TRADER, amount: 40_000 }.into(),
+		);
+		assert_eq!(<CollateralSilos as SiloLedger<_>>::held_profit(SILO), 40_000);
+		// Nothing left the pool, but the pool owes it: the LP's 100_000_000 of 100_001_000
+		// shares are worth 60_000 of it, 59_999 rounded down.
+		assert_eq!(books(SILO).pool, 100_000);
+		assert_eq!(CollateralSilos::owed(SILO, &books(SILO)), 40_000);
+		let before = usd(LP);
+		request(LP, 100_000_000);
+		wait_cooldown();
+		assert_ok!(claim(LP));
+		assert_eq!(usd(LP) - before, 59_999);
+		assert_eq!(books(SILO).pool, 40_001);
+		// More than is held cannot be released.
+		assert_noop!(
+			<CollateralSilos as SiloLedger<_>>::release_held_profit(SILO, &TRADER, 40_001, 1),
+			Error::<Test>::HeldProfitShort
+		);
+		// Judged worth more than it held (55_000): realized at most what was held, 40_000, paid
+		// from the pool it was kept in.
+		let free = Margin::<Test>::get(SILO, TRADER).free;
+		assert_eq!(
+			<CollateralSilos as SiloLedger<_>>::release_held_profit(SILO, &TRADER, 40_000, 55_000),
+			Ok(ProfitSettlement { paid: 40_000, claimed: 0 })
+		);
+		System::assert_last_event(
+			Event::HeldProfitReleased { silo: SILO, who: TRADER, held: 40_000, paid: 40_000 }
+				.into(),
+		);
+		assert_eq!(Margin::<Test>::get(SILO, TRADER).free, free + 40_000);
+		assert_eq!(
+			(books(SILO).pool, <CollateralSilos as SiloLedger<_>>::held_profit(SILO)),
+			(1, 0)
+		);
+		run_to_block(System::block_number() + 1);
+	});
+}
