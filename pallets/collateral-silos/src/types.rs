@@ -163,29 +163,7 @@ pub struct ProfitClaim<AccountId> {
 
 /// A silo's claims are numbered in the order they arose: `head` is the oldest unpaid, `next`
 /// the number the next one gets; claims `head..next` exist.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	Default,
-)]
-pub struct ClaimCursor {
-	pub head: u64,
-	pub next: u64,
-}
-
-impl ClaimCursor {
-	pub fn is_empty(&self) -> bool {
-		self.head == self.next
-	}
-}
+pub type ClaimCursor = bulwark_primitives::QueueCursor;
 
 /// An LP's request to leave a silo's pool: its shares stop being theirs to move, keep bearing
 /// the pool's gains and losses, and are paid at the lower of their value now and at the end of

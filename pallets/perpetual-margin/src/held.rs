@@ -96,7 +96,7 @@ impl<T: Config> Pallet<T> {
 		let mut cursor = HeldProfitCursor::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
 		let first_due = HeldProfits::<T>::get(cursor.head).is_some_and(|held| held.due <= now);
-		if cursor.head == cursor.next || !first_due {
+		if cursor.is_empty() || !first_due {
 			return 0;
 		}
 		let mut budget = T::MaxHeldReleasesPerBlock::get();

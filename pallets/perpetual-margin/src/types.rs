@@ -520,20 +520,4 @@ pub struct HeldProfit<AccountId, BlockNumber> {
 /// Held profits are numbered in the order they are held: `head` is the oldest not yet judged,
 /// `next` the number the next one gets. They fall due in that order (one governed window
 /// after they are held; one that must wait is held again under a new number).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	Default,
-)]
-pub struct HeldCursor {
-	pub head: u64,
-	pub next: u64,
-}
+pub type HeldCursor = bulwark_primitives::QueueCursor;

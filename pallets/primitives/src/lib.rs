@@ -245,6 +245,33 @@ impl PositionMarks for () {
 	}
 }
 
+/// Entries numbered in the order they arose and taken oldest first (a silo's claims, the
+/// margin engine's held profits): `head` is the oldest still there, `next` the number the next
+/// one gets; entries `head..next` exist.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct QueueCursor {
+	pub head: u64,
+	pub next: u64,
+}
+
+impl QueueCursor {
+	pub fn is_empty(&self) -> bool {
+		self.head == self.next
+	}
+}
+
 /// How a trader's loss was paid.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
 pub struct LossSettlement {
