@@ -13,8 +13,9 @@
 //! Profit *held* back from a close at a price the breakers flag is the other kind of claim: not
 //! due yet, owed at most its amount once the margin engine judges that the price has held
 //! (then realized as profit like any other, within the allowance, the rest a claim in order),
-//! and less, or nothing, if it reverted. Until then the pool pays none of it, but LP value and
-//! the reserve count all of it as debt ([`Pallet::owed`]).
+//! and less, or nothing, if it reverted. Until then the pool pays none of it, but an LP's
+//! withdrawal, the reserve and the open-interest cap count all of it as debt
+//! ([`Pallet::owed`]); a deposit counts none of it (priced against the depositor both ways).
 
 use crate::{
 	ClaimCursors, Config, Error, Event, HeldProfit, Margin, Pallet, ProfitClaim, ProfitClaims,
@@ -29,7 +30,7 @@ use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
 	/// What the silo's pool owes traders: their claims and the profit held back (at the most
-	/// it can be). LP value and the reserve count it as debt.
+	/// it can be). Withdrawals, the reserve and the open-interest cap count it as debt.
 	pub fn owed(silo: SiloId, books: &SiloBooks) -> Balance {
 		books.claims.saturating_add(HeldProfit::<T>::get(silo))
 	}

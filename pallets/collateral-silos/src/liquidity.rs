@@ -49,8 +49,10 @@ impl<T: Config> Pallet<T> {
 		let mut state = Self::silo_for_deposit(silo, asset, amount)?;
 		Self::ensure_total_cap(&state, amount)?;
 		let marks = T::Marks::marks(silo, state.params.reserve_move);
-		let owed = Self::owed(silo, &state.books);
-		let value = math::pool_value_for_deposit(state.books.pool, owed, &marks)
+		// Held profit is not counted here: a deposit pays as if it will be paid nothing. Were
+		// it counted, a deposit made while a pump's profit is held would buy shares cheaply and
+		// take the other LPs' part when the pump reverts.
+		let value = math::pool_value_for_deposit(state.books.pool, state.books.claims, &marks)
 			.ok_or(Error::<T>::PoolInsolvent)?;
 		let shares = math::shares_for_deposit(amount, state.books.total_shares, value)
 			.ok_or(Error::<T>::Overflow)?;

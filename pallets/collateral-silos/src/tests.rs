@@ -818,3 +818,23 @@ fn held_profit_is_the_pools_debt_until_judged_and_realizes_at_most_what_was_held
 		run_to_block(System::block_number() + 1);
 	});
 }
+
+#[test]
+fn a_deposit_made_while_profit_is_held_buys_no_cheaper_shares() {
+	new_test_ext().execute_with(|| {
+		funded_silo();
+		// 90_000 of the 100_000 pool is held for a trader whose pump may revert.
+		assert_ok!(<CollateralSilos as SiloLedger<_>>::hold_profit(SILO, &TRADER, 90_000));
+		// A new LP's 10_000 is priced against the whole pool (100_001_000 shares per 100_001 of
+		// value with the virtual unit): 10_000_000 shares, as with nothing held. Counting the
+		// held 90_000 would have priced them against 10_000 of value: 99_991_000 shares for
+		// 10_000, half the pool's value once the pump reverts and the held profit is judged
+		// worth nothing (the test fails so).
+		add(OTHER, 10_000);
+		assert_eq!(LpShares::<Test>::get(SILO, OTHER), 10_000_000);
+		assert_ok!(<CollateralSilos as SiloLedger<_>>::release_held_profit(
+			SILO, &TRADER, 90_000, 0
+		));
+		run_to_block(System::block_number() + 1);
+	});
+}

@@ -313,8 +313,9 @@ pub trait SiloLedger<AccountId> {
 	) -> Result<ProfitSettlement, DispatchError>;
 	/// Profit held back from a close at a price the breakers flag: at most `amount`, owed to
 	/// `who` only once the price has held ([`Self::release_held_profit`]). Until then the silo
-	/// pays nothing of it but counts all of it as its pool's debt (LP value, reserve, the
-	/// open-interest cap), so no LP leaves at a value the release could take back.
+	/// pays nothing of it but counts all of it as its pool's debt for LPs' withdrawals, the
+	/// reserve and the open-interest cap, so no LP leaves at a value the release could take
+	/// back; a deposit counts none of it, so none buys in cheaply before a pump reverts.
 	fn hold_profit(silo: SiloId, who: &AccountId, amount: Balance) -> DispatchResult;
 	/// A held profit of `held` is judged: `pay` of it (capped at `held`) is realized as profit
 	/// (paid as far as the pool and the window's profit allowance go, the rest a claim, in
