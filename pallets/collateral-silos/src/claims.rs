@@ -30,7 +30,9 @@ use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
 	/// What the silo's pool owes traders: their claims and the profit held back (at the most
-	/// it can be). Withdrawals, the reserve and the open-interest cap count it as debt.
+	/// it can be). Withdrawals and the reserve count it as debt (and the margin engine's
+	/// open-interest cap); a deposit, settlement payouts and auto-deleveraging do not: it is
+	/// not due, and once judged its worth joins the claims, in order.
 	pub fn owed(silo: SiloId, books: &SiloBooks) -> Balance {
 		books.claims.saturating_add(HeldProfit::<T>::get(silo))
 	}

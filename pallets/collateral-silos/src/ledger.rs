@@ -226,6 +226,6 @@ impl<T: Config> SiloHealth for Pallet<T> {
 		Silos::<T>::get(silo).map(|state| state.books.pool)
 	}
 	fn claims(silo: SiloId) -> Balance {
-		Silos::<T>::get(silo).map_or(0, |state| Self::owed(silo, &state.books))
+		Silos::<T>::get(silo).map_or(0, |state| state.books.claims)
 	}
 }

@@ -5,7 +5,10 @@
 //! ([`TradingStatus::fill_bounds`]: a long sells at no more than the lower of the TWAP and where
 //! the move started, a short buys back at no less than the higher). What the fill would have
 //! paid beyond that is not lost and not paid: it is *held* ([`HeldProfits`]), and the silo
-//! counts the most it can be as its pool's debt ([`SiloLedger::hold_profit`]).
+//! counts the most it can be as its pool's debt for withdrawals and its reserve
+//! ([`SiloLedger::hold_profit`]). A gap worth less than the market's `min_position_value` is
+//! not held (it stays in the pool, as the bound itself does): no one makes a record for less
+//! than a position's worth.
 //!
 //! One governed window later ([`ProfitHoldWindow`], default an hour) `on_poll` judges it, oldest
 //! first, at most [`Config::MaxHeldReleasesPerBlock`] per block:
@@ -14,8 +17,9 @@
 //! - otherwise it is worth the closed size times how far the release price went past the fill,
 //!   where the release price is for a long the lower of the oracle's TWAP (the window's
 //!   average) and its last price, for a short the higher, and never past the unbounded fill. A
-//!   pump that held for the window pays nearly all of it; one that reverted pays the little
-//!   the average kept of it, or nothing once the last price is back;
+//!   pump that held for the window pays what the TWAP (an average with the window as its time
+//!   constant) took of it, about 63% of its way for a pump that held exactly one hour; one
+//!   that reverted pays nothing once the last price is back;
 //! - a market being settled, or settled, judges it at its settlement price.
 //!
 //! What it is worth is realized as profit ([`SiloLedger::release_held_profit`]): paid as far as
@@ -95,8 +99,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut cursor = HeldProfitCursor::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
-		let first_due = HeldProfits::<T>::get(cursor.head).is_some_and(|held| held.due <= now);
-		if cursor.is_empty() || !first_due {
+		if cursor.is_empty() {
 			return 0;
 		}
 		let mut budget = T::MaxHeldReleasesPerBlock::get();

@@ -28,7 +28,8 @@
 //! - A profit the pool cannot pay now is never lost: it becomes the trader's claim in the silo's
 //!   books, paid before any LP may leave. A reduction at a price the breakers flag fills no
 //!   better than the flag allows, and what it would have paid beyond that is held, then paid
-//!   once the price has held for a governed window, at its TWAP (less if it reverted). The silos price LP shares from the engine's marks of
+//!   once the price has held for a governed window, at the lower of the TWAP and the last
+//!   price for a long, the higher for a short (nothing if it reverted). The silos price LP shares from the engine's marks of
 //!   each market side ([`PositionMarks`]): at what closing the side would realize, winners never
 //!   netted against losers.
 //! - Each new oracle aggregate (handed over through `OnPriceUpdate` with its price, round,
@@ -487,8 +488,8 @@ pub mod pallet {
 			amount: Balance,
 			due: BlockNumberFor<T>,
 		},
-		/// Held profit `id` fell due while the market's price was flagged or unusable: held
-		/// again as `new_id` until `due`.
+		/// Held profit `id` fell due while the market's price was flagged or unusable (or its
+		/// judgement failed): held again as `new_id` until `due`.
 		ProfitHoldExtended {
 			who: T::AccountId,
 			market: MarketId,
@@ -825,7 +826,9 @@ pub mod pallet {
 		/// at a flagged price is judged, at the oracle's TWAP then.
 		///
 		/// Origin: [`Config::AdminOrigin`]. Bounds: positive, at most a day of blocks
-		/// (`InvalidHoldWindow`). Profits already held keep the block they fall due in.
+		/// (`InvalidHoldWindow`). Profits already held keep the block they fall due in; they are
+		/// judged in the order held, so after a shorter window is set, new ones wait behind
+		/// them.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::set_profit_hold_window())]
 		pub fn set_profit_hold_window(

@@ -191,7 +191,7 @@ impl<T: Config> Pallet<T> {
 		if !release.is_zero() {
 			T::Ledger::release_margin(silo, who, release)?;
 		}
-		if !held.is_zero() {
+		if !held.is_zero() && held >= params.min_position_value {
 			let long = old.size > 0;
 			Self::hold_profit(
 				who,
@@ -222,8 +222,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Where a side that grows may grow to: its static cap in size, and its value at `price`
-	/// within `max_open_interest_to_pool` of what the silo's pool holds beyond its claims. A
-	/// side that shrinks is never refused.
+	/// within `max_open_interest_to_pool` of what the silo's pool holds beyond its claims and
+	/// the profit it holds back (at the most it can be). A side that shrinks is never refused.
 	pub(crate) fn ensure_open_interest_caps(
 		state: &MarketOf<T>,
 		interest: &OpenInterest,
@@ -232,7 +232,8 @@ impl<T: Config> Pallet<T> {
 		let params = &state.params;
 		let cash = T::Ledger::pool(state.silo)
 			.unwrap_or_default()
-			.saturating_sub(T::Ledger::claims(state.silo));
+			.saturating_sub(T::Ledger::claims(state.silo))
+			.saturating_sub(T::Ledger::held_profit(state.silo));
 		let pool_cap = params.max_open_interest_to_pool.saturating_mul_int(cash);
 		let sides = [
 			(interest.long_size, state.open_interest.long_size, params.max_long_size),

@@ -158,8 +158,9 @@ pub trait SiloHealth {
 	fn insurance(silo: SiloId) -> Option<(Balance, Balance)>;
 	/// Assets in the LP pool; `None` for an unknown silo.
 	fn pool(silo: SiloId) -> Option<Balance>;
-	/// Traders' profit the pool owes: their claims and the profit held back at flagged prices
-	/// (counted at the most it can be); zero for an unknown silo.
+	/// Traders' profit the pool could not pay yet (their claims, due in order); zero for an
+	/// unknown silo. Profit held back at flagged prices is not due and not counted here
+	/// ([`SiloLedger::held_profit`]).
 	fn claims(_silo: SiloId) -> Balance {
 		0
 	}

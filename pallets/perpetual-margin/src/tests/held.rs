@@ -86,7 +86,9 @@ fn profit_held_at_a_flagged_pump_is_paid_at_the_twap_once_the_price_held() {
 		assert_eq!(held_total(), 45_925);
 		// The silo counts it as its pool's debt, with the claims.
 		assert_eq!(CollateralSilos::owed(SILO, &books()), 45_925);
-		assert_eq!(<CollateralSilos as bulwark_primitives::SiloHealth>::claims(SILO), 45_925);
+		// Not a claim: not due, and what settlements and deleveraging count as owed is the
+		// claims.
+		assert_eq!(<CollateralSilos as bulwark_primitives::SiloHealth>::claims(SILO), 0);
 		assert_eq!(
 			HeldProfits::<Test>::get(0).map(|held| (held.filled, held.unbounded, held.size)),
 			Some((fixed(104), dec(149_925, 1_000), 1_000))
@@ -107,6 +109,7 @@ fn profit_held_at_a_flagged_pump_is_paid_at_the_twap_once_the_price_held() {
 		run_to_block(10);
 		MockPrices::set(MARKET, fixed(150));
 		assert_eq!(held_total(), 45_925);
+		assert_eq!(judged(), vec![]);
 		// The pool may pay 10_000 of profit this window.
 		MockStatus::set_profit_allowance(SILO, 10_000);
 		run_to_block(11);
@@ -189,5 +192,40 @@ fn a_short_held_at_a_flagged_crash_waits_while_flagged_and_is_judged_at_the_high
 		assert_eq!(judged(), vec![(2, fixed(70), 35_970, 26_000, 0)]);
 		assert_eq!(free(BOB), bob_free + 26_000);
 		assert_eq!(held_total(), 0);
+	});
+}
+
+#[test]
+fn held_profit_is_judged_no_higher_than_the_fill_the_flag_stopped() {
+	new_test_ext().execute_with(|| {
+		both_sides();
+		MockPrices::set(MARKET, fixed(150));
+		MockStatus::flag_price(MARKET, fixed(104), fixed(104));
+		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
+		// The price goes on up and holds: 200, a TWAP of 190. Judged at her unbounded fill,
+		// 149.925, not 190: worth the 45_925 held, no more.
+		MockStatus::unflag_price(MARKET);
+		MockPrices::set_twap(MARKET, fixed(190));
+		run_to_block(10);
+		MockPrices::set(MARKET, fixed(200));
+		run_to_block(11);
+		assert_eq!(judged(), vec![(0, dec(149_925, 1_000), 45_925, 45_925, 0)]);
+	});
+}
+
+#[test]
+fn a_gap_below_the_minimum_position_value_is_not_held() {
+	new_test_ext().execute_with(|| {
+		let params = MarketParams { min_position_value: 50_000, ..quiet_params() };
+		open_market(params, 10_000_000, &[ALICE, BOB], 100_000);
+		assert_ok!(buy(ALICE, 1_000, 20_000));
+		assert_ok!(sell(BOB, 1_000, 20_000));
+		MockPrices::set(MARKET, fixed(150));
+		MockStatus::flag_price(MARKET, fixed(104), fixed(104));
+		// The 45_925 gap is below the market's 50_000 minimum position value: it stays in the
+		// pool, no record is made.
+		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
+		assert_eq!(held_total(), 0);
+		assert_eq!(HeldProfitCursor::<Test>::get(), HeldCursor { head: 0, next: 0 });
 	});
 }
