@@ -479,15 +479,15 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	}
 	/// Storage: `PerpetualMargin::HeldProfitCursor` (r:1 w:1)
 	/// Proof: `PerpetualMargin::HeldProfitCursor` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::HeldProfits` (r:64 w:64)
+	/// Storage: `PerpetualMargin::HeldProfits` (r:16 w:16)
 	/// Proof: `PerpetualMargin::HeldProfits` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::Settlements` (r:1 w:0)
+	/// Storage: `PerpetualMargin::Settlements` (r:16 w:0)
 	/// Proof: `PerpetualMargin::Settlements` (`max_values`: None, `max_size`: Some(302), added: 2777, mode: `MaxEncodedLen`)
-	/// Storage: `PerpetualMargin::Markets` (r:1 w:0)
+	/// Storage: `PerpetualMargin::Markets` (r:16 w:0)
 	/// Proof: `PerpetualMargin::Markets` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
-	/// Storage: `CircuitBreaker::Markets` (r:1 w:0)
+	/// Storage: `CircuitBreaker::Markets` (r:16 w:0)
 	/// Proof: `CircuitBreaker::Markets` (`max_values`: None, `max_size`: Some(1313), added: 3788, mode: `MaxEncodedLen`)
-	/// Storage: `PriceOracle::Prices` (r:1 w:0)
+	/// Storage: `PriceOracle::Prices` (r:16 w:0)
 	/// Proof: `PriceOracle::Prices` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `PriceOracle::Params` (r:1 w:0)
 	/// Proof: `PriceOracle::Params` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
@@ -495,7 +495,7 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::HeldProfit` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CollateralSilos::Silos` (r:1 w:1)
 	/// Proof: `CollateralSilos::Silos` (`max_values`: None, `max_size`: Some(244), added: 2719, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::Margin` (r:64 w:64)
+	/// Storage: `CollateralSilos::Margin` (r:16 w:16)
 	/// Proof: `CollateralSilos::Margin` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::Silos` (r:1 w:1)
 	/// Proof: `CircuitBreaker::Silos` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
@@ -507,22 +507,22 @@ impl<T: frame_system::Config> pallet_perpetual_margin::WeightInfo for WeightInfo
 	/// Proof: `CollateralSilos::ClaimCursors` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `CircuitBreaker::ReserveShort` (r:1 w:0)
 	/// Proof: `CircuitBreaker::ReserveShort` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
-	/// Storage: `CollateralSilos::ProfitClaims` (r:0 w:64)
+	/// Storage: `CollateralSilos::ProfitClaims` (r:0 w:16)
 	/// Proof: `CollateralSilos::ProfitClaims` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// The range of component `k` is `[0, 64]`.
+	/// The range of component `k` is `[0, 16]`.
 	fn release_held(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1269 + k * (153 ±0)`
-		//  Estimated: `4778 + k * (2600 ±0)`
-		// Minimum execution time: 5_809_000 picoseconds.
-		Weight::from_parts(29_549_056, 0)
-			.saturating_add(Weight::from_parts(0, 4778))
-			// Standard Error: 14_428
-			.saturating_add(Weight::from_parts(36_260_995, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
+		//  Measured:  `1299 + k * (301 ±0)`
+		//  Estimated: `3709 + k * (3788 ±0)`
+		// Minimum execution time: 4_136_000 picoseconds.
+		Weight::from_parts(28_142_815, 0)
+			.saturating_add(Weight::from_parts(0, 3709))
+			// Standard Error: 50_814
+			.saturating_add(Weight::from_parts(41_262_562, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 2600).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 3788).saturating_mul(k.into()))
 	}
 }
