@@ -458,12 +458,10 @@ mod benchmarks {
 		let (filled, unbounded) = (price(50) * scale, price(200) * scale);
 		// 10^9 units x 50 x 10^6 = 5 x 10^16 each, beyond the 10^13 pool.
 		let size = 1_000_000_000u128;
-		let amount = Pallet::<T>::held_amount(true, size, filled, unbounded)
-			.map_err(|_| BenchmarkError::Weightless)?;
 		for i in 0..k {
 			let who: T::AccountId = account("held", i, 0);
 			let market = MARKET + i;
-			Pallet::<T>::hold_profit(&who, market, &state, true, size, filled, unbounded, amount)
+			Pallet::<T>::hold_profit(&who, market, &state, true, size, filled, unbounded)
 				.map_err(|_| BenchmarkError::Weightless)?;
 		}
 		advance_blocks::<T>(1);

@@ -49,12 +49,13 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Balance, DispatchError> {
 		let gap =
 			if long { unbounded.saturating_sub(filled) } else { filled.saturating_sub(unbounded) };
-		Ok(math::value(closing, gap, false).ok_or(Error::<T>::Overflow)?)
+		math::value(closing, gap, false).ok_or_else(|| Error::<T>::Overflow.into())
 	}
 
-	/// Holds `amount` of `who`'s profit from a reduction in `market` (see the module docs).
-	/// Called once every check of the reduction passed.
-	#[allow(clippy::too_many_arguments)]
+	/// Holds what a reduction of `size` in `market` filling at `filled` instead of `unbounded`
+	/// kept back from `who` (see the module docs): nothing when the flag did not bind, or when
+	/// the gap is below the market's `min_position_value`. Called once every check of the
+	/// reduction passed.
 	pub(crate) fn hold_profit(
 		who: &T::AccountId,
 		market: MarketId,
@@ -63,8 +64,11 @@ impl<T: Config> Pallet<T> {
 		size: u128,
 		filled: FixedU128,
 		unbounded: FixedU128,
-		amount: Balance,
 	) -> DispatchResult {
+		let amount = Self::held_amount(long, size, filled, unbounded)?;
+		if amount.is_zero() || amount < state.params.min_position_value {
+			return Ok(());
+		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let due = now.saturating_add(ProfitHoldWindow::<T>::get());
 		let record = HeldProfit {
@@ -97,11 +101,13 @@ impl<T: Config> Pallet<T> {
 		if meter.try_consume(check).is_err() {
 			return 0;
 		}
-		let mut cursor = HeldProfitCursor::<T>::get();
-		let now = frame_system::Pallet::<T>::block_number();
-		if cursor.is_empty() {
+		let start = HeldProfitCursor::<T>::get();
+		if start.is_empty() {
 			return 0;
 		}
+		let mut cursor = start;
+		let now = frame_system::Pallet::<T>::block_number();
+		let window = ProfitHoldWindow::<T>::get();
 		let mut budget = T::MaxHeldReleasesPerBlock::get();
 		let extra = |k| T::WeightInfo::release_held(k).saturating_sub(check);
 		while budget > 0 && !meter.can_consume(extra(budget)) {
@@ -122,19 +128,20 @@ impl<T: Config> Pallet<T> {
 			cursor.head = cursor.head.saturating_add(1);
 			HeldProfits::<T>::remove(id);
 			let judged = match Self::verdict(&held) {
-				Verdict::Wait => Err(()),
+				Verdict::Wait => false,
 				Verdict::At(price) => {
 					frame_support::storage::with_storage_layer(|| Self::judge(id, &held, price))
-						.map_err(|error| {
+						.inspect_err(|error| {
 							log::warn!(target: LOG_TARGET, "held profit {id} not judged: {error:?}");
 						})
+						.is_ok()
 				},
 			};
-			if judged.is_err() {
+			if !judged {
 				// Held again, under a new number at the end of the line.
 				let new_id = cursor.next;
 				cursor.next = cursor.next.saturating_add(1);
-				let due = now.saturating_add(ProfitHoldWindow::<T>::get());
+				let due = now.saturating_add(window);
 				Self::deposit_event(Event::ProfitHoldExtended {
 					who: held.who.clone(),
 					market: held.market,
@@ -145,7 +152,10 @@ impl<T: Config> Pallet<T> {
 				HeldProfits::<T>::insert(new_id, HeldProfit { due, ..held });
 			}
 		}
-		HeldProfitCursor::<T>::put(cursor);
+		// Written only when it moved: records not yet due are looked at every block.
+		if cursor != start {
+			HeldProfitCursor::<T>::put(cursor);
+		}
 		// Room for this was checked above (`used` <= `budget`).
 		meter.consume(extra(used));
 		used

@@ -131,8 +131,6 @@ impl<T: Config> Pallet<T> {
 
 		let index = state.accrual.funding_index;
 		let fill = Self::fill(&old, delta, fill_price, index)?;
-		// What the flag's bound kept from the closed part: held, judged once the price held.
-		let held = Self::held_amount(old.size > 0, fill.closing, fill_price, unbounded)?;
 		let traded = math::value(amount, fill_price, true).ok_or(Error::<T>::Overflow)?;
 		let fee = params.trading_fee.mul_ceil(traded);
 		let loss = if fill.realized < 0 { fill.realized.unsigned_abs() } else { 0 };
@@ -191,19 +189,8 @@ impl<T: Config> Pallet<T> {
 		if !release.is_zero() {
 			T::Ledger::release_margin(silo, who, release)?;
 		}
-		if !held.is_zero() && held >= params.min_position_value {
-			let long = old.size > 0;
-			Self::hold_profit(
-				who,
-				market,
-				&state,
-				long,
-				fill.closing,
-				fill_price,
-				unbounded,
-				held,
-			)?;
-		}
+		// What the flag's bound kept from the closed part: held, judged once the price held.
+		Self::hold_profit(who, market, &state, old.size > 0, fill.closing, fill_price, unbounded)?;
 		state.open_interest = interest;
 		Self::store_position(who, market, &params.size_tiers, &old, &after);
 		Markets::<T>::insert(market, state);
