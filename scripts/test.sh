@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs the whole test suite: formatting, the lint of the network
-# tests' JavaScript, every crate's unit and integration tests (runtime, pallets, the node binary's CLI tests), then the network tests
-# (zombienet/run.sh: real multi-validator networks on loopback). BULWARK_SKIP_NETWORK_TESTS=1
-# stops after the cargo tests.
+# tests' JavaScript, every crate's unit and integration tests (runtime, pallets, the node binary's
+# CLI tests, the fuzzer's committed inputs), a bounded run of the whole-runtime fuzzer
+# (scripts/fuzz.sh, BULWARK_FUZZ_SECONDS, default 120), then the network tests (zombienet/run.sh:
+# real multi-validator networks on loopback). BULWARK_SKIP_FUZZ=1 skips the fuzzer run;
+# BULWARK_SKIP_NETWORK_TESTS=1 stops before the network tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -16,6 +18,11 @@ zombienet/install.sh
 cargo build --profile "$BULWARK_PROFILE" --locked --workspace
 cargo test --profile "$BULWARK_PROFILE" --locked --workspace
 echo "test.sh: cargo tests passed after $(( $(date +%s) - start )) s"
+if [ -z "${BULWARK_SKIP_FUZZ:-}" ]; then
+	# From the committed corpus alone: what it finds here is thrown away with the temp dir.
+	BULWARK_FUZZ_CORPUS="$(mktemp -d)" scripts/fuzz.sh "${BULWARK_FUZZ_SECONDS:-120}"
+	echo "test.sh: fuzzer passed after $(( $(date +%s) - start )) s"
+fi
 if [ -z "${BULWARK_SKIP_NETWORK_TESTS:-}" ]; then
 	zombienet/run.sh
 fi

@@ -20,6 +20,7 @@ use sp_runtime::{
 };
 
 mod governance;
+mod incidents;
 mod jelly;
 mod lanes;
 mod mango;

@@ -36,7 +36,7 @@ fn jelly_aggregate(round: u32, price: FixedU128) {
 }
 
 /// Everything silo `silo` holds in storage, encoded, and its account's USDB.
-fn silo_snapshot(silo: u32) -> Vec<u8> {
+pub(super) fn silo_snapshot(silo: u32) -> Vec<u8> {
 	let mut bytes = Silos::<Runtime>::get(silo).encode();
 	let mut margins: Vec<_> = Margin::<Runtime>::iter_prefix(silo).collect();
 	margins.sort_by(|a, b| a.0.cmp(&b.0));

@@ -1,0 +1,264 @@
+//! What fuzzer bytes mean: a list of [`Action`]s, SCALE-encoded one after another.
+//!
+//! Decoding never fails on the first byte of an action: it is taken modulo the number of
+//! actions, so every byte string is some program and the mutator's changes stay meaningful.
+//! The input ends at the first action whose fields run past the end of the bytes. Seeds are
+//! written with [`encode`], so a seed reads as the Rust that made it (`seeds.rs`).
+
+use codec::{Decode, Encode};
+
+/// The most actions one input runs: bounds an execution's time whatever the input's length.
+pub const MAX_ACTIONS: usize = 256;
+
+/// One thing that happens on the chain. Accounts, markets and silos are indices taken modulo
+/// what exists (`chain.rs`), so every value names something; amounts are in whole dollars
+/// (USDB) or coins' dollar worth, so that most draws are amounts a trader could mean.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Action {
+	/// A trade of `notional` dollars (negative: sell) with `margin` dollars, its limit
+	/// `slippage_bp` basis points past the oracle price.
+	Trade {
+		who: u8,
+		market: u8,
+		notional: i32,
+		margin: u32,
+		slippage_bp: u16,
+		reduce_only: u8,
+	},
+	/// The owner closes the whole position, its limit `slippage_bp` past the oracle price.
+	Close {
+		who: u8,
+		market: u8,
+		slippage_bp: u16,
+	},
+	AddMargin {
+		who: u8,
+		market: u8,
+		dollars: u32,
+	},
+	RemoveMargin {
+		who: u8,
+		market: u8,
+		dollars: u32,
+	},
+	Deposit {
+		who: u8,
+		silo: u8,
+		dollars: u32,
+	},
+	Withdraw {
+		who: u8,
+		silo: u8,
+		dollars: u32,
+	},
+	AddLiquidity {
+		who: u8,
+		silo: u8,
+		dollars: u32,
+		min_shares: u32,
+	},
+	/// An LP asks to withdraw `percent` of its shares (values above 100 ask for more than it has).
+	RequestWithdrawal {
+		who: u8,
+		silo: u8,
+		percent: u8,
+	},
+	CancelWithdrawal {
+		who: u8,
+		silo: u8,
+	},
+	ClaimWithdrawal {
+		who: u8,
+		silo: u8,
+	},
+	FundInsurance {
+		who: u8,
+		silo: u8,
+		dollars: u32,
+	},
+	SweepSurplus {
+		who: u8,
+		silo: u8,
+	},
+	/// A liquidation of `who`'s position: by the validators' authorized (unsigned) transaction
+	/// when `keeper` is 0, else signed by a keeper account.
+	Liquidate {
+		keeper: u8,
+		who: u8,
+		market: u8,
+	},
+	Deleverage {
+		who: u8,
+		market: u8,
+	},
+	/// One oracle round: every feeder reports the last price moved by `move_bp` basis points
+	/// (at least -99%), except those in `liars` (a bit per feeder), who report `liar_percent`
+	/// percent of the honest price. `skip` (a bit per feeder) stays silent.
+	Price {
+		market: u8,
+		move_bp: i16,
+		liars: u8,
+		liar_percent: u16,
+		skip: u8,
+	},
+	/// BWK between accounts (`transfer_allow_death`: may reap the sender).
+	Transfer {
+		from: u8,
+		to: u8,
+		amount: u64,
+	},
+	/// USDB between accounts, in dollars.
+	TransferUsdb {
+		from: u8,
+		to: u8,
+		dollars: u32,
+	},
+	/// A governance decision, dispatched through `sudo` by its key.
+	Govern(Governance),
+	/// Ends the block (checks every invariant) and starts the next, `skip_slots` slots later.
+	NextBlock {
+		skip_slots: u8,
+	},
+	/// Ends the block and runs `blocks` empty ones (each checked).
+	Wait {
+		blocks: u8,
+	},
+	/// Any call of the runtime, SCALE-encoded, signed by a non-sudo account.
+	Raw {
+		who: u8,
+		call: Vec<u8>,
+	},
+}
+
+/// What governance may decide: every `AdminOrigin` / `TripOrigin` call of the Bulwark pallets
+/// with bounded arguments (invalid ones are refused by the pallets, as they would be on chain).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Governance {
+	TripMarket {
+		market: u8,
+		level: u8,
+	},
+	LiftMarket {
+		market: u8,
+	},
+	TripSilo {
+		silo: u8,
+		withdrawals: u8,
+		block_new_risk: u8,
+	},
+	LiftSilo {
+		silo: u8,
+	},
+	DeclareEmergency,
+	EndEmergency,
+	SettleMarket {
+		market: u8,
+	},
+	SetHoldWindow {
+		blocks: u16,
+	},
+	SetSettlementRules {
+		settle_after_stale: u16,
+		exit_after_stale: u16,
+		exit_band_percent: u8,
+	},
+	WindDown {
+		silo: u8,
+	},
+	CloseSilo {
+		silo: u8,
+	},
+	RemoveFeed {
+		market: u8,
+	},
+	RemoveFeeder {
+		feeder: u8,
+	},
+	AddFeeder {
+		feeder: u8,
+	},
+	/// The market's leverage and margins: initial 1/`max_leverage`, maintenance 60% of it.
+	SetLeverage {
+		market: u8,
+		max_leverage: u8,
+	},
+}
+
+/// Number of [`Action`] variants: a first byte is taken modulo this.
+const ACTIONS: u8 = 21;
+/// The index of [`Action::Govern`].
+const GOVERN: u8 = 17;
+/// Number of [`Governance`] variants.
+const GOVERNANCE: u8 = 15;
+
+/// The actions `data` encodes, at most [`MAX_ACTIONS`].
+pub fn decode(mut data: &[u8]) -> Vec<Action> {
+	let mut actions = Vec::new();
+	while let Some((&tag, rest)) = data.split_first() {
+		if actions.len() == MAX_ACTIONS {
+			break;
+		}
+		let mut bytes = Vec::with_capacity(data.len());
+		bytes.push(tag % ACTIONS);
+		bytes.extend_from_slice(rest);
+		if bytes[0] == GOVERN {
+			// A decision's own first byte is taken modulo too.
+			let Some(inner) = bytes.get_mut(1) else { break };
+			*inner %= GOVERNANCE;
+		}
+		let mut input = &bytes[..];
+		let Ok(action) = Action::decode(&mut input) else { break };
+		let used = bytes.len() - input.len();
+		actions.push(action);
+		data = &data[used..];
+	}
+	actions
+}
+
+/// The bytes that [`decode`] reads back as `actions`.
+pub fn encode(actions: &[Action]) -> Vec<u8> {
+	actions.iter().flat_map(Encode::encode).collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn every_variant_round_trips_and_the_counts_match_the_enums() {
+		let actions = vec![
+			Action::Trade {
+				who: 1,
+				market: 2,
+				notional: -5,
+				margin: 7,
+				slippage_bp: 9,
+				reduce_only: 1,
+			},
+			Action::Govern(Governance::SetLeverage { market: 1, max_leverage: 3 }),
+			Action::Raw { who: 2, call: vec![1, 2, 3] },
+			Action::Wait { blocks: 4 },
+		];
+		assert_eq!(decode(&encode(&actions)), actions);
+		// The last variant's index is the count minus one: a new variant must raise the count.
+		assert_eq!(Action::Raw { who: 0, call: vec![] }.encode()[0], ACTIONS - 1);
+		assert_eq!(
+			Governance::SetLeverage { market: 0, max_leverage: 0 }.encode()[0],
+			GOVERNANCE - 1
+		);
+		assert_eq!(Action::Govern(Governance::DeclareEmergency).encode()[0], GOVERN);
+		// A decision's byte is taken modulo: 15 + 4 = 19 is DeclareEmergency.
+		assert_eq!(decode(&[GOVERN, 19]), vec![Action::Govern(Governance::DeclareEmergency)]);
+	}
+
+	#[test]
+	fn any_first_byte_is_an_action_and_a_short_tail_ends_the_input() {
+		// 21 + 2 = 23 is action 2 (AddMargin: three fields, 6 bytes); 200 % 21 = 11 is
+		// SweepSurplus, cut short.
+		let data = [23, 1, 2, 3, 0, 0, 0, 200, 1];
+		assert_eq!(decode(&data), vec![Action::AddMargin { who: 1, market: 2, dollars: 3 }]);
+		assert_eq!(decode(&[]), vec![]);
+		// A long input stops at MAX_ACTIONS.
+		assert_eq!(decode(&[19u8; 1000]).len(), MAX_ACTIONS);
+	}
+}

@@ -1,0 +1,628 @@
+//! The chain the fuzzer drives: the real runtime from the `local_testnet` preset (four
+//! validators, each an oracle feeder; sudo: Alice), blocks built as the node builds them
+//! (`Executive`: Aura's slot, the timestamp inherent, `on_poll` before the first transaction,
+//! every transaction signed and through every transaction extension), and the invariants
+//! checked after every block.
+
+use crate::actions::{Action, Governance};
+use bulwark_primitives::{MarketId, MarketStatus, SiloId, WithdrawalStatus};
+use bulwark_runtime::{
+	genesis_config_presets, tx_extension, AccountId, AllPalletsWithSystem, Assets, Balance,
+	Balances, BlockNumber, CollateralSilos, Executive, Header, PerpetualMargin, PriceOracle,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, System,
+	UncheckedExtrinsic, SLOT_DURATION, USDB, USDB_ASSET_ID,
+};
+use codec::{DecodeLimit, Encode};
+use frame_support::{
+	dispatch::DispatchClass,
+	traits::{fungible, fungibles},
+};
+use pallet_perpetual_margin::{Markets, Positions};
+use pallet_price_oracle::{Prices, Rounds};
+use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+	generic::{Digest, DigestItem},
+	traits::{CheckedDiv, Header as _, One, Saturating, Zero},
+	FixedPointNumber, FixedU128, MultiAddress, Permill,
+};
+
+/// The accounts that act: eight of the well-known dev keys the preset endows with BWK and USDB.
+/// The first (Alice) is sudo and USDB's owner: she never signs a raw call.
+pub const ACCOUNTS: [Sr25519Keyring; 8] = [
+	Sr25519Keyring::Alice,
+	Sr25519Keyring::Bob,
+	Sr25519Keyring::Charlie,
+	Sr25519Keyring::Dave,
+	Sr25519Keyring::Eve,
+	Sr25519Keyring::Ferdie,
+	Sr25519Keyring::EveStash,
+	Sr25519Keyring::FerdieStash,
+];
+/// The local chain's feeders (its four validators' oracle keys).
+const FEEDERS: [Sr25519Keyring; 4] =
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+/// BTC, ETH, DOT in silo 0 (the preset's), JELLY in silo 1 (listed by the setup), and one
+/// market id that does not exist.
+const MARKETS: MarketId = 5;
+pub const JELLY: MarketId = 3;
+/// Silos 0 and 1, and one that does not exist.
+const SILOS: SiloId = 3;
+pub const JELLY_SILO: SiloId = 1;
+/// The first slot; each block is at least one slot later than its parent.
+const FIRST_SLOT: u64 = 1_000_000;
+/// The most blocks one input may run (with `Wait`), so every execution ends quickly.
+pub const MAX_BLOCKS: u32 = 400;
+
+fn account(index: u8) -> AccountId {
+	ACCOUNTS[usize::from(index) % ACCOUNTS.len()].to_account_id()
+}
+
+fn market(index: u8) -> MarketId {
+	MarketId::from(index) % MARKETS
+}
+
+fn silo(index: u8) -> SiloId {
+	SiloId::from(index) % SILOS
+}
+
+fn dollars(amount: u32) -> Balance {
+	Balance::from(amount) * USDB
+}
+
+/// A transaction `call` signed by `signer` with its next nonce.
+fn signed(signer: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
+	let who = signer.to_account_id();
+	let extension = tx_extension(System::account_nonce(&who));
+	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("implicit data");
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(call, MultiAddress::Id(who), signature.into(), extension)
+}
+
+fn authorized(call: RuntimeCall) -> UncheckedExtrinsic {
+	<Runtime as frame_system::offchain::CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
+}
+
+/// Applies `xt` as the block builder would. A transaction the pool or the block refuses is not
+/// included, as on a real chain; a dispatch error is included and charged.
+fn apply(xt: UncheckedExtrinsic) {
+	let call = trace().then(|| format!("{:?}", xt.function));
+	let outcome = Executive::apply_extrinsic(xt);
+	if let Some(call) = call {
+		let events = System::events();
+		let last: Vec<_> = events.iter().rev().take(3).map(|record| &record.event).collect();
+		println!("  {call:.160}\n    -> {outcome:?} {last:.400?}");
+	}
+}
+
+/// `BULWARK_FUZZ_TRACE=1` prints every transaction, its outcome and its last events: how one
+/// reads what an input (a seed, a crash) does.
+fn trace() -> bool {
+	use std::sync::OnceLock;
+	static TRACE: OnceLock<bool> = OnceLock::new();
+	*TRACE.get_or_init(|| std::env::var_os("BULWARK_FUZZ_TRACE").is_some())
+}
+
+/// The state of one fuzzer execution beyond the chain's storage.
+#[derive(Clone)]
+pub struct Driver {
+	/// The slot of the block being built.
+	slot: u64,
+	/// Blocks run so far by this input.
+	blocks: u32,
+	/// USDB's supply at genesis: nobody mints or burns it here (its owner, Alice, signs no raw
+	/// call), so it never changes.
+	usdb_supply: Balance,
+}
+
+impl Driver {
+	/// Starts the next block, `skip` slots after the current one (at least one).
+	fn start_block(&mut self, skip: u64) {
+		self.slot += skip.max(1);
+		let number = System::block_number() + 1;
+		let digest = Digest {
+			logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(self.slot).encode())],
+		};
+		let parent = System::block_hash(number - 1);
+		Executive::initialize_block(&Header::new(
+			number,
+			Default::default(),
+			Default::default(),
+			parent,
+			digest,
+		));
+		let timestamp =
+			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+				now: self.slot * SLOT_DURATION,
+			}));
+		assert_eq!(Executive::apply_extrinsic(timestamp), Ok(Ok(())), "the timestamp inherent");
+		self.blocks += 1;
+	}
+
+	/// Ends the block and checks every invariant.
+	fn end_block(&mut self) {
+		let number = System::block_number();
+		Executive::finalize_block();
+		check_invariants(number, self.usdb_supply);
+	}
+
+	/// Ends this block and starts the next.
+	fn next_block(&mut self, skip: u64) -> bool {
+		if self.blocks >= MAX_BLOCKS {
+			return false;
+		}
+		self.end_block();
+		self.start_block(skip);
+		true
+	}
+}
+
+/// Builds the chain every input starts from, in the current externalities: genesis of the
+/// `local_testnet` preset, then block 1 as governance and users would make it: every market
+/// priced and open; JELLY listed in a silo of its own (its feed, its breakers tracked);
+/// liquidity and insurance in both silos; every account with margin in both; a few positions.
+/// Returns the driver positioned after block 1 (finalized and checked).
+pub fn setup() -> Driver {
+	let patch = genesis_config_presets::get_preset(
+		&sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET.into(),
+	)
+	.expect("the local preset");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
+	merge(&mut config, serde_json::from_slice(&patch).expect("the preset is JSON"));
+	let config = serde_json::to_vec(&config).expect("serializes");
+	frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(config)
+		.expect("genesis builds");
+	let usdb_supply = <Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID);
+	let mut driver = Driver { slot: FIRST_SLOT, blocks: 0, usdb_supply };
+	driver.start_block(1);
+	let root = || RuntimeOrigin::root();
+	let ok = |result: sp_runtime::DispatchResult| result.expect("setup call");
+	ok(CollateralSilos::create_silo(
+		root(),
+		USDB_ASSET_ID,
+		genesis_config_presets::usdb_silo_params(),
+	));
+	ok(pallet_circuit_breaker::Pallet::<Runtime>::track_silo(root(), JELLY_SILO));
+	let mut feed = genesis_config_presets::dev_feeds()[2].1.clone();
+	feed.symbol = b"JELLY-USD".to_vec().try_into().expect("short");
+	ok(PriceOracle::set_feed(root(), JELLY, feed));
+	ok(pallet_circuit_breaker::Pallet::<Runtime>::track_market(root(), JELLY));
+	// DOT's market, for positions of up to 10^7 coins (JELLY is priced near a cent).
+	let mut params = genesis_config_presets::dev_markets()[2].2.clone();
+	let coin = 100_000_000u128;
+	params.max_position_size = 10_000_000 * coin;
+	params.max_long_size = 100_000_000 * coin;
+	params.max_short_size = 100_000_000 * coin;
+	params.skew_scale = 1_000_000_000 * coin;
+	params.size_tiers = Default::default();
+	ok(PerpetualMargin::create_market(root(), JELLY, JELLY_SILO, params));
+	let prices = [
+		(0, FixedU128::saturating_from_integer(67_000u32)),
+		(1, FixedU128::saturating_from_integer(3_500u32)),
+		(2, FixedU128::saturating_from_integer(7u32)),
+		(JELLY, FixedU128::from_rational(95, 10_000)),
+	];
+	for (market, price) in prices {
+		report_round(market, price, 0, FixedU128::zero(), 0);
+		ok(pallet_circuit_breaker::Pallet::<Runtime>::lift_market(root(), market));
+	}
+	for (index, who) in ACCOUNTS.iter().enumerate() {
+		let who = RuntimeOrigin::signed(who.to_account_id());
+		for silo in [0, JELLY_SILO] {
+			ok(CollateralSilos::deposit_margin(who.clone(), silo, USDB_ASSET_ID, dollars(20_000)));
+		}
+		if index % 3 == 2 {
+			for silo in [0, JELLY_SILO] {
+				ok(CollateralSilos::add_liquidity(
+					who.clone(),
+					silo,
+					USDB_ASSET_ID,
+					dollars(100_000),
+					0,
+				));
+				ok(CollateralSilos::fund_insurance(
+					who.clone(),
+					silo,
+					USDB_ASSET_ID,
+					dollars(5_000),
+				));
+			}
+		}
+	}
+	// A long and a short in each silo, so that the first price move already has work to do.
+	let positions = [(1u8, 0u8, 20_000i32), (4, 0, -15_000), (5, 3, 8_000), (3, 3, -12_000)];
+	for (who, market, notional) in positions {
+		let size = size_of(market, notional);
+		let limit = limit_price(market, notional > 0, 500);
+		ok(PerpetualMargin::trade(
+			RuntimeOrigin::signed(account(who)),
+			MarketId::from(market),
+			size,
+			dollars(4_000),
+			limit,
+			false,
+		));
+	}
+	driver.end_block();
+	driver.blocks = 0;
+	driver
+}
+
+/// Deep-merges a preset (`patch`) into the default genesis config, as the node does.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The market's last oracle price (one unit of the base asset in dollars), if any.
+fn oracle_price(market: MarketId) -> Option<FixedU128> {
+	Prices::<Runtime>::get(market).map(|price| price.price)
+}
+
+/// A position size worth `notional` dollars at the oracle price (negative: a short), in the
+/// market's size units (10^-8 of a coin in every market here).
+fn size_of(market: u8, notional: i32) -> i128 {
+	let Some(price) = oracle_price(MarketId::from(market)) else {
+		return i128::from(notional);
+	};
+	let coins = FixedU128::saturating_from_integer(notional.unsigned_abs())
+		.checked_div(&price)
+		.unwrap_or_default();
+	let units = coins.saturating_mul_int(100_000_000u128);
+	let units = i128::try_from(units).unwrap_or(i128::MAX);
+	if notional < 0 {
+		-units
+	} else {
+		units
+	}
+}
+
+/// An acceptable fill `slippage_bp` worse than the oracle price for a buy (`buy`) or a sell, as
+/// the margin engine compares it: a unit price (the oracle price times the market's value scale).
+fn limit_price(market: u8, buy: bool, slippage_bp: u16) -> FixedU128 {
+	let market = MarketId::from(market);
+	let (Some(price), Some(state)) = (oracle_price(market), Markets::<Runtime>::get(market)) else {
+		return if buy { FixedU128::from_u32(u32::MAX) } else { FixedU128::zero() };
+	};
+	let unit = price.saturating_mul(state.params.value_scale);
+	let slip = FixedU128::from_rational(u128::from(slippage_bp), 10_000);
+	if buy {
+		unit.saturating_mul(FixedU128::one().saturating_add(slip))
+	} else {
+		unit.saturating_mul(FixedU128::one().saturating_sub(slip))
+	}
+}
+
+/// One oracle round for `market` at `price`: each feeder not in `skip` reports, those in
+/// `liars` report `liar` instead.
+fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, skip: u8) {
+	let Some(round) = Rounds::<Runtime>::get(market).map(|round| round.round) else { return };
+	for (index, feeder) in FEEDERS.iter().enumerate() {
+		let bit = 1u8 << index;
+		if skip & bit != 0 {
+			continue;
+		}
+		let reported = if liars & bit != 0 { liar } else { price };
+		let report = pallet_price_oracle::PriceReport {
+			market,
+			round,
+			price: reported,
+			feeder: feeder.public().into(),
+		};
+		let signature = feeder.sign(&PriceOracle::report_payload(&report)).into();
+		apply(authorized(RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report {
+			report,
+			signature,
+		})));
+	}
+}
+
+/// Runs `actions` on the chain `setup` built, in blocks, checking every invariant after each.
+pub fn run(driver: &mut Driver, actions: Vec<Action>) {
+	driver.start_block(1);
+	for action in actions {
+		if trace() {
+			println!("block {}: {action:?}", System::block_number());
+		}
+		if !perform(driver, action) {
+			break;
+		}
+	}
+	driver.end_block();
+}
+
+/// Performs one action; false once the input has used up its blocks.
+fn perform(driver: &mut Driver, action: Action) -> bool {
+	use pallet_collateral_silos::Call as Silos;
+	use pallet_perpetual_margin::Call as Margin;
+	let signer = |who: u8| ACCOUNTS[usize::from(who) % ACCOUNTS.len()];
+	let send = |who: u8, call: RuntimeCall| apply(signed(signer(who), call));
+	match action {
+		Action::Trade { who, market: m, notional, margin, slippage_bp, reduce_only } => {
+			let call = Margin::trade {
+				market: market(m),
+				size_delta: size_of(market(m) as u8, notional),
+				margin: dollars(margin),
+				acceptable_price: limit_price(market(m) as u8, notional > 0, slippage_bp),
+				reduce_only: reduce_only % 2 == 1,
+			};
+			send(who, call.into());
+		},
+		Action::Close { who, market: m, slippage_bp } => {
+			let long = Positions::<Runtime>::get(account(who), market(m))
+				.is_some_and(|position| position.size > 0);
+			let acceptable_price = limit_price(market(m) as u8, !long, slippage_bp);
+			send(who, Margin::close_position { market: market(m), acceptable_price }.into());
+		},
+		Action::AddMargin { who, market: m, dollars: amount } => {
+			send(who, Margin::add_margin { market: market(m), amount: dollars(amount) }.into())
+		},
+		Action::RemoveMargin { who, market: m, dollars: amount } => {
+			send(who, Margin::remove_margin { market: market(m), amount: dollars(amount) }.into())
+		},
+		Action::Deposit { who, silo: s, dollars: amount } => send(
+			who,
+			Silos::deposit_margin { silo: silo(s), asset: USDB_ASSET_ID, amount: dollars(amount) }
+				.into(),
+		),
+		Action::Withdraw { who, silo: s, dollars: amount } => {
+			send(who, Silos::withdraw_margin { silo: silo(s), amount: dollars(amount) }.into())
+		},
+		Action::AddLiquidity { who, silo: s, dollars: amount, min_shares } => send(
+			who,
+			Silos::add_liquidity {
+				silo: silo(s),
+				asset: USDB_ASSET_ID,
+				amount: dollars(amount),
+				min_shares: dollars(min_shares),
+			}
+			.into(),
+		),
+		Action::RequestWithdrawal { who, silo: s, percent } => {
+			let shares = pallet_collateral_silos::LpShares::<Runtime>::get(silo(s), account(who));
+			let shares = (shares / 100).saturating_mul(u128::from(percent));
+			send(who, Silos::request_liquidity_withdrawal { silo: silo(s), shares }.into());
+		},
+		Action::CancelWithdrawal { who, silo: s } => {
+			send(who, Silos::cancel_liquidity_withdrawal { silo: silo(s) }.into())
+		},
+		Action::ClaimWithdrawal { who, silo: s } => {
+			send(who, Silos::claim_liquidity_withdrawal { silo: silo(s), min_amount: 0 }.into())
+		},
+		Action::FundInsurance { who, silo: s, dollars: amount } => send(
+			who,
+			Silos::fund_insurance { silo: silo(s), asset: USDB_ASSET_ID, amount: dollars(amount) }
+				.into(),
+		),
+		Action::SweepSurplus { who, silo: s } => {
+			send(who, Silos::sweep_surplus { silo: silo(s) }.into())
+		},
+		Action::Liquidate { keeper, who, market: m } => {
+			let call: RuntimeCall =
+				Margin::liquidate { who: account(who), market: market(m) }.into();
+			if keeper == 0 {
+				apply(authorized(call));
+			} else {
+				send(keeper, call);
+			}
+		},
+		Action::Deleverage { who, market: m } => {
+			send(who, Margin::deleverage { market: market(m) }.into())
+		},
+		Action::Price { market: m, move_bp, liars, liar_percent, skip } => {
+			let market = market(m);
+			let Some(last) = oracle_price(market) else { return true };
+			// At least -99%: a price never reaches zero.
+			let factor = (10_000 + i64::from(move_bp)).max(100) as u128;
+			let price = last.saturating_mul(FixedU128::from_rational(factor, 10_000));
+			let liar = price.saturating_mul(FixedU128::from_rational(liar_percent.into(), 100));
+			report_round(market, price, liars, liar, skip);
+		},
+		Action::Transfer { from, to, amount } => send(
+			from,
+			pallet_balances::Call::transfer_allow_death {
+				dest: MultiAddress::Id(account(to)),
+				value: Balance::from(amount),
+			}
+			.into(),
+		),
+		Action::TransferUsdb { from, to, dollars: amount } => send(
+			from,
+			pallet_assets::Call::transfer {
+				id: USDB_ASSET_ID.into(),
+				target: MultiAddress::Id(account(to)),
+				amount: dollars(amount),
+			}
+			.into(),
+		),
+		Action::Govern(decision) => {
+			let call = Box::new(governance_call(decision));
+			apply(signed(Sr25519Keyring::Alice, pallet_sudo::Call::sudo { call }.into()));
+		},
+		Action::NextBlock { skip_slots } => return driver.next_block(u64::from(skip_slots)),
+		Action::Wait { blocks } => {
+			for _ in 0..blocks {
+				if !driver.next_block(1) {
+					return false;
+				}
+			}
+		},
+		Action::Raw { who, call } => {
+			let Ok(call) = RuntimeCall::decode_with_depth_limit(8, &mut &call[..]) else {
+				return true;
+			};
+			// Alice is sudo: the governance above is hers alone.
+			let signer = ACCOUNTS[1 + usize::from(who) % (ACCOUNTS.len() - 1)];
+			apply(signed(signer, call));
+		},
+	}
+	true
+}
+
+fn governance_call(decision: Governance) -> RuntimeCall {
+	use pallet_circuit_breaker::Call as Breakers;
+	use pallet_collateral_silos::Call as Silos;
+	use pallet_perpetual_margin::Call as Margin;
+	use pallet_price_oracle::Call as Oracle;
+	let status = |level: u8| match level % 3 {
+		0 => MarketStatus::Normal,
+		1 => MarketStatus::ReduceOnly,
+		_ => MarketStatus::Halted,
+	};
+	let withdrawals = |level: u8| match level % 3 {
+		0 => WithdrawalStatus::Normal,
+		1 => WithdrawalStatus::RateLimited,
+		_ => WithdrawalStatus::Frozen,
+	};
+	let feeder = |index: u8| {
+		let keys = [FEEDERS[0], FEEDERS[1], FEEDERS[2], FEEDERS[3], Sr25519Keyring::Eve];
+		keys[usize::from(index) % keys.len()].public().into()
+	};
+	match decision {
+		Governance::TripMarket { market: m, level } => {
+			Breakers::trip_market { market: market(m), level: status(level) }.into()
+		},
+		Governance::LiftMarket { market: m } => Breakers::lift_market { market: market(m) }.into(),
+		Governance::TripSilo { silo: s, withdrawals: level, block_new_risk } => {
+			Breakers::trip_silo {
+				silo: silo(s),
+				withdrawals: withdrawals(level),
+				block_new_risk: block_new_risk % 2 == 1,
+			}
+			.into()
+		},
+		Governance::LiftSilo { silo: s } => Breakers::lift_silo { silo: silo(s) }.into(),
+		Governance::DeclareEmergency => Breakers::declare_emergency {}.into(),
+		Governance::EndEmergency => Breakers::end_emergency {}.into(),
+		Governance::SettleMarket { market: m } => {
+			Margin::settle_market { market: market(m) }.into()
+		},
+		Governance::SetHoldWindow { blocks } => {
+			Margin::set_profit_hold_window { window: BlockNumber::from(blocks) }.into()
+		},
+		Governance::SetSettlementRules {
+			settle_after_stale,
+			exit_after_stale,
+			exit_band_percent,
+		} => Margin::set_settlement_rules {
+			rules: pallet_perpetual_margin::SettlementRules {
+				settle_after_stale: settle_after_stale.into(),
+				exit_after_stale: exit_after_stale.into(),
+				exit_band: Permill::from_percent(exit_band_percent.into()),
+			},
+		}
+		.into(),
+		Governance::WindDown { silo: s } => Silos::wind_down { silo: silo(s) }.into(),
+		Governance::CloseSilo { silo: s } => Silos::close_silo { silo: silo(s) }.into(),
+		Governance::RemoveFeed { market: m } => Oracle::remove_feed { market: market(m) }.into(),
+		Governance::RemoveFeeder { feeder: f } => {
+			Oracle::remove_feeder { feeder: feeder(f) }.into()
+		},
+		Governance::AddFeeder { feeder: f } => Oracle::add_feeder { feeder: feeder(f) }.into(),
+		Governance::SetLeverage { market: m, max_leverage } => {
+			let market = market(m);
+			let Some(state) = Markets::<Runtime>::get(market) else {
+				return Margin::set_market_params {
+					market,
+					params: genesis_config_presets::dev_markets()[0].2.clone(),
+				}
+				.into();
+			};
+			let mut params = state.params;
+			let leverage = u128::from(max_leverage.max(1));
+			params.max_leverage = FixedU128::saturating_from_integer(leverage);
+			params.initial_margin = FixedU128::from_rational(1, leverage);
+			params.maintenance_margin = FixedU128::from_rational(6, 10 * leverage);
+			Margin::set_market_params { market, params }.into()
+		},
+	}
+}
+
+/// Every invariant, after block `number`: a failure panics, which the fuzzer reports as a crash.
+///
+/// - every pallet's `try_state` (with the `try-runtime` feature: all of them, polkadot-sdk's
+///   too; without: the five Bulwark pallets');
+/// - BWK: the total issuance is what the accounts hold;
+/// - USDB: its supply is what the accounts hold, and unchanged (nobody mints here: the owner,
+///   Alice, signs no raw call);
+/// - each silo: its account holds exactly its books (margin free and locked, pool, insurance,
+///   queued withdrawals), its claims add up, the claims never exceed what the books owe;
+/// - the block's weight within the limits of each class and of the block.
+pub fn check_invariants(number: BlockNumber, usdb_supply: Balance) {
+	#[cfg(feature = "try-runtime")]
+	{
+		use frame_support::traits::{TryState, TryStateSelect};
+		<AllPalletsWithSystem as TryState<BlockNumber>>::try_state(number, TryStateSelect::All)
+			.unwrap_or_else(|error| panic!("try_state after block {number}: {error:?}"));
+	}
+	#[cfg(not(feature = "try-runtime"))]
+	{
+		let _ = core::marker::PhantomData::<AllPalletsWithSystem>;
+		let checks: [(&str, fn() -> Result<(), sp_runtime::TryRuntimeError>); 5] = [
+			("margin", PerpetualMargin::do_try_state),
+			("silos", CollateralSilos::do_try_state),
+			("oracle", PriceOracle::do_try_state),
+			("breakers", pallet_circuit_breaker::Pallet::<Runtime>::do_try_state),
+			("validators", pallet_validator_set::Pallet::<Runtime>::do_try_state),
+		];
+		for (pallet, check) in checks {
+			check().unwrap_or_else(|error| {
+				panic!("{pallet} try_state after block {number}: {error:?}")
+			});
+		}
+	}
+
+	let held: Balance = frame_system::Account::<Runtime>::iter()
+		.map(|(_, info)| info.data.free + info.data.reserved)
+		.sum();
+	assert_eq!(
+		held,
+		<Balances as fungible::Inspect<AccountId>>::total_issuance(),
+		"BWK issuance after block {number}"
+	);
+
+	let usdb: Balance = pallet_assets::Account::<Runtime>::iter_prefix(USDB_ASSET_ID)
+		.map(|(_, account)| account.balance)
+		.sum();
+	let supply = <Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID);
+	assert_eq!(usdb, supply, "USDB held vs supply after block {number}");
+	assert_eq!(supply, usdb_supply, "USDB supply changed by block {number}");
+
+	for (silo, state) in pallet_collateral_silos::Silos::<Runtime>::iter() {
+		let account = CollateralSilos::account_of(silo);
+		let balance = <Assets as fungibles::Inspect<AccountId>>::balance(USDB_ASSET_ID, &account);
+		assert_eq!(
+			balance,
+			state.books.held(),
+			"silo {silo}'s account vs its books after {number}"
+		);
+		let claims: Balance = pallet_collateral_silos::ProfitClaims::<Runtime>::iter_prefix(silo)
+			.map(|(_, claim)| claim.amount)
+			.sum();
+		assert_eq!(claims, state.books.claims, "silo {silo}'s claims after block {number}");
+	}
+
+	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
+	let used = System::block_weight();
+	for class in [DispatchClass::Normal, DispatchClass::Operational] {
+		if let Some(max) = limits.get(class).max_total {
+			assert!(
+				used.get(class).all_lte(max),
+				"{class:?} weight {:?} over {max:?} in block {number}",
+				used.get(class)
+			);
+		}
+	}
+	assert!(
+		used.total().all_lte(limits.max_block),
+		"block {number} weighs {:?}, over {:?}",
+		used.total(),
+		limits.max_block
+	);
+}

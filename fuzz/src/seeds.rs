@@ -1,0 +1,163 @@
+//! The seed corpus (`fuzz/corpus/runtime/`), as the Rust that writes it
+//! (`cargo run -p bulwark-fuzz --bin write-seeds`). Each seed is a short scenario that reaches
+//! one part of the system, for the fuzzer to mutate from: trading and protocol liquidation,
+//! lying and silent feeders, LPs in and out, governance's breakers and wind-down, a pump closed
+//! while flagged (held profit), a dead feed settled, keepers, raw calls.
+
+use crate::actions::{Action, Governance};
+use codec::Encode;
+
+/// The seeds: (file name, program).
+pub fn seeds() -> Vec<(&'static str, Vec<Action>)> {
+	use Action::*;
+	let price =
+		|market: u8, move_bp: i16| Price { market, move_bp, liars: 0, liar_percent: 100, skip: 0 };
+	let next = || NextBlock { skip_slots: 1 };
+	vec![
+		(
+			"liquidation-after-a-drop",
+			vec![
+				Trade {
+					who: 6,
+					market: 0,
+					notional: 40_000,
+					margin: 2_500,
+					slippage_bp: 100,
+					reduce_only: 0,
+				},
+				next(),
+				price(0, -900),
+				next(),
+				next(),
+				Close { who: 1, market: 0, slippage_bp: 300 },
+			],
+		),
+		(
+			"liars-and-silent-feeders",
+			vec![
+				Price { market: 1, move_bp: 200, liars: 0b0001, liar_percent: 1_000, skip: 0 },
+				next(),
+				Price { market: 1, move_bp: -300, liars: 0b0010, liar_percent: 10, skip: 0b1000 },
+				next(),
+				Price { market: 2, move_bp: 0, liars: 0, liar_percent: 100, skip: 0b0110 },
+				Wait { blocks: 12 },
+				price(2, 100),
+			],
+		),
+		(
+			"lp-in-and-out",
+			vec![
+				AddLiquidity { who: 7, silo: 0, dollars: 50_000, min_shares: 0 },
+				RequestWithdrawal { who: 2, silo: 0, percent: 50 },
+				Wait { blocks: 101 },
+				ClaimWithdrawal { who: 2, silo: 0 },
+				RequestWithdrawal { who: 7, silo: 0, percent: 100 },
+				CancelWithdrawal { who: 7, silo: 0 },
+				FundInsurance { who: 3, silo: 1, dollars: 1_000 },
+				SweepSurplus { who: 3, silo: 1 },
+				Withdraw { who: 4, silo: 1, dollars: 19_000 },
+			],
+		),
+		(
+			"governance-breakers",
+			vec![
+				Govern(Governance::TripSilo { silo: 0, withdrawals: 1, block_new_risk: 1 }),
+				Trade {
+					who: 2,
+					market: 1,
+					notional: 5_000,
+					margin: 1_000,
+					slippage_bp: 100,
+					reduce_only: 0,
+				},
+				Govern(Governance::LiftSilo { silo: 0 }),
+				Govern(Governance::DeclareEmergency),
+				next(),
+				Govern(Governance::EndEmergency),
+				Govern(Governance::TripMarket { market: 2, level: 2 }),
+				Govern(Governance::SetLeverage { market: 0, max_leverage: 2 }),
+				Govern(Governance::RemoveFeeder { feeder: 3 }),
+				Govern(Governance::AddFeeder { feeder: 4 }),
+				next(),
+			],
+		),
+		(
+			"pump-closed-while-flagged",
+			vec![
+				Govern(Governance::SetHoldWindow { blocks: 5 }),
+				price(3, 1_700),
+				NextBlock { skip_slots: 1 },
+				price(3, 1_700),
+				NextBlock { skip_slots: 1 },
+				price(3, 1_700),
+				Close { who: 5, market: 3, slippage_bp: 9_000 },
+				Wait { blocks: 6 },
+				price(3, 0),
+				Wait { blocks: 6 },
+			],
+		),
+		(
+			"dead-feed-settled-and-silo-wound-down",
+			vec![
+				Govern(Governance::SetSettlementRules {
+					settle_after_stale: 30,
+					exit_after_stale: 20,
+					exit_band_percent: 5,
+				}),
+				Govern(Governance::RemoveFeed { market: 3 }),
+				Wait { blocks: 25 },
+				Close { who: 3, market: 3, slippage_bp: 2_000 },
+				Wait { blocks: 10 },
+				Govern(Governance::WindDown { silo: 1 }),
+				RequestWithdrawal { who: 2, silo: 1, percent: 100 },
+				ClaimWithdrawal { who: 2, silo: 1 },
+				Govern(Governance::CloseSilo { silo: 1 }),
+			],
+		),
+		(
+			"keepers-and-deleverage",
+			vec![
+				Trade {
+					who: 7,
+					market: 2,
+					notional: -30_000,
+					margin: 3_100,
+					slippage_bp: 200,
+					reduce_only: 0,
+				},
+				next(),
+				price(2, 800),
+				next(),
+				Liquidate { keeper: 2, who: 7, market: 2 },
+				Liquidate { keeper: 0, who: 1, market: 0 },
+				Deleverage { who: 4, market: 0 },
+				AddMargin { who: 1, market: 0, dollars: 500 },
+				RemoveMargin { who: 1, market: 0, dollars: 200 },
+			],
+		),
+		(
+			"transfers-and-raw-calls",
+			vec![
+				Transfer { from: 3, to: 5, amount: 1_000_000_000_000 },
+				TransferUsdb { from: 4, to: 6, dollars: 10 },
+				Raw {
+					who: 2,
+					call: bulwark_runtime::RuntimeCall::System(frame_system::Call::remark {
+						remark: b"bulwark".to_vec(),
+					})
+					.encode(),
+				},
+				Raw {
+					who: 1,
+					call: bulwark_runtime::RuntimeCall::PerpetualMargin(
+						pallet_perpetual_margin::Call::close_position {
+							market: 0,
+							acceptable_price: Default::default(),
+						},
+					)
+					.encode(),
+				},
+			],
+		),
+	]
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole-runtime fuzzer (`fuzz/`, libFuzzer through cargo-fuzz): installs what it needs (a
+# nightly toolchain and cargo-fuzz, for the fuzzer alone), builds the fuzz target (instrumented
+# for coverage, with every pallet's try_state), and runs it from the committed seed corpus.
+#
+#   scripts/fuzz.sh [SECONDS] [-- LIBFUZZER ARGS...]
+#
+# SECONDS: how long to run (default 120; 0: until stopped or a crash). New inputs go to
+# $BULWARK_FUZZ_CORPUS (default ~/.cache/bulwark-fuzz-corpus), read back on the next run; the
+# committed seeds stay as they are. A crash is written to fuzz/artifacts/runtime/: replay it
+# with `cargo fuzz run runtime <file>` or, on stable, copy it into fuzz/regressions/ (then
+# `cargo test -p bulwark-fuzz` replays it; BULWARK_FUZZ_TRACE=1 prints what it does).
+# BULWARK_FUZZ_JOBS (default 1): parallel fuzzing processes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-120}"
+shift || true
+[ "${1:-}" = "--" ] && shift
+
+toolchain="${BULWARK_FUZZ_TOOLCHAIN:-nightly}"
+if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
+	rustup toolchain install "$toolchain" --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+	cargo install cargo-fuzz --locked --version 0.13.2
+fi
+
+export CARGO_TARGET_DIR="${BULWARK_FUZZ_TARGET:-$HOME/.cache/bulwark-fuzz-target}"
+# The fuzzer runs the runtime natively: no Wasm is built.
+export SKIP_WASM_BUILD=1
+corpus="${BULWARK_FUZZ_CORPUS:-$HOME/.cache/bulwark-fuzz-corpus}"
+mkdir -p "$corpus"
+jobs="${BULWARK_FUZZ_JOBS:-1}"
+# `-s none`: no sanitizer (the runtime is safe Rust: `unsafe_code` is forbidden); debug
+# assertions and overflow checks stay on.
+options=(runtime -s none --features libfuzzer,try-runtime)
+parallel=()
+[ "$jobs" -gt 1 ] && parallel=(-fork="$jobs")
+start=$(date +%s)
+cargo "+$toolchain" fuzz build "${options[@]}"
+echo "fuzz.sh: built in $(( $(date +%s) - start )) s"
+cargo "+$toolchain" fuzz run "${options[@]}" "$corpus" fuzz/corpus/runtime -- \
+	-max_total_time="$seconds" -max_len=4096 -timeout=60 -rss_limit_mb=8192 \
+	-print_final_stats=1 "${parallel[@]}" "$@"
+echo "fuzz.sh: done after $(( $(date +%s) - start )) s"
