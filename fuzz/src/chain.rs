@@ -7,10 +7,9 @@
 use crate::actions::{Action, Governance};
 use bulwark_primitives::{MarketId, MarketStatus, SiloId, WithdrawalStatus};
 use bulwark_runtime::{
-	genesis_config_presets, tx_extension, AccountId, AllPalletsWithSystem, Assets, Balance,
-	Balances, BlockNumber, CollateralSilos, Executive, Header, PerpetualMargin, PriceOracle,
-	Runtime, RuntimeCall, RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, System,
-	UncheckedExtrinsic, SLOT_DURATION, USDB, USDB_ASSET_ID,
+	genesis_config_presets, tx_extension, AccountId, Assets, Balance, Balances, BlockNumber,
+	CollateralSilos, Executive, PerpetualMargin, PriceOracle, Runtime, RuntimeCall, RuntimeOrigin,
+	SignedPayload, System, UncheckedExtrinsic, USDB, USDB_ASSET_ID,
 };
 use codec::{DecodeLimit, Encode};
 use frame_support::{
@@ -19,11 +18,9 @@ use frame_support::{
 };
 use pallet_perpetual_margin::{Markets, Positions};
 use pallet_price_oracle::{Prices, Rounds};
-use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
-	generic::{Digest, DigestItem},
-	traits::{CheckedDiv, Header as _, One, Saturating, Zero},
+	traits::{CheckedDiv, One, Saturating, Zero},
 	FixedPointNumber, FixedU128, MultiAddress, Permill,
 };
 
@@ -119,23 +116,7 @@ impl Driver {
 	/// Starts the next block, `skip` slots after the current one (at least one).
 	fn start_block(&mut self, skip: u64) {
 		self.slot += skip.max(1);
-		let number = System::block_number() + 1;
-		let digest = Digest {
-			logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(self.slot).encode())],
-		};
-		let parent = System::block_hash(number - 1);
-		Executive::initialize_block(&Header::new(
-			number,
-			Default::default(),
-			Default::default(),
-			parent,
-			digest,
-		));
-		let timestamp =
-			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-				now: self.slot * SLOT_DURATION,
-			}));
-		assert_eq!(Executive::apply_extrinsic(timestamp), Ok(Ok(())), "the timestamp inherent");
+		bulwark_runtime::harness::start_block(System::block_number() + 1, self.slot);
 		self.blocks += 1;
 	}
 
@@ -163,15 +144,10 @@ impl Driver {
 /// liquidity and insurance in both silos; every account with margin in both; a few positions.
 /// Returns the driver positioned after block 1 (finalized and checked).
 pub fn setup() -> Driver {
-	let patch = genesis_config_presets::get_preset(
-		&sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET.into(),
-	)
-	.expect("the local preset");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
-	merge(&mut config, serde_json::from_slice(&patch).expect("the preset is JSON"));
-	let config = serde_json::to_vec(&config).expect("serializes");
-	frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(config)
-		.expect("genesis builds");
+	let config =
+		bulwark_runtime::harness::preset_config(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+			.expect("the local preset");
+	frame_support::traits::BuildGenesisConfig::build(&config);
 	let usdb_supply = <Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID);
 	let mut driver = Driver { slot: FIRST_SLOT, blocks: 0, usdb_supply };
 	driver.start_block(1);
@@ -187,14 +163,7 @@ pub fn setup() -> Driver {
 	feed.symbol = b"JELLY-USD".to_vec().try_into().expect("short");
 	ok(PriceOracle::set_feed(root(), JELLY, feed));
 	ok(pallet_circuit_breaker::Pallet::<Runtime>::track_market(root(), JELLY));
-	// DOT's market, for positions of up to 10^7 coins (JELLY is priced near a cent).
-	let mut params = genesis_config_presets::dev_markets()[2].2.clone();
-	let coin = 100_000_000u128;
-	params.max_position_size = 10_000_000 * coin;
-	params.max_long_size = 100_000_000 * coin;
-	params.max_short_size = 100_000_000 * coin;
-	params.skew_scale = 1_000_000_000 * coin;
-	params.size_tiers = Default::default();
+	let params = bulwark_runtime::harness::thin_market_params();
 	ok(PerpetualMargin::create_market(root(), JELLY, JELLY_SILO, params));
 	let prices = [
 		(0, FixedU128::saturating_from_integer(67_000u32)),
@@ -246,18 +215,6 @@ pub fn setup() -> Driver {
 	driver.end_block();
 	driver.blocks = 0;
 	driver
-}
-
-/// Deep-merges a preset (`patch`) into the default genesis config, as the node does.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
 }
 
 /// The market's last oracle price (one unit of the base asset in dollars), if any.
@@ -551,19 +508,21 @@ fn governance_call(decision: Governance) -> RuntimeCall {
 /// - BWK: the total issuance is what the accounts hold;
 /// - USDB: its supply is what the accounts hold, and unchanged (nobody mints here: the owner,
 ///   Alice, signs no raw call);
-/// - each silo: its account holds exactly its books (margin free and locked, pool, insurance,
-///   queued withdrawals), its claims add up, the claims never exceed what the books owe;
+/// - each silo: its account holds exactly its books and its claims add up (both are the silos
+///   pallet's `try_state`, above);
 /// - the block's weight within the limits of each class and of the block.
 pub fn check_invariants(number: BlockNumber, usdb_supply: Balance) {
 	#[cfg(feature = "try-runtime")]
 	{
 		use frame_support::traits::{TryState, TryStateSelect};
-		<AllPalletsWithSystem as TryState<BlockNumber>>::try_state(number, TryStateSelect::All)
-			.unwrap_or_else(|error| panic!("try_state after block {number}: {error:?}"));
+		<bulwark_runtime::AllPalletsWithSystem as TryState<BlockNumber>>::try_state(
+			number,
+			TryStateSelect::All,
+		)
+		.unwrap_or_else(|error| panic!("try_state after block {number}: {error:?}"));
 	}
 	#[cfg(not(feature = "try-runtime"))]
 	{
-		let _ = core::marker::PhantomData::<AllPalletsWithSystem>;
 		let checks: [(&str, fn() -> Result<(), sp_runtime::TryRuntimeError>); 5] = [
 			("margin", PerpetualMargin::do_try_state),
 			("silos", CollateralSilos::do_try_state),
@@ -593,20 +552,6 @@ pub fn check_invariants(number: BlockNumber, usdb_supply: Balance) {
 	let supply = <Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID);
 	assert_eq!(usdb, supply, "USDB held vs supply after block {number}");
 	assert_eq!(supply, usdb_supply, "USDB supply changed by block {number}");
-
-	for (silo, state) in pallet_collateral_silos::Silos::<Runtime>::iter() {
-		let account = CollateralSilos::account_of(silo);
-		let balance = <Assets as fungibles::Inspect<AccountId>>::balance(USDB_ASSET_ID, &account);
-		assert_eq!(
-			balance,
-			state.books.held(),
-			"silo {silo}'s account vs its books after {number}"
-		);
-		let claims: Balance = pallet_collateral_silos::ProfitClaims::<Runtime>::iter_prefix(silo)
-			.map(|(_, claim)| claim.amount)
-			.sum();
-		assert_eq!(claims, state.books.claims, "silo {silo}'s claims after block {number}");
-	}
 
 	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
 	let used = System::block_weight();

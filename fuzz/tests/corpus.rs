@@ -57,11 +57,10 @@ fn the_invariants_catch_value_created_outside_the_books() {
 		std::panic::catch_unwind(|| {
 			let mut ext = sp_io::TestExternalities::new(Default::default());
 			ext.execute_with(|| {
-				let driver = chain::setup();
+				chain::setup();
 				let supply = <bulwark_runtime::Assets as fungibles::Inspect<_>>::total_issuance(
 					bulwark_runtime::USDB_ASSET_ID,
 				);
-				let _ = driver;
 				tamper();
 				chain::check_invariants(1, supply);
 			})

@@ -572,3 +572,7 @@ impl_runtime_apis! {
 		}
 	}
 }
+
+/// Native helpers for the runtime's tests and the fuzzer (never in the Wasm).
+#[cfg(feature = "std")]
+pub mod harness;

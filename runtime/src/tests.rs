@@ -27,24 +27,8 @@ mod mango;
 mod margin;
 mod price_guard;
 
-/// Deep-merges `patch` into `base`, as the node does when it applies a preset to the defaults.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
-}
-
 fn preset_config(name: &str) -> RuntimeGenesisConfig {
-	let patch_bytes = preset_patch(&name.into()).expect("preset exists");
-	let patch: serde_json::Value = serde_json::from_slice(&patch_bytes).expect("valid json");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
-	merge(&mut config, patch);
-	serde_json::from_value(config).expect("the preset fits RuntimeGenesisConfig")
+	crate::harness::preset_config(name).expect("preset exists")
 }
 
 fn preset_ext(name: &str) -> sp_io::TestExternalities {

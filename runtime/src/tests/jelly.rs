@@ -58,7 +58,7 @@ pub(super) fn silo_snapshot(silo: u32) -> Vec<u8> {
 	bytes
 }
 
-fn books(silo: u32) -> pallet_collateral_silos::SiloBooks {
+pub(super) fn books(silo: u32) -> pallet_collateral_silos::SiloBooks {
 	Silos::<Runtime>::get(silo).expect("silo").books
 }
 
@@ -66,7 +66,7 @@ fn locked(silo: u32, who: &AccountId) -> u128 {
 	Margin::<Runtime>::get(silo, who).locked
 }
 
-fn deposit(silo: u32, who: &AccountId, amount: u128) {
+pub(super) fn deposit(silo: u32, who: &AccountId, amount: u128) {
 	assert_ok!(CollateralSilos::deposit_margin(
 		RuntimeOrigin::signed(who.clone()),
 		silo,
@@ -97,13 +97,7 @@ fn list_jelly_and_open() {
 	feed.symbol = b"JELLY-USD".to_vec().try_into().expect("short");
 	assert_ok!(PriceOracle::set_feed(root(), JELLY, feed));
 	assert_ok!(CircuitBreaker::track_market(root(), JELLY));
-	let mut params = genesis_config_presets::dev_markets()[2].2.clone();
-	let coin = 100_000_000u128;
-	params.max_position_size = 10_000_000 * coin;
-	params.max_long_size = 100_000_000 * coin;
-	params.max_short_size = 100_000_000 * coin;
-	params.skew_scale = 1_000_000_000 * coin;
-	params.size_tiers = Default::default();
+	let params = crate::harness::thin_market_params();
 	assert_ok!(PerpetualMargin::create_market(root(), JELLY, JELLY_SILO, params));
 	let dave = account(Sr25519Keyring::Dave);
 	assert_ok!(CollateralSilos::add_liquidity(

@@ -32,22 +32,7 @@ pub(super) fn account(who: Sr25519Keyring) -> AccountId {
 /// Starts block `number` the way the node does: initialize (Aura's slot in the digest), then
 /// the timestamp inherent. The next `apply_extrinsic` of a transaction runs `on_poll` first.
 pub(super) fn start_block(number: BlockNumber) {
-	let slot = FIRST_SLOT + u64::from(number);
-	let digest =
-		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
-	let parent = System::block_hash(number - 1);
-	Executive::initialize_block(&Header::new(
-		number,
-		Default::default(),
-		Default::default(),
-		parent,
-		digest,
-	));
-	let timestamp =
-		UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-			now: slot * SLOT_DURATION,
-		}));
-	assert_eq!(Executive::apply_extrinsic(timestamp), Ok(Ok(())));
+	crate::harness::start_block(number, FIRST_SLOT + u64::from(number));
 }
 
 /// Ends the block and checks the margin engine's and the silos' invariants.
