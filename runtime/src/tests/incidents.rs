@@ -6,17 +6,18 @@
 //! byte-identical. The figures are printed (run with `--nocapture`).
 
 use super::{
-	jelly::silo_snapshot,
+	jelly::{books, deposit, silo_snapshot},
 	margin::{account, end_block, margin_events, start_block},
 	*,
 };
 use bulwark_primitives::{MarketId, MarketStatus};
 use frame_support::{assert_noop, assert_ok};
 use pallet_circuit_breaker::Reason;
-use pallet_collateral_silos::{Margin, Silos};
+use pallet_collateral_silos::Margin;
 use pallet_perpetual_margin::{Event as MarginEvent, Markets, Positions};
 use sp_runtime::{
 	traits::{Saturating, Zero},
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
 	FixedPointNumber, FixedU128,
 };
 
@@ -101,17 +102,8 @@ fn the_other_silo(feeders: &[Sr25519Keyring]) {
 		0
 	));
 	let charlie = account(Sr25519Keyring::Charlie);
-	deposit(OTHER_SILO, &charlie, 5_000);
+	deposit(OTHER_SILO, &charlie, dollars(5_000));
 	trade(&charlie, OTHER, 2_000, 500);
-}
-
-fn deposit(silo: u32, who: &AccountId, amount: u128) {
-	assert_ok!(CollateralSilos::deposit_margin(
-		RuntimeOrigin::signed(who.clone()),
-		silo,
-		USDB_ASSET_ID,
-		dollars(amount)
-	));
 }
 
 /// Size units (10^-8 coin) worth `notional` dollars at the market's oracle price.
@@ -191,8 +183,31 @@ fn summary(
 	)
 }
 
-fn books(silo: u32) -> pallet_collateral_silos::SiloBooks {
-	Silos::<Runtime>::get(silo).expect("silo").books
+/// `who`'s unrealized profit is never withdrawable: only the margin it did not lock is.
+fn assert_only_free_margin_withdrawable(who: &AccountId) {
+	let free = Margin::<Runtime>::get(0, who).free;
+	assert_noop!(
+		CollateralSilos::withdraw_margin(RuntimeOrigin::signed(who.clone()), 0, free + 1),
+		pallet_collateral_silos::Error::<Runtime>::InsufficientFreeMargin
+	);
+}
+
+/// Prints a replay's liquidations and what silo 0 went through; returns the bad debt.
+fn print_losses(
+	replay: &str,
+	liquidated: &[Liquidation],
+	before: &pallet_collateral_silos::SiloBooks,
+	after: &pallet_collateral_silos::SiloBooks,
+) -> Balance {
+	for liquidation in liquidated {
+		println!("{replay}: {liquidation:?}");
+	}
+	let bad_debt = liquidated.iter().map(|l| l.bad_debt).sum();
+	println!(
+		"{replay}: bad debt {bad_debt}, insurance {} -> {}, pool {} -> {}",
+		before.insurance, after.insurance, before.pool, after.pool
+	);
+	bad_debt
 }
 
 /// Fills the rest of the block's normal-class length with 1 MiB remarks from AliceStash, until
@@ -212,8 +227,6 @@ fn fill_the_block() -> usize {
 		}
 	}
 }
-
-use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 
 /// Black Thursday, 12-13 March 2020: ETH fell 55% in two legs (194 → 111 in a day, to 88 the
 /// next), while Ethereum's blocks were full and keepers' transactions did not get in. Here the
@@ -235,11 +248,11 @@ fn black_thursday_full_blocks_do_not_delay_a_single_liquidation() {
 		assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(charlie.clone()), 0, USDB_ASSET_ID, dollars(200_000), 0));
 		assert_ok!(CollateralSilos::fund_insurance(RuntimeOrigin::signed(charlie), 0, USDB_ASSET_ID, dollars(5_000)));
 		for (who, notional, margin) in [(&bob, 20_000, 2_000), (&eve, 15_000, 3_000), (&ferdie, 10_000, 4_000), (&dave, 8_000, 5_000)] {
-			deposit(0, who, 10_000);
+			deposit(0, who, dollars(10_000));
 			trade(who, ETH, notional, margin);
 		}
 		let short = account(alice);
-		deposit(0, &short, 10_000);
+		deposit(0, &short, dollars(10_000));
 		trade(&short, ETH, -20_000, 4_000);
 		end_block();
 		let other = silo_snapshot(OTHER_SILO);
@@ -264,22 +277,13 @@ fn black_thursday_full_blocks_do_not_delay_a_single_liquidation() {
 			aggregate(ETH, price_of(*price));
 			spam.push(fill_the_block());
 			liquidated.extend(liquidations(ETH, then));
-			// The short's unrealized profit is not withdrawable: only what it did not lock.
-			let free = Margin::<Runtime>::get(0, &short).free;
-			assert_noop!(
-				CollateralSilos::withdraw_margin(RuntimeOrigin::signed(short.clone()), 0, free + 1),
-				pallet_collateral_silos::Error::<Runtime>::InsufficientFreeMargin
-			);
+			assert_only_free_margin_withdrawable(&short);
 			end_block();
-		}
-		for liquidation in &liquidated {
-			println!("black thursday: {liquidation:?}");
 		}
 		println!("black thursday: MiB remarks per block {spam:?}");
 		let after = books(0);
 		println!("black thursday: silo 0 at the end: {after:?}");
-		let bad_debt: Balance = liquidated.iter().map(|l| l.bad_debt).sum();
-		println!("black thursday: bad debt {bad_debt}, insurance {} -> {}, pool {} -> {}", before.insurance, after.insurance, before.pool, after.pool);
+		let bad_debt = print_losses("black thursday", &liquidated, &before, &after);
 		let sizes = [&bob, &eve, &ferdie, &dave].map(|who| summary(&liquidated, who));
 		println!("black thursday: (first, last, count, closed, bad debt) of Bob, Eve, Ferdie, Dave: {sizes:?}");
 		assert!(spam.iter().all(|remarks| *remarks == 3), "every block full: {spam:?}");
@@ -337,7 +341,7 @@ fn compound_dai_one_feeder_at_plus_30_percent_for_an_hour_liquidates_nobody() {
 		// Shorts of DAI at 18x and 10x: a print of +3% and +7% would liquidate them.
 		let [eve, ferdie] = [Sr25519Keyring::Eve, Sr25519Keyring::Ferdie].map(account);
 		for (who, margin) in [(&eve, 1_100), (&ferdie, 2_000)] {
-			deposit(0, who, 5_000);
+			deposit(0, who, dollars(5_000));
 			trade(who, LISTED, -20_000, margin);
 		}
 		end_block();
@@ -441,7 +445,7 @@ fn dydx_yfi_an_80x_open_interest_ramp_and_a_43_percent_dump_stay_within_the_silo
 		let params = genesis_config_presets::dev_markets()[1].2.clone();
 		list(LISTED, 0, b"YFI-USD", params, price_of(5_000.0), &[alice]);
 		for who in &traders {
-			deposit(0, who, 50_000);
+			deposit(0, who, dollars(50_000));
 		}
 		trade(&traders[0], LISTED, 1_250, 125);
 		end_block();
@@ -513,22 +517,11 @@ fn dydx_yfi_an_80x_open_interest_ramp_and_a_43_percent_dump_stay_within_the_silo
 			aggregate(LISTED, price_of(price));
 			aggregate(OTHER, FixedU128::saturating_from_integer(7u32));
 			liquidated.extend(liquidations(LISTED, then));
-			let free = Margin::<Runtime>::get(0, early).free;
-			assert_noop!(
-				CollateralSilos::withdraw_margin(RuntimeOrigin::signed(early.clone()), 0, free + 1),
-				pallet_collateral_silos::Error::<Runtime>::InsufficientFreeMargin
-			);
+			assert_only_free_margin_withdrawable(early);
 			end_block();
 		}
-		for liquidation in &liquidated {
-			println!("dydx yfi: {liquidation:?}");
-		}
 		let after = books(0);
-		let bad_debt: Balance = liquidated.iter().map(|l| l.bad_debt).sum();
-		println!(
-			"dydx yfi: bad debt {bad_debt}, insurance {} -> {}, pool {} -> {}",
-			before.insurance, after.insurance, before.pool, after.pool
-		);
+		let bad_debt = print_losses("dydx yfi", &liquidated, &before, &after);
 		let sizes = traders.each_ref().map(|who| summary(&liquidated, who));
 		println!(
 			"dydx yfi: (first, last, count, closed, bad debt) of Bob, Dave, Eve, Ferdie: {sizes:?}"
