@@ -241,6 +241,13 @@ pub fn new_full<
 		})
 	};
 
+	crate::metrics::spawn(
+		client.clone(),
+		prometheus_registry.as_ref(),
+		&task_manager.spawn_handle(),
+	)
+	.map_err(|e| ServiceError::Other(format!("bulwark metrics: {e}")))?;
+
 	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: Arc::new(network.clone()),
 		client: client.clone(),

@@ -8,7 +8,8 @@ module.exports = {
   run: async (nodeName, networkInfo, args) => {
     const [check, ...rest] = args;
     const nodes = Object.fromEntries(networkInfo.relay.map((node) => [node.name, node.wsUri]));
+    const prometheus = Object.fromEntries(networkInfo.relay.map((node) => [node.name, node.prometheusUri]));
     const module = await import(path.join(__dirname, '..', 'js', 'checks', `${check}.mjs`));
-    return module.default({ node: nodeName, wsUri: nodes[nodeName], nodes, args: rest, tmpDir: networkInfo.tmpDir });
+    return module.default({ node: nodeName, wsUri: nodes[nodeName], nodes, prometheus, args: rest, tmpDir: networkInfo.tmpDir });
   },
 };
