@@ -313,7 +313,7 @@ fn perform(driver: &mut Driver, action: Action) -> bool {
 		},
 		Action::Close { who, market: m, slippage_bp } => {
 			let long = Positions::<Runtime>::get(account(who), market(m))
-				.is_some_and(|position| position.size > 0);
+				.is_some_and(|position| position.size_units > 0);
 			let acceptable_price = limit_price(market(m) as u8, !long, slippage_bp);
 			send(who, Margin::close_position { market: market(m), acceptable_price }.into());
 		},

@@ -53,7 +53,9 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
     api.tx.balances.transferKeepAlive(t.keeper.address, 10n ** 12n),
     api.tx.assets.transferKeepAlive(USDB_ASSET, t.pair.address, t.margin + USDB),
   ]), alice);
-  const limit = BigInt(Math.ceil(price * 1.01 * 1e6)) * 10n ** 12n; // acceptable fill, FixedU128
+  // Acceptable fill: 1% above the price, as a unit price (USDB units per satoshi: dollars x
+  // 10^6 / 10^8), FixedU128.
+  const limit = BigInt(Math.ceil(price * 1.01 * 100)) * 10n ** 16n;
   await Promise.all(traders.map((t) => sendAll(api, [
     api.tx.collateralSilos.depositMargin(0, USDB_ASSET, t.margin),
     api.tx.perpetualMargin.trade(BTC, SIZE, t.margin, limit, false),

@@ -117,7 +117,8 @@ await pump(funding, 'assets.transferKeepAlive', async () =>
 log(`funded ${positions} traders`);
 
 // 4. Each trader deposits its margin and opens its position: real signed trades.
-const limitLong = BigInt(Math.ceil(price * 1.05 * 1e6)) * 10n ** 12n;
+// A long's acceptable fill: 5% above the price, as a unit price (USDB units per satoshi).
+const limitLong = BigInt(Math.ceil(price * 1.05 * 100)) * 10n ** 16n;
 const trades = traders.flatMap((trader, i) => {
   const long = i % 2 === 0;
   return [

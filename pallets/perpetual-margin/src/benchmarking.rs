@@ -116,7 +116,7 @@ fn seed<T: Config>(count: u32) {
 		// 1_000 units at 100 per unit (value scale 10^6), entries spread a little so the keys
 		// differ.
 		let entry = 100_000_000_000 + Balance::from(i);
-		let position = Position { size, entry, margin: entry, funding_index: index };
+		let position = Position { size_units: size, entry, margin: entry, funding_index: index };
 		Positions::<T>::insert(&who, MARKET, position);
 		Pallet::<T>::reindex(
 			&who,

@@ -76,7 +76,7 @@ impl<T: Config> Pallet<T> {
 			market,
 			silo: state.silo,
 			long,
-			size,
+			size_units: size,
 			filled,
 			unbounded,
 			value_scale: state.params.value_scale,
@@ -197,7 +197,8 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		// Never past the fill the flag stopped.
 		let price = if held.long { price.min(held.unbounded) } else { price.max(held.unbounded) };
-		let worth = Self::held_amount(held.long, held.size, held.filled, price)?.min(held.amount);
+		let worth =
+			Self::held_amount(held.long, held.size_units, held.filled, price)?.min(held.amount);
 		let settlement = T::Ledger::release_held_profit(held.silo, &held.who, held.amount, worth)?;
 		Self::deposit_event(Event::HeldProfitJudged {
 			who: held.who.clone(),

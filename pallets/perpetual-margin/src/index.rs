@@ -71,19 +71,19 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		position: &Position,
 	) -> Option<[(BookId, Place<T::AccountId>); 2]> {
-		if position.size == 0 {
+		if position.size_units == 0 {
 			return None;
 		}
-		let long = position.size > 0;
-		let tier = math::tier_of(tiers, position.size.unsigned_abs()) as u8;
+		let long = position.size_units > 0;
+		let tier = math::tier_of(tiers, position.size_units.unsigned_abs()) as u8;
 		let key = math::liquidation_key(
-			position.size,
+			position.size_units,
 			position.entry,
 			position.margin,
 			position.funding_index,
 		);
 		let profit_key =
-			math::deleverage_key(position.size, position.entry, position.funding_index);
+			math::deleverage_key(position.size_units, position.entry, position.funding_index);
 		Some([
 			((market, Book::liquidation(long), tier), (math::order_bytes(key, long), who.clone())),
 			(

@@ -342,6 +342,13 @@ pub mod pallet {
 		}
 	}
 
+	/// Units in every event: sizes (`size_delta`, `size_units`, `closed`) are in the market's
+	/// size units (BTC-USD: satoshi, 10^-8 BTC); money (`margin`, `fee`, `realized`, `bad_debt`,
+	/// ...) in the silo's collateral units (USDB: 10^-6 dollar); a position's `fill_price` or
+	/// `price` is a *unit price*: collateral units per size unit, the oracle's price times the
+	/// market's `value_scale` (BTC at $67,000, `value_scale` 0.01: 670, the `FixedU128`
+	/// 670 x 10^18); `SettlementStarted`'s and `MarketSettled`'s `price` are oracle prices
+	/// (dollars per coin). A size is never a field named `size`: Polkadot.js renames that one.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -359,7 +366,7 @@ pub mod pallet {
 			who: T::AccountId,
 			market: MarketId,
 			size_delta: SignedBalance,
-			size: SignedBalance,
+			size_units: SignedBalance,
 			fill_price: FixedU128,
 			fee: Balance,
 			realized: SignedBalance,
@@ -385,7 +392,7 @@ pub mod pallet {
 			market: MarketId,
 			keeper: Option<T::AccountId>,
 			closed: u128,
-			size: SignedBalance,
+			size_units: SignedBalance,
 			price: FixedU128,
 			realized: SignedBalance,
 			penalty: Balance,
@@ -405,7 +412,7 @@ pub mod pallet {
 		Deleveraged {
 			who: T::AccountId,
 			market: MarketId,
-			size: SignedBalance,
+			size_units: SignedBalance,
 			price: FixedU128,
 			profit: Balance,
 			paid: Balance,
@@ -433,7 +440,7 @@ pub mod pallet {
 		PositionSettled {
 			who: T::AccountId,
 			market: MarketId,
-			size: SignedBalance,
+			size_units: SignedBalance,
 			price: FixedU128,
 			realized: SignedBalance,
 			paid: Balance,
@@ -466,7 +473,7 @@ pub mod pallet {
 		ExitedInOutage {
 			who: T::AccountId,
 			market: MarketId,
-			size: SignedBalance,
+			size_units: SignedBalance,
 			price: FixedU128,
 			realized: SignedBalance,
 			paid: Balance,
@@ -654,7 +661,9 @@ pub mod pallet {
 		///
 		/// Origin: signed (the trader). Fills at the oracle price plus the price impact of the
 		/// skew; refused if that is worse than `acceptable_price` (a buy's highest, a sell's
-		/// lowest unit price). `reduce_only` refuses a trade that would increase or flip the
+		/// lowest unit price: collateral units per size unit, the oracle price times the
+		/// market's `value_scale`; to buy BTC at no more than $67,670 with `value_scale` 0.01,
+		/// 676.7, the `FixedU128` 676_700_000_000_000_000_000). `reduce_only` refuses a trade that would increase or flip the
 		/// position. Settles the position's funding; the closed part's PnL is realized (profit to
 		/// free margin, loss from this position's margin), the fee is charged from it, and a
 		/// reduction releases a proportional part of the margin (all of it on a close). A trade
@@ -876,7 +885,7 @@ impl<T: Config> Pallet<T> {
 		let mut places = 0u64;
 		for (who, market, position) in Positions::<T>::iter() {
 			let state = Markets::<T>::get(market).ok_or("position in an unknown market")?;
-			ensure!(position.size != 0, "zero position stored");
+			ensure!(position.size_units != 0, "zero position stored");
 			Self::count_position(interest.entry(market).or_default(), &position, true)
 				.map_err(|_| "open interest overflows")?;
 			let sum = locked.entry((state.silo, who.clone())).or_default();
@@ -919,7 +928,7 @@ impl<T: Config> Pallet<T> {
 				for who in Self::holders(*market) {
 					let position =
 						Positions::<T>::get(&who, market).ok_or("an index entry of no position")?;
-					let delta = position.size.checked_neg().ok_or("size overflows")?;
+					let delta = position.size_units.checked_neg().ok_or("size overflows")?;
 					let fill = Self::fill(&position, delta, unit, state.accrual.funding_index)
 						.map_err(|_| "a settlement fill overflows")?;
 					ensure!(fill.realized > 0, "a loser left open after the losers' walk");

@@ -21,9 +21,12 @@ impl<T: Config> Pallet<T> {
 	pub fn is_liquidatable(who: &T::AccountId, market: MarketId) -> bool {
 		let Some(mut state) = Markets::<T>::get(market) else { return false };
 		let Some(position) = Positions::<T>::get(who, market) else { return false };
-		let Ok(price) =
-			Self::liquidation_unit_price(market, state.silo, &state.params, position.size > 0)
-		else {
+		let Ok(price) = Self::liquidation_unit_price(
+			market,
+			state.silo,
+			&state.params,
+			position.size_units > 0,
+		) else {
 			return false;
 		};
 		let oracle = Self::unit_price_if_any(market, &state.params);
@@ -212,22 +215,23 @@ impl<T: Config> Pallet<T> {
 		let mut state = Self::market(market)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		let params = state.params.clone();
-		let price = Self::liquidation_unit_price(market, state.silo, &params, position.size > 0)?;
+		let price =
+			Self::liquidation_unit_price(market, state.silo, &params, position.size_units > 0)?;
 		// Funding accrues at the oracle's price; the position is judged and filled at its side's.
 		Self::accrue(market, &mut state, Self::unit_price_if_any(market, &params))?;
 		let health = Self::health(&state, &position, price)?;
 		ensure!(health.liquidatable(), Error::<T>::NotLiquidatable);
 
-		let size = position.size.unsigned_abs();
+		let size = position.size_units.unsigned_abs();
 		let penalty_rate = math::fraction(params.liquidation_penalty);
 		let reward_rate = math::fraction(params.keeper_reward);
 		let (closing, price) = if let ClosedBy::Owner { acceptable_price } = by {
 			// The owner sells a long (buys back a short) whole, at the worse for them of the
 			// liquidation price and what a trade would fill at (the oracle's price, its impact,
 			// the flag's bounds): never better than a healthy position's close.
-			let long = position.size > 0;
+			let long = position.size_units > 0;
 			let oracle = Self::unit_price_if_any(market, &params).ok_or(Error::<T>::NoPrice)?;
-			let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+			let delta = position.size_units.checked_neg().ok_or(Error::<T>::Overflow)?;
 			let (traded, _) = Self::trade_fill(market, &state, oracle, delta, true)?;
 			let fill = if long { price.min(traded) } else { price.max(traded) };
 			let within = if long { fill >= acceptable_price } else { fill <= acceptable_price };
@@ -245,7 +249,7 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::Overflow)?;
 			(closing, price)
 		};
-		let direction = if position.size > 0 { -1 } else { 1 };
+		let direction = if position.size_units > 0 { -1 } else { 1 };
 		let delta = (closing as SignedBalance).saturating_mul(direction);
 		let index = state.accrual.funding_index;
 		let fill = Self::fill(&position, delta, price, index)?;
@@ -278,9 +282,14 @@ impl<T: Config> Pallet<T> {
 			penalty = penalty.saturating_add(reward);
 			0
 		};
-		let release = if fill.size == 0 { margin } else { 0 };
+		let release = if fill.size_units == 0 { margin } else { 0 };
 		margin.saturating_reduce(release);
-		let after = Position { size: fill.size, entry: fill.entry, margin, funding_index: index };
+		let after = Position {
+			size_units: fill.size_units,
+			entry: fill.entry,
+			margin,
+			funding_index: index,
+		};
 		let interest = Self::moved_interest(&state.open_interest, &position, &after)?;
 
 		let silo = state.silo;
@@ -310,7 +319,7 @@ impl<T: Config> Pallet<T> {
 			market,
 			keeper: keeper.cloned(),
 			closed: closing,
-			size: after.size,
+			size_units: after.size_units,
 			price,
 			realized: fill.realized,
 			penalty,
@@ -372,7 +381,7 @@ impl<T: Config> Pallet<T> {
 				after = Some(raw);
 				let Some(position) = Positions::<T>::get(&who, market) else { continue };
 				// At the oracle price the close realizes exactly this.
-				let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+				let delta = position.size_units.checked_neg().ok_or(Error::<T>::Overflow)?;
 				let realized = Self::fill(&position, delta, price, index)?.realized;
 				// The book is in order of profit per unit, but a small position's profit may
 				// round to nothing: pass it, the walk is bounded anyway.
@@ -381,7 +390,7 @@ impl<T: Config> Pallet<T> {
 				}
 				let per_unit = FixedU128::checked_from_rational(
 					realized.unsigned_abs(),
-					position.size.unsigned_abs(),
+					position.size_units.unsigned_abs(),
 				)
 				.unwrap_or(FixedU128::from_inner(u128::MAX));
 				ranked.push((per_unit, who, position, realized.unsigned_abs()));
@@ -430,7 +439,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::Deleveraged {
 				who: who.clone(),
 				market,
-				size: position.size,
+				size_units: position.size_units,
 				price,
 				profit: *profit,
 				paid,

@@ -70,8 +70,8 @@ where
 		let position = Positions::<T>::get(who, market)?;
 		if let Some(delta) = delta {
 			let shrinks = delta != 0
-				&& (delta > 0) != (position.size > 0)
-				&& delta.unsigned_abs() <= position.size.unsigned_abs();
+				&& (delta > 0) != (position.size_units > 0)
+				&& delta.unsigned_abs() <= position.size_units.unsigned_abs();
 			if !shrinks {
 				return None;
 			}

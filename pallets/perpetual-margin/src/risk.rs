@@ -12,18 +12,19 @@ impl<T: Config> Pallet<T> {
 		price: FixedU128,
 	) -> Result<Health, DispatchError> {
 		let overflow = || DispatchError::from(Error::<T>::Overflow);
-		let pnl = math::position_pnl(position.size, position.entry, price).ok_or_else(overflow)?;
+		let pnl =
+			math::position_pnl(position.size_units, position.entry, price).ok_or_else(overflow)?;
 		let index_delta = state
 			.accrual
 			.funding_index
 			.checked_sub(&position.funding_index)
 			.ok_or_else(overflow)?;
-		let funding = math::funding_owed(position.size, index_delta).ok_or_else(overflow)?;
+		let funding = math::funding_owed(position.size_units, index_delta).ok_or_else(overflow)?;
 		let equity = math::equity(position.margin, pnl, funding).ok_or_else(overflow)?;
 		let notional =
-			math::value(position.size.unsigned_abs(), price, true).ok_or_else(overflow)?;
+			math::value(position.size_units.unsigned_abs(), price, true).ok_or_else(overflow)?;
 		let (initial_fraction, maintenance_fraction) =
-			Self::fractions(state, position.size.unsigned_abs())?;
+			Self::fractions(state, position.size_units.unsigned_abs())?;
 		Ok(Health {
 			pnl,
 			funding,

@@ -195,7 +195,7 @@ impl<T: Config> Pallet<T> {
 						continue;
 					};
 					let realized = position
-						.size
+						.size_units
 						.checked_neg()
 						.and_then(|delta| {
 							Self::fill(&position, delta, unit, state.accrual.funding_index).ok()
@@ -297,7 +297,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::PositionSettled {
 					who: who.clone(),
 					market,
-					size: position.size,
+					size_units: position.size_units,
 					price: unit,
 					realized: closed.realized,
 					paid: closed.paid,
@@ -330,7 +330,7 @@ impl<T: Config> Pallet<T> {
 		payout: impl FnOnce(Balance) -> FixedU128,
 	) -> Result<WholeClose, DispatchError> {
 		let index = state.accrual.funding_index;
-		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+		let delta = position.size_units.checked_neg().ok_or(Error::<T>::Overflow)?;
 		let fill = Self::fill(position, delta, unit, index)?;
 		let after = Position { funding_index: index, ..Default::default() };
 		let interest = Self::moved_interest(&state.open_interest, position, &after)?;
@@ -395,7 +395,7 @@ impl<T: Config> Pallet<T> {
 		unit: FixedU128,
 		acceptable_price: FixedU128,
 	) -> DispatchResult {
-		let long = position.size > 0;
+		let long = position.size_units > 0;
 		let within = if long { unit >= acceptable_price } else { unit <= acceptable_price };
 		ensure!(within, Error::<T>::PriceLimitExceeded);
 		let mut state = Self::market(market)?;
@@ -416,7 +416,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::ExitedInOutage {
 			who: who.clone(),
 			market,
-			size: position.size,
+			size_units: position.size_units,
 			price: unit,
 			realized: closed.realized,
 			paid: closed.paid,

@@ -155,7 +155,7 @@ fn a_winner_whose_fee_outgrew_its_margin_still_closes_paying_the_rest_from_its_p
 				who: ALICE,
 				market: MARKET,
 				size_delta: -100,
-				size: 0,
+				size_units: 0,
 				fill_price: rational(60_003, 2),
 				fee: 3_001,
 				realized: 2_990_149,
@@ -180,7 +180,7 @@ fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit()
 		assert_eq!(
 			position(ALICE),
 			crate::Position {
-				size: 1_000,
+				size_units: 1_000,
 				entry: 100_050,
 				margin: 19_899,
 				funding_index: FixedI128::zero()
@@ -212,7 +212,7 @@ fn a_long_opens_at_the_oracle_price_plus_its_impact_and_closes_with_its_profit()
 				who: ALICE,
 				market: MARKET,
 				size_delta: -1_000,
-				size: 0,
+				size_units: 0,
 				fill_price: rational(110_055, 1_000),
 				fee: 111,
 				realized: 10_005,
@@ -253,7 +253,7 @@ fn at_a_flagged_price_a_reduction_fills_no_better_than_the_twap() {
 				who: ALICE,
 				market: MARKET,
 				size_delta: -1_000,
-				size: 0,
+				size_units: 0,
 				fill_price: fixed(104),
 				fee: 104,
 				realized: 3_950,
@@ -356,7 +356,7 @@ fn slicing_a_trade_through_the_impact_cap_earns_nothing() {
 				who: ALICE,
 				market: MARKET,
 				size_delta: -200_000,
-				size: 0,
+				size_units: 0,
 				fill_price: rational(1_075, 10),
 				fee: 0,
 				realized: 0,
@@ -402,7 +402,8 @@ fn round_trips_that_touch_the_impact_cap_create_no_value() {
 			);
 		}
 		for who in [ALICE, BOB, CAROL] {
-			let limit = if position(who).size < 0 { fixed(u32::MAX) } else { FixedU128::zero() };
+			let limit =
+				if position(who).size_units < 0 { fixed(u32::MAX) } else { FixedU128::zero() };
 			assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(who), MARKET, limit));
 		}
 		let traders: u128 = [ALICE, BOB, CAROL].iter().map(|who| free(*who)).sum();
@@ -421,7 +422,7 @@ fn increasing_averages_the_entry_and_reducing_realizes_a_proportional_part() {
 		// 10_000 - 101 = 29_798.
 		assert_ok!(buy(ALICE, 1_000, 10_000));
 		assert_eq!(
-			(position(ALICE).size, position(ALICE).entry, position(ALICE).margin),
+			(position(ALICE).size_units, position(ALICE).entry, position(ALICE).margin),
 			(2_000, 200_200, 29_798)
 		);
 		// Sell 500 with skew 2_000: impact (4_000 - 500) / 2_000_000 = 0.175%, fill 100.175.
@@ -430,7 +431,7 @@ fn increasing_averages_the_entry_and_reducing_realizes_a_proportional_part() {
 		// released (7_436.75 -> 7_436), 22_311 left.
 		assert_ok!(sell(ALICE, 500, 0));
 		let p = position(ALICE);
-		assert_eq!((p.size, p.entry, p.margin), (1_500, 150_150, 22_311));
+		assert_eq!((p.size_units, p.entry, p.margin), (1_500, 150_150, 22_311));
 		// Free: 70_000 left after locking 30_000, + 37 profit + 7_436 released.
 		assert_eq!(free(ALICE), 77_473);
 		run_to_block(2);
@@ -541,7 +542,7 @@ fn a_liquidation_closes_just_enough_and_pays_keeper_then_insurance() {
 				market: MARKET,
 				keeper: Some(KEEPER),
 				closed: 594,
-				size: 406,
+				size_units: 406,
 				price: rational(938, 10),
 				realized: -3_713,
 				penalty: 557,
@@ -552,7 +553,7 @@ fn a_liquidation_closes_just_enough_and_pays_keeper_then_insurance() {
 		);
 		// Margin 10_899 - 3_713 - 278 - 557 = 6_351 backs 406 units of entry 40_620.
 		let p = position(ALICE);
-		assert_eq!((p.size, p.entry, p.margin), (406, 40_620, 6_351));
+		assert_eq!((p.size_units, p.entry, p.margin), (406, 40_620, 6_351));
 		// Back at initial margin: equity 6_351 + 38_082 - 40_620 = 3_813 >= 10% of 38_083.
 		let h = health(ALICE);
 		assert_eq!((h.equity, h.initial_requirement, h.liquidatable), (3_813, 3_809, false));
@@ -581,7 +582,7 @@ fn a_gap_through_the_margin_sends_the_shortfall_down_the_silo_waterfall() {
 				market: MARKET,
 				keeper: Some(KEEPER),
 				closed: 1_000,
-				size: 0,
+				size_units: 0,
 				price: fixed(80),
 				realized: -20_050,
 				penalty: 0,
@@ -917,7 +918,7 @@ fn an_owner_closes_a_liquidatable_position_as_a_liquidation_would_without_its_pe
 				market: MARKET,
 				keeper: Some(ALICE),
 				closed: 1_000,
-				size: 0,
+				size_units: 0,
 				price: fixed(90),
 				realized: -(loss as i128),
 				penalty: 0,

@@ -15,11 +15,12 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Fill, DispatchError> {
 		let overflow = || DispatchError::from(Error::<T>::Overflow);
 		let index_delta = index.checked_sub(&position.funding_index).ok_or_else(overflow)?;
-		let funding = math::funding_owed(position.size, index_delta).ok_or_else(overflow)?;
-		let old = position.size.unsigned_abs();
-		let long = position.size > 0;
+		let funding = math::funding_owed(position.size_units, index_delta).ok_or_else(overflow)?;
+		let old = position.size_units.unsigned_abs();
+		let long = position.size_units > 0;
 		let amount = delta.unsigned_abs();
-		let closing = if position.size != 0 && (delta > 0) != long { amount.min(old) } else { 0 };
+		let closing =
+			if position.size_units != 0 && (delta > 0) != long { amount.min(old) } else { 0 };
 		let opening = amount.saturating_sub(closing);
 		let (entry_part, price_pnl) = if closing.is_zero() {
 			(0, 0)
@@ -30,7 +31,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let opened = math::value(opening, fill, delta > 0).ok_or_else(overflow)?;
 		Ok(Fill {
-			size: position.size.checked_add(delta).ok_or_else(overflow)?,
+			size_units: position.size_units.checked_add(delta).ok_or_else(overflow)?,
 			entry: position
 				.entry
 				.saturating_sub(entry_part)
@@ -72,9 +73,9 @@ impl<T: Config> Pallet<T> {
 		let params = state.params.clone();
 		let amount = delta.unsigned_abs();
 		ensure!(amount <= MAX_SIZE, Error::<T>::PositionTooLarge);
-		let new_size = old.size.checked_add(delta).ok_or(Error::<T>::Overflow)?;
-		let flips = old.size != 0 && new_size != 0 && (old.size > 0) != (new_size > 0);
-		let adds_risk = new_size.unsigned_abs() > old.size.unsigned_abs() || flips;
+		let new_size = old.size_units.checked_add(delta).ok_or(Error::<T>::Overflow)?;
+		let flips = old.size_units != 0 && new_size != 0 && (old.size_units > 0) != (new_size > 0);
+		let adds_risk = new_size.unsigned_abs() > old.size_units.unsigned_abs() || flips;
 		ensure!(!(reduce_only && adds_risk), Error::<T>::NotReducing);
 		// A close may be of any size; anything else is at least the minimum and leaves at least
 		// the minimum.
@@ -107,14 +108,14 @@ impl<T: Config> Pallet<T> {
 
 		let mut position = old;
 		position.margin = position.margin.checked_add(margin_in).ok_or(Error::<T>::Overflow)?;
-		if old.size != 0 {
+		if old.size_units != 0 {
 			// A reduction is judged as a keeper would judge the position: at the price its
 			// side's liquidations act on (the breakers may hold a move back); new risk at the
 			// trade's price.
 			let judged = if adds_risk {
 				price
 			} else {
-				Self::liquidation_unit_price(market, state.silo, &params, old.size > 0)?
+				Self::liquidation_unit_price(market, state.silo, &params, old.size_units > 0)?
 			};
 			let before = Self::health(&state, &position, judged)?;
 			if before.liquidatable() {
@@ -149,13 +150,18 @@ impl<T: Config> Pallet<T> {
 		let release = if new_size == 0 {
 			margin
 		} else if reduces {
-			math::mul_div(margin, fill.closing, old.size.unsigned_abs(), false)
+			math::mul_div(margin, fill.closing, old.size_units.unsigned_abs(), false)
 				.ok_or(Error::<T>::Overflow)?
 		} else {
 			0
 		};
 		margin.saturating_reduce(release);
-		let after = Position { size: fill.size, entry: fill.entry, margin, funding_index: index };
+		let after = Position {
+			size_units: fill.size_units,
+			entry: fill.entry,
+			margin,
+			funding_index: index,
+		};
 
 		let interest = Self::moved_interest(&state.open_interest, &old, &after)?;
 		Self::ensure_open_interest_caps(&state, &interest, price)?;
@@ -190,7 +196,15 @@ impl<T: Config> Pallet<T> {
 			T::Ledger::release_margin(silo, who, release)?;
 		}
 		// What the flag's bound kept from the closed part: held, judged once the price held.
-		Self::hold_profit(who, market, &state, old.size > 0, fill.closing, fill_price, unbounded)?;
+		Self::hold_profit(
+			who,
+			market,
+			&state,
+			old.size_units > 0,
+			fill.closing,
+			fill_price,
+			unbounded,
+		)?;
 		state.open_interest = interest;
 		Self::store_position(who, market, &params.size_tiers, &old, &after);
 		Markets::<T>::insert(market, state);
@@ -198,7 +212,7 @@ impl<T: Config> Pallet<T> {
 			who: who.clone(),
 			market,
 			size_delta: delta,
-			size: after.size,
+			size_units: after.size_units,
 			fill_price,
 			fee,
 			realized: fill.realized,
@@ -273,14 +287,14 @@ impl<T: Config> Pallet<T> {
 		position: &Position,
 		add: bool,
 	) -> Result<(), DispatchError> {
-		if position.size == 0 {
+		if position.size_units == 0 {
 			return Ok(());
 		}
 		let overflow = || DispatchError::from(Error::<T>::Overflow);
-		let size = position.size.unsigned_abs();
-		let basis =
-			math::funding_basis(position.size, position.funding_index).ok_or_else(overflow)?;
-		let (side_size, side_entry, side_basis, side_margin) = if position.size > 0 {
+		let size = position.size_units.unsigned_abs();
+		let basis = math::funding_basis(position.size_units, position.funding_index)
+			.ok_or_else(overflow)?;
+		let (side_size, side_entry, side_basis, side_margin) = if position.size_units > 0 {
 			(
 				&mut interest.long_size,
 				&mut interest.long_entry,
@@ -317,7 +331,7 @@ impl<T: Config> Pallet<T> {
 		old: &Position,
 		new: &Position,
 	) {
-		if new.size == 0 {
+		if new.size_units == 0 {
 			Positions::<T>::remove(who, market);
 		} else {
 			Positions::<T>::insert(who, market, new);
@@ -381,10 +395,11 @@ impl<T: Config> Pallet<T> {
 		let state = Self::market(market)?;
 		Self::ensure_not_settling(market)?;
 		// A long outage: leave at the outage price, whatever the breakers say.
-		if let Some(unit) = Self::outage_exit_price(market, &state.params, position.size > 0)? {
+		if let Some(unit) = Self::outage_exit_price(market, &state.params, position.size_units > 0)?
+		{
 			return Self::exit_in_outage(who, market, &position, unit, acceptable_price);
 		}
-		let delta = position.size.checked_neg().ok_or(Error::<T>::Overflow)?;
+		let delta = position.size_units.checked_neg().ok_or(Error::<T>::Overflow)?;
 		Self::trade_position(who, market, position, delta, 0, acceptable_price, true)
 	}
 

@@ -204,8 +204,10 @@ pub struct Market<MaxTiers: Get<u32>, BlockNumber: core::fmt::Debug + Clone + Pa
 	Default,
 )]
 pub struct Position {
-	/// Positive long, negative short.
-	pub size: SignedBalance,
+	/// The position's size in the market's size units (BTC-USD: satoshi, 10^-8 BTC), positive
+	/// long, negative short. Not `size`: Polkadot.js renames a struct field `size` (it collides
+	/// with `Map.size`), so every client would read it under another name.
+	pub size_units: SignedBalance,
 	/// What the position's size cost (long) or fetched (short) at its fills.
 	pub entry: Balance,
 	/// Margin locked in the silo for this position only.
@@ -214,13 +216,21 @@ pub struct Position {
 	pub funding_index: FixedI128,
 }
 
-/// A position's health, as the runtime API reports it.
+/// A position's health, as the runtime API reports it. Money is in the silo's collateral units
+/// (USDB: 10^-6 dollar), sizes in the market's size units, `liquidation_price` in oracle terms
+/// (quote per base unit: dollars per BTC, 18 decimals).
+///
+/// Example: 0.01 BTC long (`size_units` 1,000,000) bought at $67,000 has `entry` 670,000,000
+/// (670 USDB = 1,000,000 units x the unit price 670: $67,000 x `value_scale` 0.01).
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct PositionHealth {
 	pub market: MarketId,
 	pub silo: SiloId,
-	pub size: SignedBalance,
+	/// Positive long, negative short, in size units.
+	pub size_units: SignedBalance,
+	/// What the size cost (long) or fetched (short) at its fills, collateral units.
 	pub entry: Balance,
+	/// Margin locked for this position, collateral units.
 	pub margin: Balance,
 	/// Margin plus unrealized PnL less funding owed, at the oracle price.
 	pub equity: SignedBalance,
@@ -308,7 +318,7 @@ impl Health {
 /// A position after a fill: the parts of a trade's settlement that do not depend on who pays.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fill {
-	pub(crate) size: SignedBalance,
+	pub(crate) size_units: SignedBalance,
 	pub(crate) entry: Balance,
 	/// Units of the old position closed.
 	pub(crate) closing: u128,
@@ -500,8 +510,8 @@ pub struct HeldProfit<AccountId, BlockNumber> {
 	pub silo: SiloId,
 	/// Whether the closed part was long.
 	pub long: bool,
-	/// Size closed.
-	pub size: u128,
+	/// Size closed, in size units.
+	pub size_units: u128,
 	/// The unit price the reduction filled at (bounded by the flag) and the one it would have
 	/// filled at without the flag: the held profit lies between them.
 	pub filled: FixedU128,

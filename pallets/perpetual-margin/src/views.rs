@@ -172,7 +172,7 @@ impl<T: Config> Pallet<T> {
 			let Some(price) = Self::unit_price_if_any(market, &state.params) else { continue };
 			let Ok(health) = Self::health(&state, &position, price) else { continue };
 			let liquidation_price = math::liquidation_price(
-				position.size,
+				position.size_units,
 				position.entry,
 				position.margin,
 				health.funding,
@@ -182,7 +182,7 @@ impl<T: Config> Pallet<T> {
 			report.push(PositionHealth {
 				market,
 				silo: state.silo,
-				size: position.size,
+				size_units: position.size_units,
 				entry: position.entry,
 				margin: position.margin,
 				equity: health.equity,

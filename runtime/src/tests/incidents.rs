@@ -305,7 +305,7 @@ fn black_thursday_full_blocks_do_not_delay_a_single_liquidation() {
 				(0, 0, 0, 0, 0)
 			]
 		);
-		assert_eq!(Positions::<Runtime>::get(&ferdie, ETH).map(|p| p.size), Some(8_020_219));
+		assert_eq!(Positions::<Runtime>::get(&ferdie, ETH).map(|p| p.size_units), Some(8_020_219));
 		assert_eq!((bad_debt, before.pool, after.pool), (0, 200_025_590_858, 208_537_413_677));
 		assert_eq!((before.insurance, after.insurance), (5_010_967_508, 5_467_527_180));
 	});

@@ -119,7 +119,7 @@ fn a_trader_opens_a_btc_perp_and_the_runtime_api_reports_its_health() {
 		// 3,350,017. Margin 1,000 USDB less the fee: 996,649,983.
 		let position = Positions::<Runtime>::get(&bob, BTC).expect("a position");
 		assert_eq!(
-			(position.size, position.entry, position.margin),
+			(position.size_units, position.entry, position.margin),
 			(TENTH_OF_A_BTC, 6_700_033_500, 996_649_983)
 		);
 		let health = <Runtime as PerpetualMarginApiV2<Block, AccountId>>::account_health(bob);
@@ -204,8 +204,8 @@ fn a_position_made_liquidatable_in_block_n_is_liquidated_first_thing_in_block_n_
 			})
 			.expect("the transfer");
 		assert!(liquidated < transferred, "the liquidation comes first: {events:?}");
-		let after = Positions::<Runtime>::get(&bob, BTC).map(|p| p.size).unwrap_or_default();
-		assert!(after < before.size, "reduced: {after} of {}", before.size);
+		let after = Positions::<Runtime>::get(&bob, BTC).map(|p| p.size_units).unwrap_or_default();
+		assert!(after < before.size_units, "reduced: {after} of {}", before.size_units);
 		assert!(PerpetualMargin::liquidatable(0, 10).is_empty());
 		end_block();
 	});

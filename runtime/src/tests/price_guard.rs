@@ -149,7 +149,7 @@ fn a_crash_confirmed_by_a_second_aggregate_liquidates_in_the_next_block_at_the_p
 		let liquidated = margin_events()
 			.into_iter()
 			.find_map(|event| match event {
-				MarginEvent::Liquidated { who, keeper, closed, size, price, realized, bad_debt, .. } =>
+				MarginEvent::Liquidated { who, keeper, closed, size_units: size, price, realized, bad_debt, .. } =>
 					Some((who, keeper, closed, size, price, realized, bad_debt)),
 				_ => None,
 			})

@@ -19,8 +19,8 @@ export function parseMetrics(text) {
     const match = line.match(/^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/);
     if (!match) throw new Error(`unparsed metrics line: ${line}`);
     const labels = (match[2] ?? '').split(',').filter(Boolean).map((pair) => {
-      const [key, value] = pair.split('=');
-      return [key, JSON.parse(value)];
+      const [label, value] = pair.split('=');
+      return [label, JSON.parse(value)];
     }).filter(([name]) => name !== 'chain'); // the node adds its chain's name to every series
     series.set(key(match[1], Object.fromEntries(labels)), Number(match[3]));
   }

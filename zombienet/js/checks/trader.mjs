@@ -25,8 +25,9 @@ export default async function trader({ wsUri }) {
     await ensureTrading(api, BTC, alice);
     await send(api.tx.collateralSilos.addLiquidity(0, USDB_ASSET, 100_000n * USDB, 0), charlie);
 
-    // Deposit and open: 0.1 BTC long on 1,000 USDB, accepting a fill up to 68,000.
-    const limit = 68_000n * FIXED;
+    // Deposit and open: 0.1 BTC long on 1,000 USDB, accepting a fill up to $68,000: a unit
+    // price (USDB units per satoshi) of 68,000 x 10^6 / 10^8 = 680.
+    const limit = 680n * FIXED;
     await sendAll(api, [
       api.tx.collateralSilos.depositMargin(0, USDB_ASSET, 10_000n * USDB),
       api.tx.perpetualMargin.trade(BTC, SIZE, 1_000n * USDB, limit, false),
@@ -34,7 +35,7 @@ export default async function trader({ wsUri }) {
     const position = (await api.query.perpetualMargin.positions(eve.address, BTC)).unwrap();
     const [health] = await api.call.perpetualMarginApi.accountHealth(eve.address);
     const liquidationPrice = Number(health.liquidationPrice.unwrap().toBigInt() / 10n ** 14n) / 1e4;
-    log(`Eve long ${position.size_} sat, entry ${position.entry}, margin ${position.margin}; liquidation price ${liquidationPrice}`);
+    log(`Eve long ${position.sizeUnits} sat, entry ${position.entry}, margin ${position.margin}; liquidation price ${liquidationPrice}`);
     const booksBefore = (await api.query.collateralSilos.silos(0)).unwrap().books;
 
     // The served price drops to 58,290 (13%): below her liquidation price, above bad debt.

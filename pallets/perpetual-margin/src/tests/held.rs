@@ -90,7 +90,7 @@ fn profit_held_at_a_flagged_pump_is_paid_at_the_twap_once_the_price_held() {
 		// claims.
 		assert_eq!(<CollateralSilos as bulwark_primitives::SiloHealth>::claims(SILO), 0);
 		assert_eq!(
-			HeldProfits::<Test>::get(0).map(|held| (held.filled, held.unbounded, held.size)),
+			HeldProfits::<Test>::get(0).map(|held| (held.filled, held.unbounded, held.size_units)),
 			Some((fixed(104), dec(149_925, 1_000), 1_000))
 		);
 		// Bob, short and losing at 150, buys back at his unbounded 150.075 (above the bound):

@@ -55,7 +55,7 @@ fn the_protocol_liquidates_what_a_price_queued_at_the_start_of_the_next_block() 
 		aggregate(rational(938, 10));
 		assert_eq!(queue(), vec![(ALICE, MARKET)]);
 		// Nothing happens in block 1 itself.
-		assert_eq!(position(ALICE).size, 1_000);
+		assert_eq!(position(ALICE).size_units, 1_000);
 
 		run_to_block(2);
 		// Same close as a keeper's (594 units, loss 3_713), but without a keeper the reward
@@ -66,7 +66,7 @@ fn the_protocol_liquidates_what_a_price_queued_at_the_start_of_the_next_block() 
 				market: MARKET,
 				keeper: None,
 				closed: 594,
-				size: 406,
+				size_units: 406,
 				price: rational(938, 10),
 				realized: -3_713,
 				penalty: 835,
@@ -76,7 +76,7 @@ fn the_protocol_liquidates_what_a_price_queued_at_the_start_of_the_next_block() 
 			.into(),
 		);
 		let p = position(ALICE);
-		assert_eq!((p.size, p.entry, p.margin), (406, 40_620, 6_351));
+		assert_eq!((p.size_units, p.entry, p.margin), (406, 40_620, 6_351));
 		assert_eq!(books().insurance, 20 + 835);
 		assert!(queue().is_empty());
 	});

@@ -246,7 +246,7 @@ fn apply(op: &Op, price: &mut FixedU128) -> sp_runtime::DispatchResult {
 			},
 			Op::Close { who } => {
 				let limit = match Positions::<Test>::get(TRADERS[who], MARKET) {
-					Some(p) if p.size < 0 => fixed(u32::MAX),
+					Some(p) if p.size_units < 0 => fixed(u32::MAX),
 					_ => FixedU128::zero(),
 				};
 				PerpetualMargin::close_position(RuntimeOrigin::signed(TRADERS[who]), MARKET, limit)
@@ -361,7 +361,7 @@ proptest! {
 					prop_assert_eq!(<CollateralSilos as SiloLedger<_>>::locked_margin(SILO, &who), 0);
 					continue;
 				};
-				let limit = if position.size > 0 { FixedU128::zero() } else { fixed(u32::MAX) };
+				let limit = if position.size_units > 0 { FixedU128::zero() } else { fixed(u32::MAX) };
 				let closed = with_storage_layer(|| {
 					PerpetualMargin::close_position(RuntimeOrigin::signed(who), MARKET, limit)
 				});

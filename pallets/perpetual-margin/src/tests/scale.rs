@@ -193,7 +193,7 @@ fn the_index_follows_each_position_through_every_change() {
 		// At 93: equity 11_000 + 93_000 - 100_001 = 3_999 < 5% of 93_000.
 		MockPrices::set(MARKET, fixed(93));
 		assert_ok!(PerpetualMargin::liquidate(RuntimeOrigin::signed(KEEPER), ALICE, MARKET));
-		assert!(position(ALICE).size < 1_000);
+		assert!(position(ALICE).size_units < 1_000);
 		assert_eq!(places(), 2);
 		check_invariants();
 		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
@@ -212,7 +212,7 @@ fn seed(market: u32, count: u32) {
 		let who = AccountId::from(market + 1) * 10_000_000 + AccountId::from(i);
 		let size = if i % 2 == 0 { 10 } else { -10 };
 		let position = Position {
-			size,
+			size_units: size,
 			entry: 1_000 + u128::from(i % 7),
 			margin: 1_000,
 			funding_index: index,
@@ -336,7 +336,7 @@ mod frontier_against_a_scan {
 					let who = 1_000 + i as AccountId;
 					let entry = size.unsigned_abs() * u128::from(*unit_entry) / 100;
 					let position = Position {
-						size: *size,
+						size_units: *size,
 						entry,
 						margin: entry * u128::from(*margin_share) / 1_000,
 						funding_index: FixedI128::saturating_from_rational(*index, 100),

@@ -408,7 +408,7 @@ fn an_owner_leaves_a_long_outage_at_the_outage_price_never_better_than_settlemen
 			Event::ExitedInOutage {
 				who: ALICE,
 				market: MARKET,
-				size: 1_000,
+				size_units: 1_000,
 				price: fixed(95),
 				realized: -5_050,
 				paid: 0,

@@ -21,7 +21,7 @@ fn asset_balance(who: AccountId) -> u128 {
 }
 
 fn close(who: AccountId) -> sp_runtime::DispatchResult {
-	let limit = if position(who).size > 0 { FixedU128::zero() } else { fixed(u32::MAX) };
+	let limit = if position(who).size_units > 0 { FixedU128::zero() } else { fixed(u32::MAX) };
 	PerpetualMargin::close_position(RuntimeOrigin::signed(who), MARKET, limit)
 }
 
@@ -196,7 +196,7 @@ fn attack_3_skew_cannot_sandwich_a_deposit() {
 				who: LP,
 				market: MARKET,
 				size_delta: -9_000,
-				size: 0,
+				size_units: 0,
 				fill_price: rational(209, 2),
 				fee: 0,
 				realized: 0,
@@ -483,7 +483,7 @@ fn the_open_interest_cap_follows_the_pool_and_never_blocks_a_reduction() {
 		// ...but a reduction passes (sell 100 from skew 500: fill 100.045; entry share 10_003,
 		// proceeds 10_004: +1, fee 11, 9 of it to the pool: 5_008).
 		assert_ok!(sell(ALICE, 100, 0));
-		assert_eq!(position(ALICE).size, 400);
+		assert_eq!(position(ALICE).size_units, 400);
 		assert_eq!(books().pool, 5_008);
 		// Shorts have a cap of their own, half of 5_008 = 2_504: 26 shorts (2_600) are too many,
 		// 25 (2_500) fit.
