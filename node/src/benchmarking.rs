@@ -105,7 +105,7 @@ impl ExtrinsicBuilder for SignedCallBuilder {
 			(),                          // PrioritizeLiquidations
 			(),                          // OwnerLane
 			(),                          // ChargeTransactionPayment (tip priority capped)
-			(),                          // WeightReclaim
+			(None::<[u8; 32]>, ()),      // CheckMetadataHash (mode 0: no hash), WeightReclaim
 		);
 		let payload = SignedPayload::from_raw(self.call.clone(), extension.clone(), implicit);
 		let signer = Sr25519Keyring::Alice;

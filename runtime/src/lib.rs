@@ -119,7 +119,7 @@ macro_rules! runtime_version {
 			impl_version: 1,
 			apis: RUNTIME_API_VERSIONS,
 			// Bump when the encoding of calls or transaction extensions changes.
-			transaction_version: 6,
+			transaction_version: 7,
 			system_version: 1,
 		};
 	};
@@ -224,7 +224,14 @@ pub type TxExtension = (
 	// Fees and tips, the tip's priority capped below the owner lane (same encoding and
 	// metadata as `ChargeTransactionPayment`).
 	priority::CappedTip<pallet_transaction_payment::ChargeTransactionPayment<Runtime>>,
-	frame_system::WeightReclaim<Runtime>,
+	// Paired, as tuples implement the traits a block needs (`Debug`, `Eq`) only up to twelve
+	// elements; a nested tuple encodes and lists its extensions as if flat. `mode = 1` signs the
+	// hash of this runtime's metadata too (RFC-78: what a Ledger or a metadata-checking wallet
+	// shows is what the chain decodes); `mode = 0` (Polkadot.js's default) signs none.
+	(
+		frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+		frame_system::WeightReclaim<Runtime>,
+	),
 );
 /// An immortal, tip-free `TxExtension` with `nonce`: what the oracle's authorized reports carry
 /// (the checks that need a signer skip them), and what the node's benchmarks and the tests sign.
@@ -243,7 +250,10 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 		priority::CappedTip(pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(
 			0,
 		)),
-		frame_system::WeightReclaim::<Runtime>::new(),
+		(
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		),
 	)
 }
 pub type UncheckedExtrinsic =
