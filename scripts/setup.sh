@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building Bulwark needs and is missing: Debian packages (clang, protobuf-compiler,
 # ...), the Rust toolchain pinned by rust-toolchain.toml with its wasm32v1-none target and rust-src.
-# Idempotent: a second run installs nothing and takes a second.
+# Idempotent: a second run installs nothing and takes a second. `--test` adds the test suite's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,12 @@ as_root() {
 }
 
 packages=(clang libclang-dev protobuf-compiler pkg-config make git curl jq)
+# `--test`: what scripts/test.sh needs besides: Prometheus's promtool for the alert rules, and
+# Chromium for the web app's browser test (Debian's; nothing downloads a browser).
+if [ "${1:-}" = --test ]; then
+	packages+=(prometheus)
+	[ "${BULWARK_SKIP_BROWSER:-0}" = 1 ] || packages+=(chromium)
+fi
 # The network tests and Polkadot.js tools run on Node.js (20 or later) with npm.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()

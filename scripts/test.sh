@@ -1,29 +1,36 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs the whole test suite: formatting, the lint of the network
-# tests' JavaScript, every crate's unit and integration tests (runtime, pallets, the node binary's
-# CLI tests, the fuzzer's committed inputs), a bounded run of the whole-runtime fuzzer
-# (scripts/fuzz.sh, BULWARK_FUZZ_SECONDS, default 120), then the network tests (zombienet/run.sh:
-# real multi-validator networks on loopback). BULWARK_SKIP_FUZZ=1 skips the fuzzer run;
-# BULWARK_SKIP_NETWORK_TESTS=1 stops before the network tests.
+# tests' and the web app's JavaScript and the app's unit tests, every crate's unit and
+# integration tests (runtime, pallets, the node binary's CLI tests, the fuzzer's committed
+# inputs), the alert rules' promtool tests (scripts/test-ops.sh), a bounded run of the
+# whole-runtime fuzzer (scripts/fuzz.sh, BULWARK_FUZZ_SECONDS, default 120), the web app's
+# browser test (app/test/run.sh: headless Chromium against a dev node), then the network tests
+# (zombienet/run.sh: real multi-validator networks on loopback). BULWARK_SKIP_FUZZ=1 skips the
+# fuzzer run, BULWARK_SKIP_BROWSER=1 the browser test; BULWARK_SKIP_NETWORK_TESTS=1 stops before
+# the browser and network tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-scripts/setup.sh
+scripts/setup.sh --test
 
 start=$(date +%s)
 cargo fmt --all -- --check
 zombienet/install.sh
 (cd zombienet && npx eslint .)
+(cd app && npm ci --no-audit --no-fund >/dev/null && npm run --silent lint && npm run --silent unit)
 # Build first, with the same profile and features the tests use, so nothing compiles twice.
 cargo build --profile "$BULWARK_PROFILE" --locked --workspace
 cargo test --profile "$BULWARK_PROFILE" --locked --workspace
 echo "test.sh: cargo tests passed after $(( $(date +%s) - start )) s"
+scripts/test-ops.sh
 if [ -z "${BULWARK_SKIP_FUZZ:-}" ]; then
 	# From the committed corpus alone: what it finds here is thrown away with the temp dir.
 	BULWARK_FUZZ_CORPUS="$(mktemp -d)" scripts/fuzz.sh "${BULWARK_FUZZ_SECONDS:-120}"
 	echo "test.sh: fuzzer passed after $(( $(date +%s) - start )) s"
 fi
 if [ -z "${BULWARK_SKIP_NETWORK_TESTS:-}" ]; then
+	app/test/run.sh
+	echo "test.sh: browser test passed after $(( $(date +%s) - start )) s"
 	zombienet/run.sh
 fi
 echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"
