@@ -3,7 +3,9 @@
 # and serves the app (vite preview), drives it in Debian's headless Chromium with playwright-core
 # (test/e2e.mjs: Bob deposits, is refused with a typed error, opens a long whose health and
 # liquidation price must equal `accountHealth`, is liquidated by a price drop, and an ETH-USD feed
-# goes stale), then stops everything it started. Screenshots and logs: app/test-output/.
+# goes stale), then checks the node's bulwark_* Prometheus series against the runtime at the
+# block they name (zombienet/js/checks/metrics.mjs), and stops everything it started.
+# Screenshots and logs: app/test-output/.
 #
 #   app/test/run.sh          # or: cd app && npm test
 #   BULWARK_SKIP_BROWSER=1   # skips it (exit 0)
@@ -60,11 +62,12 @@ if node test/ports.mjs check 8101 8102 8103; then
 else
 	mapfile -t main_ports < <(node test/ports.mjs free 3)
 fi
-mapfile -t other_ports < <(node test/ports.mjs free 6)
+mapfile -t other_ports < <(node test/ports.mjs free 7)
 eth_ports=("${other_ports[@]:0:3}")
 rpc_port=${other_ports[3]}
 p2p_port=${other_ports[4]}
 app_port=${other_ports[5]}
+prometheus_port=${other_ports[6]}
 
 for port in "${main_ports[@]}" "${eth_ports[@]}"; do
 	"$FEED_BIN" --listen "127.0.0.1:$port" --price BTC-USD=67000 --price ETH-USD=3500 --price DOT-USD=7.5 \
@@ -85,7 +88,7 @@ if [ "${main_ports[0]}" != 8101 ]; then
 	overrides+=" $(sources 0 BTCUSDT BTC-USD XBTUSD "${main_ports[@]}") $(sources 2 DOTUSDT DOT-USD DOTUSD "${main_ports[@]}")"
 fi
 # shellcheck disable=SC2086 # the overrides are words
-"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --rpc-cors all --port "$p2p_port" --no-prometheus \
+"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --rpc-cors all --port "$p2p_port" --prometheus-port "$prometheus_port" \
 	--no-telemetry $overrides >"$LOGS/node.log" 2>&1 &
 node_pid=$!
 pids+=("$node_pid")
@@ -117,4 +120,13 @@ fi
 BULWARK_RPC="ws://127.0.0.1:$rpc_port" BULWARK_APP_URL="http://127.0.0.1:$app_port" \
 	BULWARK_FEEDS="$(IFS=,; echo "${main_ports[*]}")" BULWARK_ETH_FEEDS="$(IFS=,; echo "${eth_ports[*]}")" \
 	BULWARK_TEST_OUTPUT="$OUT" CHROMIUM="$CHROMIUM" node test/e2e.mjs
+
+# The same dev chain's bulwark_* Prometheus series, after Bob's liquidation: each must equal what
+# the runtime gives at the block the scrape names (the check network test 03 also runs).
+"$APP/../zombienet/install.sh"
+node --input-type=module -e "
+import check from '$APP/../zombienet/js/checks/metrics.mjs';
+process.exit(await check({ node: 'dev', wsUri: 'ws://127.0.0.1:$rpc_port',
+  prometheus: { dev: 'http://127.0.0.1:$prometheus_port/metrics' } }));
+"
 echo "app/test/run.sh: passed in $(($(date +%s) - start)) s (screenshots in $OUT)"

@@ -24,7 +24,7 @@ use prometheus_endpoint::{
 		core::{Collector, Desc},
 		proto::MetricFamily,
 	},
-	register, Counter, GaugeVec, Opts, PrometheusError, Registry, F64, U64,
+	register, Counter, Gauge, GaugeVec, Opts, PrometheusError, Registry, F64, U64,
 };
 use sc_client_api::{BlockchainEvents, StorageProvider};
 use sp_api::ProvideRuntimeApi;
@@ -225,6 +225,8 @@ pub struct RiskMetrics {
 	liquidations: Counter<U64>,
 	deleverages: Counter<U64>,
 	bad_debt: Counter<F64>,
+	/// How long the last block's gauges took to read: what the metrics cost this node.
+	read_seconds: Gauge<F64>,
 }
 
 impl RiskMetrics {
@@ -259,22 +261,45 @@ impl RiskMetrics {
 				)?,
 				registry,
 			)?,
+			read_seconds: register(
+				Gauge::new(
+					"bulwark_metrics_read_seconds",
+					"How long reading the last block's bulwark_* gauges took (the stress test \
+					 and the liquidatable positions walk every position).",
+				)?,
+				registry,
+			)?,
 		})
 	}
 
 	/// Reads every new best block the client imports, until the node stops.
 	pub async fn run(self, client: Arc<FullClient>) {
 		let mut imports = client.import_notification_stream();
-		while let Some(mut notification) = imports.next().await {
-			// Behind (a slow stress test, a burst of imports): only the newest block matters.
-			while let Some(Some(newer)) = imports.next().now_or_never() {
-				notification = newer;
+		while let Some(first) = imports.next().await {
+			// Behind (a slow stress test, a burst of imports): every new best block's events are
+			// counted, but only the newest one's gauges are read.
+			let mut newest = None;
+			let mut pending = vec![first];
+			while let Some(Some(next)) = imports.next().now_or_never() {
+				pending.push(next);
 			}
-			if !notification.is_new_best {
-				continue;
+			for notification in pending.into_iter().filter(|n| n.is_new_best) {
+				let (hash, number) = (notification.hash, *notification.header.number());
+				match block_events(&client, hash) {
+					Ok(events) => {
+						self.liquidations.inc_by(events.liquidations);
+						self.deleverages.inc_by(events.deleverages);
+						self.bad_debt.inc_by(events.bad_debt as f64 / USDB);
+					},
+					Err(error) => log::debug!(
+						target: "bulwark-metrics",
+						"events of block {number} ({hash:?}) not counted: {error}"
+					),
+				}
+				newest = Some((hash, number));
 			}
-			let hash = notification.hash;
-			let number = *notification.header.number();
+			let Some((hash, number)) = newest else { continue };
+			let started = std::time::Instant::now();
 			match self.read_block(&client, hash, number) {
 				Ok(families) => *self.snapshot.families.lock() = families,
 				Err(error) => log::debug!(
@@ -282,10 +307,11 @@ impl RiskMetrics {
 					"risk metrics of block {number} ({hash:?}) not read: {error}"
 				),
 			}
+			self.read_seconds.set(started.elapsed().as_secs_f64());
 		}
 	}
 
-	/// One block's gauges (as families, ready for scrapes), counting its events as it goes.
+	/// One block's gauges, as families ready for scrapes.
 	fn read_block(
 		&self,
 		client: &FullClient,
@@ -401,31 +427,42 @@ impl RiskMetrics {
 			}
 		}
 
-		let events: Vec<frame_system::EventRecord<RuntimeEvent, <Block as BlockT>::Hash>> =
-			read_storage(client, hash, system_events_key())?.unwrap_or_default();
-		let (mut liquidations, mut deleverages) = (0u64, 0u64);
-		for record in events {
-			match record.event {
-				RuntimeEvent::PerpetualMargin(pallet_perpetual_margin::Event::Liquidated {
-					bad_debt,
-					..
-				}) => {
-					liquidations += 1;
-					self.bad_debt.inc_by(bad_debt as f64 / USDB);
-				},
-				RuntimeEvent::PerpetualMargin(pallet_perpetual_margin::Event::Deleveraged {
-					..
-				}) => deleverages += 1,
-				_ => {},
-			}
-		}
-		gauges.block_liquidations.with_label_values(&[]).set(liquidations as f64);
-		gauges.block_deleverages.with_label_values(&[]).set(deleverages as f64);
-		self.liquidations.inc_by(liquidations);
-		self.deleverages.inc_by(deleverages);
+		let events = block_events(client, hash)?;
+		gauges.block_liquidations.with_label_values(&[]).set(events.liquidations as f64);
+		gauges.block_deleverages.with_label_values(&[]).set(events.deleverages as f64);
 
 		Ok(gauges.all().iter().flat_map(|g| g.collect()).collect())
 	}
+}
+
+/// What one block's events say about liquidations and auto-deleveraging.
+struct BlockEvents {
+	liquidations: u64,
+	deleverages: u64,
+	/// Bad debt the block's liquidations left, collateral units.
+	bad_debt: u128,
+}
+
+fn block_events(client: &FullClient, hash: <Block as BlockT>::Hash) -> Result<BlockEvents, String> {
+	let records: Vec<frame_system::EventRecord<RuntimeEvent, <Block as BlockT>::Hash>> =
+		read_storage(client, hash, system_events_key())?.unwrap_or_default();
+	let mut events = BlockEvents { liquidations: 0, deleverages: 0, bad_debt: 0 };
+	for record in records {
+		match record.event {
+			RuntimeEvent::PerpetualMargin(pallet_perpetual_margin::Event::Liquidated {
+				bad_debt,
+				..
+			}) => {
+				events.liquidations += 1;
+				events.bad_debt = events.bad_debt.saturating_add(bad_debt);
+			},
+			RuntimeEvent::PerpetualMargin(pallet_perpetual_margin::Event::Deleveraged {
+				..
+			}) => events.deleverages += 1,
+			_ => {},
+		}
+	}
+	Ok(events)
 }
 
 /// A storage value at `hash`, decoded as this node's runtime types; `None` if absent.
