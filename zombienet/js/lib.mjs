@@ -11,6 +11,14 @@ export const USDB_ASSET = 1;
 export const USDB = 1_000_000n;
 /** 1.0 as a FixedU128. */
 export const FIXED = 10n ** 18n;
+
+/// A trade's acceptable price from a price in dollars per coin: the unit price (USDB units per
+/// satoshi: dollars x 10^6 / 10^8, so $67,000 is 670) as FixedU128, rounded to a cent of the
+/// dollar price; `up` rounds a buy's ceiling up, a sell's floor down.
+export function unitPriceLimit(dollars, up = true) {
+  const cents = up ? Math.ceil(dollars * 100) : Math.floor(dollars * 100);
+  return BigInt(cents) * 10n ** 14n;
+}
 /** The loopback price servers (scripts/run-price-feeds.sh, zombienet/run.sh). */
 export const FEED_PORTS = [8101, 8102, 8103];
 

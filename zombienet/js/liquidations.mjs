@@ -1,6 +1,6 @@
 // The liquidation-latency measurement as a function, for the CLI (liquidation-latency.mjs) and
 // the zombienet flood test. See liquidation-latency.mjs for what it does.
-import { best, BTC, controlFeeds, countFloodAndReports, ensureTrading, FEED_PORTS, fundedSenders, keyring, oraclePrice, send, sendAll, sleep, startFlood, transfersPerSender, USDB, USDB_ASSET, waitForBlock } from './lib.mjs';
+import { best, BTC, controlFeeds, countFloodAndReports, ensureTrading, FEED_PORTS, fundedSenders, keyring, oraclePrice, send, sendAll, sleep, startFlood, transfersPerSender, USDB, unitPriceLimit, USDB_ASSET, waitForBlock } from './lib.mjs';
 
 const SIZE = 1_000_000n; // 0.01 BTC in satoshi, the dev market's size unit
 const BLOCK_SECONDS = 6;
@@ -53,9 +53,8 @@ export async function measureLiquidations(api, { url, groups = 10, perGroup = 10
     api.tx.balances.transferKeepAlive(t.keeper.address, 10n ** 12n),
     api.tx.assets.transferKeepAlive(USDB_ASSET, t.pair.address, t.margin + USDB),
   ]), alice);
-  // Acceptable fill: 1% above the price, as a unit price (USDB units per satoshi: dollars x
-  // 10^6 / 10^8), FixedU128.
-  const limit = BigInt(Math.ceil(price * 1.01 * 100)) * 10n ** 16n;
+  // Acceptable fill: 1% above the price, as a unit price (USDB units per satoshi).
+  const limit = unitPriceLimit(price * 1.01);
   await Promise.all(traders.map((t) => sendAll(api, [
     api.tx.collateralSilos.depositMargin(0, USDB_ASSET, t.margin),
     api.tx.perpetualMargin.trade(BTC, SIZE, t.margin, limit, false),

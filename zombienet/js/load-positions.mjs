@@ -13,7 +13,7 @@
 // `benchmark extrinsic`), L, and the protocol's liquidations per block after the crash's
 // aggregate, and a RESULT line; it exits 1 unless all L went within
 // ceil(L / MaxLiquidationsPerBlock) + 1 blocks of that aggregate.
-import { BLOCK_TRANSFERS, BTC, connect, controlFeeds, ensureTrading, FEED_PORTS, keyring, oraclePrice, parseArgs, sendAll, sleep, USDB, USDB_ASSET } from './lib.mjs';
+import { BLOCK_TRANSFERS, BTC, connect, controlFeeds, ensureTrading, FEED_PORTS, keyring, oraclePrice, parseArgs, sendAll, sleep, unitPriceLimit, USDB, USDB_ASSET } from './lib.mjs';
 
 const SIZE = 100_000n; // 0.001 BTC in satoshi
 const BWK = 10n ** 12n;
@@ -117,13 +117,15 @@ await pump(funding, 'assets.transferKeepAlive', async () =>
 log(`funded ${positions} traders`);
 
 // 4. Each trader deposits its margin and opens its position: real signed trades.
-// A long's acceptable fill: 5% above the price, as a unit price (USDB units per satoshi).
-const limitLong = BigInt(Math.ceil(price * 1.05 * 100)) * 10n ** 16n;
+// Acceptable fills: a long's 5% above the price, a short's 5% below, as unit prices (USDB units
+// per satoshi).
+const limitLong = unitPriceLimit(price * 1.05);
+const limitShort = unitPriceLimit(price * 0.95, false);
 const trades = traders.flatMap((trader, i) => {
   const long = i % 2 === 0;
   return [
     sign(api.tx.collateralSilos.depositMargin(0, USDB_ASSET, margin(i)), trader, 0),
-    sign(api.tx.perpetualMargin.trade(BTC, long ? SIZE : -SIZE, margin(i), long ? limitLong : 0n, false), trader, 1),
+    sign(api.tx.perpetualMargin.trade(BTC, long ? SIZE : -SIZE, margin(i), long ? limitLong : limitShort, false), trader, 1),
   ];
 });
 const openSize = async () => {

@@ -13,7 +13,7 @@
 // what an owner's call would face without the lane. A call's wait is the block that included it
 // minus the best block when it was submitted. With --expect-within N it exits 1 unless every
 // owner's call got in within N blocks and every block of the flood held an oracle report.
-import { best, BTC, connect, countFloodAndReports, ensureTrading, fundedSenders, keyring, oraclePrice, parseArgs, send, sendAll, sleep, startFlood, transfersPerSender, USDB, USDB_ASSET, waitForBlock } from './lib.mjs';
+import { best, BTC, connect, countFloodAndReports, ensureTrading, fundedSenders, keyring, oraclePrice, parseArgs, send, sendAll, sleep, startFlood, transfersPerSender, USDB, unitPriceLimit, USDB_ASSET, waitForBlock } from './lib.mjs';
 
 const args = parseArgs();
 const url = args.url ?? 'ws://127.0.0.1:9944';
@@ -52,7 +52,7 @@ await sendAll(api, [
   ]),
   ...controls.map((c) => api.tx.balances.transferKeepAlive(c.address, 10n * 10n ** 12n)),
 ], alice);
-const limit = BigInt(Math.ceil(price * 1.01 * 100)) * 10n ** 16n; // USDB units per satoshi, FixedU128
+const limit = unitPriceLimit(price * 1.01); // USDB units per satoshi, FixedU128
 await Promise.all(pairs.map((p) => sendAll(api, [
   api.tx.collateralSilos.depositMargin(0, USDB_ASSET, 1_000n * USDB),
   api.tx.perpetualMargin.trade(BTC, SIZE, 200n * USDB, limit, false),
