@@ -127,6 +127,6 @@ BULWARK_RPC="ws://127.0.0.1:$rpc_port" BULWARK_APP_URL="http://127.0.0.1:$app_po
 node --input-type=module -e "
 import check from '$APP/../zombienet/js/checks/metrics.mjs';
 process.exit(await check({ node: 'dev', wsUri: 'ws://127.0.0.1:$rpc_port',
-  prometheus: { dev: 'http://127.0.0.1:$prometheus_port/metrics' } }));
+  prometheus: { dev: 'http://127.0.0.1:$prometheus_port/metrics' }, args: ['liquidated'] }));
 "
 echo "app/test/run.sh: passed in $(($(date +%s) - start)) s (screenshots in $OUT)"

@@ -13,6 +13,32 @@ pub struct Cli {
 	/// storage, where it stays until replaced or cleared (an empty URL restores the feed's own).
 	#[arg(long = "oracle-source", value_name = "MARKET/INDEX=URL", value_parser = parse_oracle_source)]
 	pub oracle_sources: Vec<OracleSource>,
+
+	/// Export no `bulwark_*` risk metrics on the Prometheus endpoint. Reading them costs a
+	/// core some work per block (the stress test walks every position): a validator can leave
+	/// them to an RPC node that follows the same chain.
+	#[arg(long)]
+	pub no_risk_metrics: bool,
+
+	/// Read the risk metrics' stress test every BLOCKS best blocks (at least 1; it walks every
+	/// position, the other series are read every block).
+	#[arg(
+		long,
+		value_name = "BLOCKS",
+		default_value_t = 10,
+		value_parser = clap::value_parser!(u32).range(1..)
+	)]
+	pub risk_stress_every: u32,
+}
+
+impl Cli {
+	/// How the node reads its risk metrics.
+	pub fn risk_metrics(&self) -> crate::metrics::Options {
+		crate::metrics::Options {
+			enabled: !self.no_risk_metrics,
+			stress_every: self.risk_stress_every,
+		}
+	}
 }
 
 /// One `--oracle-source` override.

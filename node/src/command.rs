@@ -123,6 +123,7 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let oracle_sources = cli.oracle_sources.clone();
+			let risk_metrics = cli.risk_metrics();
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => {
@@ -131,15 +132,17 @@ pub fn run() -> sc_cli::Result<()> {
 								Block,
 								<Block as sp_runtime::traits::Block>::Hash,
 							>,
-						>(config, &oracle_sources)
+						>(config, &oracle_sources, risk_metrics)
 						.map_err(sc_cli::Error::Service)
 					},
-					sc_network::config::NetworkBackendType::Litep2p => service::new_full::<
-						sc_network::Litep2pNetworkBackend,
-					>(
-						config, &oracle_sources
-					)
-					.map_err(sc_cli::Error::Service),
+					sc_network::config::NetworkBackendType::Litep2p => {
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config,
+							&oracle_sources,
+							risk_metrics,
+						)
+						.map_err(sc_cli::Error::Service)
+					},
 				}
 			})
 		},

@@ -144,6 +144,7 @@ pub fn new_full<
 >(
 	config: Configuration,
 	oracle_sources: &[crate::cli::OracleSource],
+	risk_metrics: crate::metrics::Options,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -244,6 +245,7 @@ pub fn new_full<
 	crate::metrics::spawn(
 		client.clone(),
 		prometheus_registry.as_ref(),
+		risk_metrics,
 		&task_manager.spawn_handle(),
 	)
 	.map_err(|e| ServiceError::Other(format!("bulwark metrics: {e}")))?;

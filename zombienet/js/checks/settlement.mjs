@@ -3,13 +3,17 @@
 // network) shortens the settlement rules to 12 Stale blocks; every price server then answers
 // HTTP 500. Once DOT has been Stale for 12 blocks the chain settles it at the oracle's TWAP:
 // both positions closed once, their margin back in their free margin, the market removed and
-// its settlement on record in the runtime API.
+// its settlement on record in the runtime API. The node's bulwark_* series are checked against
+// the runtime (checks/metrics.mjs) while the two positions are open (open interest to compare)
+// and after the settlement (DOT, still watched by the breakers, is no longer exported: an alert
+// on a market that no longer exists would never clear).
+import metrics, { parseMetrics } from './metrics.mjs';
 import { connect, controlFeeds, ensureTrading, FIXED, keyring, log, oraclePrice, send, sendAll, USDB, USDB_ASSET, waitFor } from './common.mjs';
 
 const DOT = 2;
 const COIN = 100_000_000n; // DOT's size unit is 10^-8 DOT
 
-export default async function settlement({ wsUri }) {
+export default async function settlement({ node, wsUri, prometheus }) {
   const api = await connect(wsUri);
   const [alice, dave, ferdie] = ['//Alice', '//Dave', '//Ferdie'].map((uri) => keyring.addFromUri(uri));
   const events = []; // [block number, event] of the margin engine
@@ -45,6 +49,7 @@ export default async function settlement({ wsUri }) {
       log(`${who.address.slice(0, 8)}: free ${m.free}, locked ${m.locked}`);
       if (m.locked.toBigInt() === 0n) throw new Error('no margin locked for the position');
     }
+    await metrics({ node, wsUri, prometheus, args: ['open-interest', 'liquidated'] });
     const rules = { settleAfterStale: 12, exitAfterStale: 6, exitBand: 50_000 };
     await send(api.tx.sudo.sudo(api.tx.perpetualMargin.setSettlementRules(rules)), alice);
 
@@ -79,6 +84,12 @@ export default async function settlement({ wsUri }) {
       throw new Error(`record ${record.toString()}`);
     }
     log(`DOT Stale from block ${last.updatedAt}, settled from block ${startedIn} to ${settledIn}: ${record.closed} positions`);
+
+    await metrics({ node, wsUri, prometheus });
+    const watched = (await api.call.circuitBreakerApi.marketStatuses()).some((report) => report.market.toNumber() === DOT);
+    const exported = [...parseMetrics(await (await fetch(prometheus[node])).text()).keys()].filter((k) => k.includes(`market="${DOT}"`));
+    if (!watched || exported.length) throw new Error(`DOT watched by the breakers: ${watched}; exported: ${exported.join(', ')}`);
+    log('DOT, settled, is still watched by the breakers and no longer exported');
     return 0;
   } finally {
     unwatch();
