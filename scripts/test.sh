@@ -5,7 +5,8 @@
 # inputs), the alert rules' promtool tests (scripts/test-ops.sh), a bounded run of the
 # whole-runtime fuzzer (scripts/fuzz.sh, BULWARK_FUZZ_SECONDS, default 120), the web app's
 # browser test (app/test/run.sh: headless Chromium against a dev node), then the network tests
-# (zombienet/run.sh: real multi-validator networks on loopback). BULWARK_SKIP_FUZZ=1 skips the
+# (zombienet/run.sh: real multi-validator networks on loopback; test 05 first runs the upgrade
+# check, scripts/upgrade-check.sh, on its chain's state). BULWARK_SKIP_FUZZ=1 skips the
 # fuzzer run, BULWARK_SKIP_BROWSER=1 the browser test; BULWARK_SKIP_NETWORK_TESTS=1 stops before
 # the browser and network tests.
 set -euo pipefail
@@ -29,6 +30,9 @@ if [ -z "${BULWARK_SKIP_FUZZ:-}" ]; then
 	echo "test.sh: fuzzer passed after $(( $(date +%s) - start )) s"
 fi
 if [ -z "${BULWARK_SKIP_NETWORK_TESTS:-}" ]; then
+	# The upgrade check network test 05 runs on its chain's state (the runtime with try-runtime).
+	scripts/upgrade-check.sh
+	echo "test.sh: upgrade check built after $(( $(date +%s) - start )) s"
 	app/test/run.sh
 	echo "test.sh: browser test passed after $(( $(date +%s) - start )) s"
 	zombienet/run.sh

@@ -18,6 +18,8 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/bulwark-zombienet.XXXXXX")"
 export BULWARK_SPEC="$work/local-raw.json"
 # The runtime that test 5 upgrades to: this one with spec_version + 1 (runtime/build.rs).
 export BULWARK_NEXT_RUNTIME_WASM="$CARGO_TARGET_DIR/$BULWARK_PROFILE/wbuild/bulwark-runtime/bulwark_runtime_next.compact.compressed.wasm"
+# What test 5 runs on its chain's state before the upgrade (scripts/upgrade-check.sh builds it).
+export BULWARK_UPGRADE_CHECK="$CARGO_TARGET_DIR/$BULWARK_PROFILE/bulwark-upgrade-check"
 
 tests=("$@")
 [ "${#tests[@]}" -gt 0 ] || tests=(tests/*.zndsl)

@@ -73,6 +73,9 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	/// New code goes through the upgrade guard: it waits while the chain-wide emergency holds
+	/// or a liquidation waits (pallet-circuit-breaker, `upgrade.rs`).
+	type OnSetCode = CircuitBreaker;
 }
 
 impl pallet_aura::Config for Runtime {
@@ -309,6 +312,11 @@ impl pallet_circuit_breaker::Config for Runtime {
 	type TripOrigin = TripOrigin;
 	type LiftOrigin = GovernanceOrigin;
 	type AdminOrigin = GovernanceOrigin;
+	type Liquidations = PerpetualMargin;
+	// Forcing a deferred upgrade through (or dropping it) is Root's: the upgrade itself is.
+	type UpgradeOrigin = EnsureRoot<AccountId>;
+	// A liquidation backlog holds an upgrade back for an hour at most.
+	type MaxUpgradeDeferral = ConstU32<{ 60 * crate::MINUTES }>;
 	type MaxMarkets = ConstU32<16>;
 	type MaxSilos = ConstU32<32>;
 	type MaxBandSamples = ConstU32<64>;

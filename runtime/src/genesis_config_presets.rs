@@ -5,8 +5,11 @@
 //! `build-spec` writes them out. All endow the well-known dev accounts with BWK and with the dev
 //! collateral stablecoin USDB (pallet-assets id 1, 6 decimals). The validators' keys are in the
 //! session pallet (Aura, GRANDPA and the oracle follow it); `dev` and `local` keep sudo (Alice)
-//! for convenience, `staging` is governed only by referenda and its guardians. Its validators and
-//! guardians are well-known dev keys: replace them with the operators' before it leaves a lab.
+//! for convenience, and Alice owns USDB there (she can mint, burn and freeze it). `staging` is
+//! governed only by referenda and its guardians, and USDB belongs to the keyless
+//! [`governance_account`]: no key signs for it, so only Root (a referendum) can mint, burn or
+//! freeze USDB (`assets.forceAssetStatus` hands the roles over). Its validators and guardians
+//! are well-known dev keys: replace them with the operators' before it leaves a lab.
 
 use crate::{
 	opaque::SessionKeys, AccountId, AssetsConfig, BalancesConfig, CircuitBreakerConfig,
@@ -23,6 +26,13 @@ use serde_json::Value;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{FixedPointNumber, FixedU128, Perbill, Permill};
+
+/// The account that owns what governance owns (USDB on the staging chain): derived from a
+/// pallet id, no key signs for it; only Root acts in its stead.
+pub fn governance_account() -> AccountId {
+	use sp_runtime::traits::AccountIdConversion;
+	frame_support::PalletId(*b"bwk/govn").into_account_truncating()
+}
 
 /// BWK given to every endowed dev account.
 pub const DEV_ENDOWMENT: u128 = 1_000_000 * BWK;
@@ -233,6 +243,7 @@ fn genesis(
 	root: Option<AccountId>,
 	guardians: Vec<AccountId>,
 	endowed: Vec<AccountId>,
+	usdb_owner: AccountId,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -251,7 +262,8 @@ fn genesis(
 		},
 		assets: AssetsConfig {
 			// Sufficient: a trader needs no BWK to hold USDB.
-			assets: vec![(USDB_ASSET_ID, endowed[0].clone(), true, USDB_MIN_BALANCE)],
+			// The owner is also its issuer, admin and freezer.
+			assets: vec![(USDB_ASSET_ID, usdb_owner, true, USDB_MIN_BALANCE)],
 			metadata: vec![(
 				USDB_ASSET_ID,
 				b"Bulwark Dollar".to_vec(),
@@ -316,6 +328,7 @@ pub fn development_config_genesis() -> Value {
 		Some(Alice.to_account_id()),
 		accounts(&[Alice, Bob, Charlie]),
 		dev_accounts(),
+		Alice.to_account_id(),
 	)
 }
 
@@ -328,14 +341,21 @@ pub fn local_config_genesis() -> Value {
 		Some(Alice.to_account_id()),
 		accounts(&[Alice, Bob, Charlie]),
 		dev_accounts(),
+		Alice.to_account_id(),
 	)
 }
 
-/// Four validators (Alice, Bob, Charlie, Dave), guardians Eve, Ferdie and One, and no sudo:
-/// only referenda change it.
+/// Four validators (Alice, Bob, Charlie, Dave), guardians Eve, Ferdie and One, no sudo and USDB
+/// owned by the keyless [`governance_account`]: only referenda change it.
 pub fn staging_config_genesis() -> Value {
 	use Sr25519Keyring::*;
-	genesis(four_validators(), None, accounts(&[Eve, Ferdie, One]), dev_accounts())
+	genesis(
+		four_validators(),
+		None,
+		accounts(&[Eve, Ferdie, One]),
+		dev_accounts(),
+		governance_account(),
+	)
 }
 
 /// The JSON patch of a named preset.

@@ -126,10 +126,10 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "next-spec-version"))]
-runtime_version!(106);
+runtime_version!(107);
 /// The same code as its own next version, for upgrade tests (see `next_spec_version`).
 #[cfg(feature = "next-spec-version")]
-runtime_version!(107);
+runtime_version!(108);
 
 #[frame_support::runtime]
 mod runtime {

@@ -129,6 +129,94 @@ fn staging_preset_has_no_sudo_and_three_guardians() {
 	});
 }
 
+/// USDB on the staging chain: owner, issuer, admin and freezer are the keyless governance
+/// account, so no well-known account (nor any other signer) can mint, burn, freeze or take it
+/// over; Root, a referendum's origin, can hand the roles over and then act.
+#[test]
+fn on_staging_only_governance_can_mint_burn_or_freeze_usdb() {
+	use frame_support::{assert_noop, assert_ok};
+	use pallet_assets::Error as AssetsError;
+	preset_ext(genesis_config_presets::STAGING_PRESET).execute_with(|| {
+		let governance = genesis_config_presets::governance_account();
+		let details = pallet_assets::Asset::<Runtime>::get(USDB_ASSET_ID).expect("USDB exists");
+		assert_eq!(
+			(&details.owner, &details.issuer, &details.admin, &details.freezer),
+			(&governance, &governance, &governance, &governance)
+		);
+		assert!(Sr25519Keyring::iter().all(|k| k.to_account_id() != governance));
+		// Alice holds USDB (every dev account does): the one anyone would burn or freeze.
+		let holder = Sr25519Keyring::Alice.to_account_id();
+		for who in Sr25519Keyring::iter() {
+			let origin = RuntimeOrigin::signed(who.to_account_id());
+			let target = MultiAddress::Id(holder.clone());
+			assert_noop!(
+				Assets::mint(origin.clone(), USDB_ASSET_ID.into(), target.clone(), USDB),
+				AssetsError::<Runtime>::NoPermission
+			);
+			assert_noop!(
+				Assets::burn(origin.clone(), USDB_ASSET_ID.into(), target.clone(), USDB),
+				AssetsError::<Runtime>::NoPermission
+			);
+			assert_noop!(
+				Assets::freeze(origin.clone(), USDB_ASSET_ID.into(), target.clone()),
+				AssetsError::<Runtime>::NoPermission
+			);
+			assert_noop!(
+				Assets::freeze_asset(origin.clone(), USDB_ASSET_ID.into()),
+				AssetsError::<Runtime>::NoPermission
+			);
+			assert_noop!(
+				Assets::transfer_ownership(origin.clone(), USDB_ASSET_ID.into(), target.clone()),
+				AssetsError::<Runtime>::NoPermission
+			);
+			assert_noop!(
+				Assets::set_team(
+					origin.clone(),
+					USDB_ASSET_ID.into(),
+					target.clone(),
+					target.clone(),
+					target.clone()
+				),
+				AssetsError::<Runtime>::NoPermission
+			);
+			assert_noop!(
+				Assets::force_asset_status(
+					origin,
+					USDB_ASSET_ID.into(),
+					target.clone(),
+					target.clone(),
+					target.clone(),
+					target,
+					1,
+					true,
+					false
+				),
+				sp_runtime::DispatchError::BadOrigin
+			);
+		}
+		// Root (on staging: a root referendum) makes Ferdie the issuer, and he can mint.
+		let ferdie = MultiAddress::Id(Sr25519Keyring::Ferdie.to_account_id());
+		let governance = MultiAddress::Id(governance);
+		assert_ok!(Assets::force_asset_status(
+			RuntimeOrigin::root(),
+			USDB_ASSET_ID.into(),
+			governance.clone(),
+			ferdie.clone(),
+			governance.clone(),
+			governance,
+			details.min_balance,
+			details.is_sufficient,
+			false
+		));
+		assert_ok!(Assets::mint(
+			RuntimeOrigin::signed(Sr25519Keyring::Ferdie.to_account_id()),
+			USDB_ASSET_ID.into(),
+			ferdie,
+			USDB
+		));
+	});
+}
+
 #[test]
 fn normal_transactions_get_at_most_three_quarters_of_a_block() {
 	let weights = RuntimeBlockWeights::get();

@@ -14,6 +14,8 @@
 //! - **Chain-wide**: an emergency flag puts every market in ReduceOnly.
 //! - **Recovery** with hysteresis: a breaker steps down one level only after its condition has
 //!   stayed clear for `recovery_blocks`, and again after as many more.
+//! - **Upgrades** wait while the emergency holds or a liquidation waits (`upgrade.rs`): the
+//!   pallet is the runtime's `OnSetCode`; Root may apply a deferred upgrade at once.
 //! - **Manual**: [`Config::TripOrigin`] (the guardians) can trip any breaker at once but lift
 //!   none; lifting early takes [`Config::LiftOrigin`] (governance).
 //! - Nothing here filters calls: oracle reports and trips are never blocked. Liquidations and
@@ -37,6 +39,7 @@
 //! - `impls.rs`: [`TradingStatus`], [`OnPriceUpdate`] (the band) and [`OnSiloEvent`] for the
 //!   rest of the runtime.
 //! - `views.rs`: the reports the runtime API returns.
+//! - `upgrade.rs`: the upgrade guard (`frame_system::SetCode`), its start-of-block look.
 //! - [`math`]: the pure rules: the hysteresis step of every breaker and the band test.
 //! - [`types`]: parameters, breaker state, reasons, reports.
 
@@ -50,6 +53,7 @@ pub mod migrations;
 pub mod runtime_api;
 mod triggers;
 pub mod types;
+mod upgrade;
 mod views;
 pub mod weights;
 
@@ -67,8 +71,8 @@ pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use bulwark_primitives::{
-	Balance, MarketId, MarketStatus, OnPriceUpdate, OnSiloEvent, PriceFeed, PriceStatus,
-	SiloHealth, SiloId, TradingStatus, WithdrawalStatus,
+	Balance, LiquidationBacklog, MarketId, MarketStatus, OnPriceUpdate, OnSiloEvent, PriceFeed,
+	PriceStatus, SiloHealth, SiloId, TradingStatus, WithdrawalStatus,
 };
 use frame_support::{pallet_prelude::*, traits::BuildGenesisConfig};
 use frame_system::pallet_prelude::*;
@@ -100,6 +104,14 @@ pub mod pallet {
 		type LiftOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Sets parameters and which markets and silos are watched (governance).
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Whether liquidations wait: an upgrade is deferred meanwhile (the margin engine).
+		type Liquidations: LiquidationBacklog;
+		/// May apply or drop a deferred runtime upgrade, or set code past the guard (Root).
+		type UpgradeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The longest a liquidation backlog holds an upgrade back (blocks); the emergency
+		/// holds it until it ends.
+		#[pallet::constant]
+		type MaxUpgradeDeferral: Get<BlockNumberFor<Self>>;
 		#[pallet::constant]
 		type MaxMarkets: Get<u32>;
 		#[pallet::constant]
@@ -145,6 +157,17 @@ pub mod pallet {
 	/// Chain-wide emergency: every market ReduceOnly.
 	#[pallet::storage]
 	pub type Emergency<T> = StorageValue<_, bool, ValueQuery>;
+
+	/// A runtime upgrade the guard holds back, if any; its code is [`DeferredCode`].
+	#[pallet::storage]
+	pub type Deferred<T: Config> =
+		StorageValue<_, DeferredUpgrade<T::Hash, BlockNumberFor<T>>, OptionQuery>;
+
+	/// The deferred upgrade's code. Unbounded as `system.setCode`'s argument is: the block's
+	/// length bounds it, and only an upgrade that governance authorized (or Root's) puts it here.
+	#[pallet::storage]
+	#[pallet::unbounded]
+	pub type DeferredCode<T: Config> = StorageValue<_, Vec<u8>, OptionQuery>;
 
 	#[pallet::storage]
 	pub type Params<T: Config> =
@@ -232,6 +255,28 @@ pub mod pallet {
 		SiloUntracked {
 			silo: SiloId,
 		},
+		/// A runtime upgrade was held back: its code waits until nothing blocks it.
+		UpgradeDeferred {
+			code_hash: T::Hash,
+			blocker: UpgradeBlocker,
+		},
+		/// The deferred upgrade was applied (the new runtime runs from the next block): at the
+		/// end of the first block that found nothing in its way, or at once by Root (`forced`).
+		DeferredUpgradeApplied {
+			code_hash: T::Hash,
+			since: BlockNumberFor<T>,
+			forced: bool,
+		},
+		/// The deferred upgrade was dropped: by a newer upgrade (`replaced`), by Root, or
+		/// because its stored code was missing or changed when it came to be applied.
+		DeferredUpgradeDropped {
+			code_hash: T::Hash,
+			replaced: bool,
+		},
+		/// Root set new code past the guard (it runs from the next block).
+		UpgradeForced {
+			code_hash: T::Hash,
+		},
 	}
 
 	#[pallet::error]
@@ -250,6 +295,10 @@ pub mod pallet {
 		BadWindow,
 		/// A fraction is above 100% (or the band or withdrawal share is zero).
 		BadFraction,
+		/// No runtime upgrade is deferred.
+		NoDeferredUpgrade,
+		/// The deferred upgrade is not the code the caller named.
+		DeferredUpgradeDiffers,
 	}
 
 	#[pallet::genesis_config]
@@ -291,7 +340,16 @@ pub mod pallet {
 			for silo in &silos {
 				Self::evaluate_silo(*silo, now, &params);
 			}
+			// The block's end looks at a deferred upgrade (`on_finalize`): reserved here.
 			T::WeightInfo::on_initialize(markets.len() as u32, silos.len() as u32)
+				.saturating_add(Self::upgrade_pass_weight())
+		}
+
+		/// A deferred upgrade is applied if nothing holds it back now: after the block's
+		/// liquidation pass and transactions, so a backlog the pass has just worked off no
+		/// longer counts.
+		fn on_finalize(now: BlockNumberFor<T>) {
+			Self::upgrade_pass(now);
 		}
 
 		fn integrity_test() {
@@ -495,6 +553,53 @@ pub mod pallet {
 			Self::deposit_event(Event::SiloUntracked { silo });
 			Ok(())
 		}
+
+		/// Applies the deferred runtime upgrade now, whatever holds it back (the new runtime
+		/// runs from the next block).
+		///
+		/// Who: [`Config::UpgradeOrigin`] (Root). Changes: the runtime code; the deferred
+		/// upgrade is gone ([`Event::DeferredUpgradeApplied`] with `forced`). Refused if none is
+		/// deferred or it is not `code_hash` (a newer upgrade replaced what was voted on).
+		#[pallet::call_index(11)]
+		#[pallet::weight((Pallet::<T>::apply_weight(), DispatchClass::Operational))]
+		pub fn apply_deferred_upgrade(origin: OriginFor<T>, code_hash: T::Hash) -> DispatchResult {
+			T::UpgradeOrigin::ensure_origin(origin)?;
+			let deferred = Deferred::<T>::get().ok_or(Error::<T>::NoDeferredUpgrade)?;
+			ensure!(deferred.code_hash == code_hash, Error::<T>::DeferredUpgradeDiffers);
+			Self::apply_deferred(true);
+			Ok(())
+		}
+
+		/// Drops the deferred runtime upgrade (to upgrade later, it must be authorized or set
+		/// again).
+		///
+		/// Who: [`Config::UpgradeOrigin`] (Root). Changes: the deferred upgrade and its code
+		/// are gone ([`Event::DeferredUpgradeDropped`]). Refused if none is deferred.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::DbWeight::get().reads_writes(1, 2))]
+		pub fn cancel_deferred_upgrade(origin: OriginFor<T>) -> DispatchResult {
+			T::UpgradeOrigin::ensure_origin(origin)?;
+			ensure!(Self::drop_deferred(false), Error::<T>::NoDeferredUpgrade);
+			Ok(())
+		}
+
+		/// Sets new runtime code at once, past the guard: the fix an emergency waits for, in
+		/// one referendum. Checked as `system.setCode` checks it (same spec name, a higher
+		/// spec version); a deferred upgrade is dropped.
+		///
+		/// Who: [`Config::UpgradeOrigin`] (Root). Changes: the runtime code (it runs from the
+		/// next block; [`Event::UpgradeForced`]).
+		#[pallet::call_index(13)]
+		#[pallet::weight((Pallet::<T>::apply_weight(), DispatchClass::Operational))]
+		pub fn force_set_code(origin: OriginFor<T>, code: Vec<u8>) -> DispatchResult {
+			T::UpgradeOrigin::ensure_origin(origin)?;
+			frame_system::Pallet::<T>::can_set_code(&code, true).into_result()?;
+			Self::drop_deferred(true);
+			frame_system::Pallet::<T>::update_code_in_storage(&code);
+			let code_hash = <T::Hashing as sp_runtime::traits::Hash>::hash(&code);
+			Self::deposit_event(Event::UpgradeForced { code_hash });
+			Ok(())
+		}
 	}
 }
 
@@ -506,6 +611,8 @@ impl<T: Config> Pallet<T> {
 	/// - each market's band samples are in block order;
 	/// - a market whose automatic level is Normal counts no recovery (no `clear_since`);
 	/// - no silo's automatic withdrawal level is Frozen: Frozen is the guardian's alone.
+	/// - a deferred upgrade's code is stored and hashes to its `code_hash`; no code is stored
+	///   without one.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		ensure!(Markets::<T>::count() <= T::MaxMarkets::get(), "more markets than MaxMarkets");
@@ -551,6 +658,15 @@ impl<T: Config> Pallet<T> {
 				state.withdrawals != WithdrawalStatus::Frozen,
 				"automatic triggers never freeze: Frozen is the guardian's"
 			);
+		}
+		match Deferred::<T>::get() {
+			Some(deferred) => ensure!(
+				DeferredCode::<T>::get().is_some_and(|code| {
+					<T::Hashing as sp_runtime::traits::Hash>::hash(&code) == deferred.code_hash
+				}),
+				"a deferred upgrade whose code is missing or differs from its hash"
+			),
+			None => ensure!(!DeferredCode::<T>::exists(), "deferred code without an upgrade"),
 		}
 		Ok(())
 	}

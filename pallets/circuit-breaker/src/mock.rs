@@ -3,7 +3,7 @@
 
 use crate as pallet_circuit_breaker;
 use bulwark_primitives::{Balance, MarketId, SiloId};
-use frame_support::{ord_parameter_types, traits::ConstU32};
+use frame_support::{ord_parameter_types, parameter_types, traits::ConstU32, weights::Weight};
 use frame_system::{EnsureRoot, EnsureSignedBy};
 use sp_runtime::{BuildStorage, FixedU128};
 
@@ -37,6 +37,22 @@ ord_parameter_types! {
 	pub const Guardian: u64 = GUARDIAN;
 }
 
+parameter_types! {
+	/// Whether a liquidation waits, as each test sets it.
+	pub static LiquidationWaiting: bool = false;
+}
+
+/// The margin engine's answer to the upgrade guard: [`LiquidationWaiting`].
+pub struct MockBacklog;
+impl bulwark_primitives::LiquidationBacklog for MockBacklog {
+	fn waiting() -> bool {
+		LiquidationWaiting::get()
+	}
+	fn waiting_weight() -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
+}
+
 impl pallet_circuit_breaker::Config for Test {
 	type Prices = MockPrices;
 	type SiloHealth = MockSiloHealth;
@@ -44,6 +60,9 @@ impl pallet_circuit_breaker::Config for Test {
 		frame_support::traits::EitherOfDiverse<EnsureRoot<u64>, EnsureSignedBy<Guardian, u64>>;
 	type LiftOrigin = EnsureRoot<u64>;
 	type AdminOrigin = EnsureRoot<u64>;
+	type Liquidations = MockBacklog;
+	type UpgradeOrigin = EnsureRoot<u64>;
+	type MaxUpgradeDeferral = frame_support::traits::ConstU64<10>;
 	type MaxMarkets = ConstU32<3>;
 	type MaxSilos = ConstU32<2>;
 	type MaxBandSamples = ConstU32<16>;
@@ -61,6 +80,7 @@ pub const SILO: SiloId = 0;
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = bulwark_test_kit::system_storage::<Test>();
 	bulwark_test_kit::reset();
+	LiquidationWaiting::set(false);
 	set_price(BTC, 100, 0);
 	set_price(ETH, 10, 0);
 	set_silo(SILO, 1_000, 1_000, 10_000);

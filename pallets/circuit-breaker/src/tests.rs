@@ -594,3 +594,246 @@ fn the_reports_show_every_market_and_silo() {
 		);
 	});
 }
+
+mod upgrade_guard {
+	use super::*;
+	use frame_system::SetCode;
+	use sp_core::storage::well_known_keys::CODE;
+	use sp_runtime::traits::Hash;
+
+	/// The runtime code; `None` for the empty one frame-system's genesis writes.
+	fn code() -> Option<Vec<u8>> {
+		sp_io::storage::get(CODE).map(|bytes| bytes.to_vec()).filter(|code| !code.is_empty())
+	}
+
+	fn hash(code: &[u8]) -> sp_core::H256 {
+		<Test as frame_system::Config>::Hashing::hash(code)
+	}
+
+	fn deferred() -> Option<(sp_core::H256, u64, UpgradeBlocker)> {
+		Deferred::<Test>::get().map(|d| (d.code_hash, d.since, d.blocker))
+	}
+
+	#[test]
+	fn an_upgrade_with_nothing_in_the_way_is_applied_at_once() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			assert_eq!(code(), Some(b"runtime v2".to_vec()));
+			assert_eq!(deferred(), None);
+			System::assert_last_event(
+				frame_system::Event::CodeUpdated { hash: hash(b"runtime v2") }.into(),
+			);
+		});
+	}
+
+	#[test]
+	fn an_upgrade_waits_for_the_emergency_and_applies_in_the_first_block_after_it() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Breakers::declare_emergency(RuntimeOrigin::root()));
+			run_to_block(3);
+			// The call succeeds (an authorized upgrade's authorization is used up) and the
+			// code waits.
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			assert_eq!(code(), None);
+			let h = hash(b"runtime v2");
+			assert_eq!(deferred(), Some((h, 3, UpgradeBlocker::Emergency)));
+			assert_eq!(DeferredCode::<Test>::get(), Some(b"runtime v2".to_vec()));
+			System::assert_last_event(
+				Event::UpgradeDeferred { code_hash: h, blocker: UpgradeBlocker::Emergency }.into(),
+			);
+			// Blocks 4-9: still in the emergency, still deferred.
+			run_to_block(9);
+			assert_eq!(code(), None);
+			assert_eq!(deferred(), Some((h, 3, UpgradeBlocker::Emergency)));
+			// Ended in block 9: block 9's end applies it.
+			assert_ok!(Breakers::end_emergency(RuntimeOrigin::root()));
+			assert_eq!(code(), None);
+			run_to_block(10);
+			assert_eq!(code(), Some(b"runtime v2".to_vec()));
+			assert_eq!(deferred(), None);
+			assert!(!DeferredCode::<Test>::exists());
+			System::assert_has_event(
+				Event::DeferredUpgradeApplied { code_hash: h, since: 3, forced: false }.into(),
+			);
+			System::assert_has_event(frame_system::Event::CodeUpdated { hash: h }.into());
+		});
+	}
+
+	#[test]
+	fn an_upgrade_waits_while_a_liquidation_waits_and_the_blocker_is_kept_current() {
+		new_test_ext().execute_with(|| {
+			LiquidationWaiting::set(true);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			let h = hash(b"runtime v2");
+			assert_eq!(deferred(), Some((h, 1, UpgradeBlocker::LiquidationBacklog)));
+			// The emergency comes on top: it is what the record says holds it now.
+			assert_ok!(Breakers::declare_emergency(RuntimeOrigin::root()));
+			run_to_block(2);
+			assert_eq!(deferred(), Some((h, 1, UpgradeBlocker::Emergency)));
+			assert_ok!(Breakers::end_emergency(RuntimeOrigin::root()));
+			run_to_block(3);
+			assert_eq!(deferred(), Some((h, 1, UpgradeBlocker::LiquidationBacklog)));
+			assert_eq!(code(), None);
+			// The backlog worked off in block 3: block 3's end applies it.
+			LiquidationWaiting::set(false);
+			run_to_block(4);
+			assert_eq!(code(), Some(b"runtime v2".to_vec()));
+			System::assert_has_event(
+				Event::DeferredUpgradeApplied { code_hash: h, since: 1, forced: false }.into(),
+			);
+		});
+	}
+
+	#[test]
+	fn root_forces_or_drops_a_deferred_upgrade_and_nobody_else_can() {
+		new_test_ext().execute_with(|| {
+			assert_noop!(
+				Breakers::apply_deferred_upgrade(RuntimeOrigin::root(), hash(b"runtime v2")),
+				Error::<Test>::NoDeferredUpgrade
+			);
+			assert_noop!(
+				Breakers::cancel_deferred_upgrade(RuntimeOrigin::root()),
+				Error::<Test>::NoDeferredUpgrade
+			);
+			assert_ok!(Breakers::declare_emergency(RuntimeOrigin::root()));
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			let h = hash(b"runtime v2");
+			// Neither a signed account nor the guardian may force or drop it.
+			for origin in [RuntimeOrigin::signed(1), RuntimeOrigin::signed(GUARDIAN)] {
+				assert_noop!(Breakers::apply_deferred_upgrade(origin.clone(), h), BadOrigin);
+				assert_noop!(Breakers::cancel_deferred_upgrade(origin.clone()), BadOrigin);
+				assert_noop!(Breakers::force_set_code(origin, b"runtime v9".to_vec()), BadOrigin);
+			}
+			// Root names what it forces: not what is deferred, refused.
+			assert_noop!(
+				Breakers::apply_deferred_upgrade(RuntimeOrigin::root(), hash(b"runtime v9")),
+				Error::<Test>::DeferredUpgradeDiffers
+			);
+			// Root forces it through the emergency.
+			assert_ok!(Breakers::apply_deferred_upgrade(RuntimeOrigin::root(), h));
+			assert_eq!(code(), Some(b"runtime v2".to_vec()));
+			assert_eq!(deferred(), None);
+			System::assert_has_event(
+				Event::DeferredUpgradeApplied { code_hash: h, since: 1, forced: true }.into(),
+			);
+			// A second one, dropped by Root: nothing applies, even once the emergency ends.
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v3".to_vec()));
+			assert_ok!(Breakers::cancel_deferred_upgrade(RuntimeOrigin::root()));
+			System::assert_last_event(
+				Event::DeferredUpgradeDropped { code_hash: hash(b"runtime v3"), replaced: false }
+					.into(),
+			);
+			assert_ok!(Breakers::end_emergency(RuntimeOrigin::root()));
+			run_to_block(5);
+			assert_eq!(code(), Some(b"runtime v2".to_vec()));
+			assert_eq!(deferred(), None);
+			assert!(!DeferredCode::<Test>::exists());
+		});
+	}
+
+	#[test]
+	fn a_newer_upgrade_replaces_a_deferred_one() {
+		new_test_ext().execute_with(|| {
+			LiquidationWaiting::set(true);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			run_to_block(2);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v3".to_vec()));
+			System::assert_has_event(
+				Event::DeferredUpgradeDropped { code_hash: hash(b"runtime v2"), replaced: true }
+					.into(),
+			);
+			assert_eq!(
+				deferred(),
+				Some((hash(b"runtime v3"), 2, UpgradeBlocker::LiquidationBacklog))
+			);
+			LiquidationWaiting::set(false);
+			run_to_block(3);
+			assert_eq!(code(), Some(b"runtime v3".to_vec()));
+			// With nothing in the way a newer one applies at once and drops the deferred one.
+			LiquidationWaiting::set(true);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v4".to_vec()));
+			LiquidationWaiting::set(false);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v5".to_vec()));
+			assert_eq!(code(), Some(b"runtime v5".to_vec()));
+			assert_eq!(deferred(), None);
+			run_to_block(4);
+			assert_eq!(code(), Some(b"runtime v5".to_vec()));
+		});
+	}
+
+	#[test]
+	fn try_state_catches_a_deferred_upgrade_whose_code_differs() {
+		new_test_ext().execute_with(|| {
+			LiquidationWaiting::set(true);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			assert_ok!(Breakers::do_try_state());
+			DeferredCode::<Test>::put(b"runtime v2 with a backdoor".to_vec());
+			assert!(Breakers::do_try_state().is_err());
+			DeferredCode::<Test>::kill();
+			assert!(Breakers::do_try_state().is_err());
+			DeferredCode::<Test>::put(b"runtime v2".to_vec());
+			Deferred::<Test>::kill();
+			assert!(Breakers::do_try_state().is_err());
+			DeferredCode::<Test>::kill();
+			assert_ok!(Breakers::do_try_state());
+		});
+	}
+
+	#[test]
+	fn a_backlog_holds_an_upgrade_for_max_upgrade_deferral_blocks_at_most() {
+		new_test_ext().execute_with(|| {
+			LiquidationWaiting::set(true);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			// Deferred in block 1; MaxUpgradeDeferral 10: the ends of blocks 1-10 hold it.
+			run_to_block(11);
+			assert_eq!(code(), None);
+			assert_eq!(deferred().map(|d| d.2), Some(UpgradeBlocker::LiquidationBacklog));
+			// Block 11's end: 10 blocks old, the backlog no longer holds it.
+			run_to_block(12);
+			assert_eq!(code(), Some(b"runtime v2".to_vec()));
+			System::assert_has_event(
+				Event::DeferredUpgradeApplied {
+					code_hash: hash(b"runtime v2"),
+					since: 1,
+					forced: false,
+				}
+				.into(),
+			);
+			// The emergency holds one however long.
+			assert_ok!(Breakers::declare_emergency(RuntimeOrigin::root()));
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v3".to_vec()));
+			run_to_block(100);
+			assert_eq!(code(), Some(b"runtime v2".to_vec()));
+			assert_eq!(deferred().map(|d| (d.1, d.2)), Some((12, UpgradeBlocker::Emergency)));
+		});
+	}
+
+	#[test]
+	fn a_deferred_upgrade_whose_code_went_missing_is_dropped_never_written() {
+		new_test_ext().execute_with(|| {
+			LiquidationWaiting::set(true);
+			assert_ok!(<Breakers as SetCode<Test>>::set_code(b"runtime v2".to_vec()));
+			// Behind the guard's back (a storage kill, a bad migration).
+			DeferredCode::<Test>::kill();
+			LiquidationWaiting::set(false);
+			run_to_block(2);
+			assert_eq!(code(), None, "no empty :code");
+			assert_eq!(deferred(), None);
+			System::assert_has_event(
+				Event::DeferredUpgradeDropped { code_hash: hash(b"runtime v2"), replaced: false }
+					.into(),
+			);
+		});
+	}
+
+	#[test]
+	fn force_set_code_is_roots_alone() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Breakers::declare_emergency(RuntimeOrigin::root()));
+			// (Root's own path checks the code's version: the runtime's governance tests.)
+			for origin in [RuntimeOrigin::signed(1), RuntimeOrigin::signed(GUARDIAN)] {
+				assert_noop!(Breakers::force_set_code(origin, b"runtime v2".to_vec()), BadOrigin);
+			}
+		});
+	}
+}

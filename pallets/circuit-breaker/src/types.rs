@@ -238,3 +238,46 @@ pub struct SiloReport {
 	pub accepts_new_risk: bool,
 	pub reason: Option<Reason>,
 }
+
+/// What holds a runtime upgrade back (the upgrade guard, [`crate::Pallet::upgrade_blocker`]).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum UpgradeBlocker {
+	/// The chain-wide emergency is declared.
+	Emergency,
+	/// A position the protocol would liquidate now is still open: a new runtime's first
+	/// blocks (migrations, a changed engine) should not be the ones that work off a backlog.
+	LiquidationBacklog,
+}
+
+/// A runtime upgrade held back by the guard: its code waits in [`crate::DeferredCode`].
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct DeferredUpgrade<Hash, BlockNumber> {
+	/// The hash of the code (the runtime's hasher, as `system.authorizeUpgrade` takes it).
+	pub code_hash: Hash,
+	/// The block whose call would have applied it.
+	pub since: BlockNumber,
+	/// What held it back at the last look.
+	pub blocker: UpgradeBlocker,
+}

@@ -1,6 +1,8 @@
 //! The primitives traits the margin engine implements for the rest of the runtime: it hears
-//! every new oracle aggregate (and watches the market if it made positions liquidatable), and it tells the silos
-//! what their traders' open positions are worth against each pool ([`PositionMarks`]).
+//! every new oracle aggregate (and watches the market if it made positions liquidatable), it
+//! tells the silos what their traders' open positions are worth against each pool
+//! ([`PositionMarks`]), and the upgrade guard whether liquidations wait
+//! ([`LiquidationBacklog`]).
 
 use super::*;
 use bulwark_primitives::Aggregate;
@@ -12,6 +14,20 @@ impl<T: Config> OnPriceUpdate<BlockNumberFor<T>> for Pallet<T> {
 
 	fn max_weight() -> Weight {
 		T::WeightInfo::on_price_update(crate::BENCHMARKED_POSITIONS)
+	}
+}
+
+impl<T: Config> LiquidationBacklog for Pallet<T> {
+	/// The head of the protocol's frontier over every market, at the prices liquidations may
+	/// use: one position read per book, never a walk of the books.
+	fn waiting() -> bool {
+		Frontier::<T>::new(Markets::<T>::iter_keys(), true, 0).next().is_some()
+	}
+
+	fn waiting_weight() -> Weight {
+		T::DbWeight::get().reads(1).saturating_add(
+			Self::market_heads_weight().saturating_mul(u64::from(T::MaxMarkets::get())),
+		)
 	}
 }
 

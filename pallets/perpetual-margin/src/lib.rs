@@ -128,8 +128,9 @@ pub use weights::WeightInfo;
 
 use alloc::{collections::BTreeMap, vec::Vec};
 use bulwark_primitives::{
-	Balance, MarketId, MarketStatus, OnPriceUpdate, PoolMarks, PositionMarks, PriceFeed,
-	PriceStatus, SignedBalance, SiloHealth, SiloId, SiloLedger, TradeAction, TradingStatus,
+	Balance, LiquidationBacklog, MarketId, MarketStatus, OnPriceUpdate, PoolMarks, PositionMarks,
+	PriceFeed, PriceStatus, SignedBalance, SiloHealth, SiloId, SiloLedger, TradeAction,
+	TradingStatus,
 };
 use frame_support::{pallet_prelude::*, weights::WeightMeter};
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*};

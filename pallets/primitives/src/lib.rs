@@ -175,6 +175,24 @@ impl SiloHealth for () {
 	}
 }
 
+/// Whether liquidations are waiting, as the upgrade guard asks it. Implemented by the margin
+/// engine.
+pub trait LiquidationBacklog {
+	/// A position the protocol would liquidate now is still open.
+	fn waiting() -> bool;
+	/// What [`Self::waiting`] costs at most.
+	fn waiting_weight() -> Weight;
+}
+
+impl LiquidationBacklog for () {
+	fn waiting() -> bool {
+		false
+	}
+	fn waiting_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
 /// Told by the silos pallet, as it happens, of what the breakers watch in silos.
 pub trait OnSiloEvent {
 	/// `amount` left the silo (margin or liquidity withdrawn, queued withdrawals paid).

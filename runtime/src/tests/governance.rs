@@ -188,6 +188,110 @@ fn a_root_referendum_upgrades_the_runtime_and_the_new_code_builds_the_next_block
 /// A slot after the test's blocks (Aura only needs it to increase).
 const FIRST_SLOT_AFTER_UPGRADE: u64 = 2_000_000;
 
+/// The upgrade guard on a real authorized upgrade: declared in an emergency, the upgrade is
+/// deferred, not refused, so its authorization is spent and the same code cannot be sent again
+/// (an unsigned call refused at dispatch would cost its sender nothing, block after block); the
+/// first block after the emergency applies it. A second upgrade, deferred the same way, is
+/// forced through by Root.
+#[test]
+fn an_authorized_upgrade_waits_out_an_emergency_and_root_can_force_one() {
+	use frame_support::traits::OnFinalize;
+	use pallet_circuit_breaker::{Deferred, Event as BreakerEvent, UpgradeBlocker, WeightInfo};
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	let next = crate::next_spec_version::WASM_BINARY.expect("built with the runtime").to_vec();
+	staging().execute_with(|| {
+		let before = code();
+		let hash = <Runtime as frame_system::Config>::Hashing::hash(&next);
+		assert_ok!(CircuitBreaker::declare_emergency(RuntimeOrigin::root()));
+		assert_ok!(System::authorize_upgrade(RuntimeOrigin::root(), hash));
+		// What the pool says of the unsigned `apply_authorized_upgrade` carrying the code.
+		let apply = || {
+			super::margin::validate(UncheckedExtrinsic::new_bare(RuntimeCall::System(
+				frame_system::Call::apply_authorized_upgrade { code: next.clone() },
+			)))
+		};
+		assert!(apply().is_ok(), "{:?}", apply());
+
+		assert_ok!(System::apply_authorized_upgrade(signed(Sr25519Keyring::Ferdie), next.clone()));
+		assert_eq!(code(), before);
+		System::assert_last_event(
+			BreakerEvent::UpgradeDeferred { code_hash: hash, blocker: UpgradeBlocker::Emergency }
+				.into(),
+		);
+		// The authorization is spent: the pool refuses the same code, and so does dispatch.
+		assert_eq!(apply(), Err(TransactionValidityError::Invalid(InvalidTransaction::Call)));
+		assert_noop!(
+			System::apply_authorized_upgrade(signed(Sr25519Keyring::Ferdie), next.clone()),
+			frame_system::Error::<Runtime>::NothingAuthorized
+		);
+
+		// Still the emergency at the block's end and the next one's: still deferred.
+		let deferred_in = System::block_number();
+		// A block's start reserves the look (and the application) its end makes.
+		let reserved = CircuitBreaker::on_initialize(deferred_in);
+		let set_code = <<Runtime as frame_system::Config>::SystemWeightInfo as frame_system::WeightInfo>::set_code();
+		assert!(reserved.all_gte(set_code), "{reserved:?} < {set_code:?}");
+		CircuitBreaker::on_finalize(deferred_in);
+		System::set_block_number(deferred_in + 1);
+		CircuitBreaker::on_finalize(deferred_in + 1);
+		assert_eq!(code(), before);
+		assert!(Deferred::<Runtime>::get().is_some());
+		// Governance ends it: that block's end applies the code.
+		assert_ok!(CircuitBreaker::end_emergency(RuntimeOrigin::root()));
+		System::set_block_number(deferred_in + 2);
+		CircuitBreaker::on_finalize(deferred_in + 2);
+		assert_eq!(code(), next);
+		assert!(Deferred::<Runtime>::get().is_none());
+		System::assert_has_event(
+			BreakerEvent::DeferredUpgradeApplied { code_hash: hash, since: deferred_in, forced: false }
+				.into(),
+		);
+		System::assert_has_event(frame_system::Event::CodeUpdated { hash }.into());
+		// Nothing deferred: a block's start reserves one read.
+		assert_eq!(
+			CircuitBreaker::on_initialize(deferred_in + 3).saturating_sub(
+				<Runtime as pallet_circuit_breaker::Config>::WeightInfo::on_initialize(3, 1)
+			),
+			<Runtime as frame_system::Config>::DbWeight::get().reads(1)
+		);
+
+		// Root forces the next one through a new emergency, naming it.
+		assert_ok!(CircuitBreaker::declare_emergency(RuntimeOrigin::root()));
+		assert_ok!(System::set_code_without_checks(RuntimeOrigin::root(), before.clone()));
+		assert_eq!(code(), next);
+		let forced = <Runtime as frame_system::Config>::Hashing::hash(&before);
+		assert_noop!(
+			CircuitBreaker::apply_deferred_upgrade(signed(Sr25519Keyring::Ferdie), forced),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(
+			CircuitBreaker::apply_deferred_upgrade(RuntimeOrigin::root(), hash),
+			pallet_circuit_breaker::Error::<Runtime>::DeferredUpgradeDiffers
+		);
+		assert_ok!(CircuitBreaker::apply_deferred_upgrade(RuntimeOrigin::root(), forced));
+		assert_eq!(code(), before);
+		System::assert_has_event(
+			BreakerEvent::DeferredUpgradeApplied {
+				code_hash: forced,
+				since: deferred_in + 2,
+				forced: true,
+			}
+			.into(),
+		);
+
+		// Or in one call, still in the emergency: Root sets the next runtime past the guard,
+		// checked as setCode checks it (a downgrade is refused).
+		assert_noop!(
+			CircuitBreaker::force_set_code(RuntimeOrigin::root(), before.clone()),
+			frame_system::Error::<Runtime>::SpecVersionNeedsToIncrease
+		);
+		assert_ok!(CircuitBreaker::force_set_code(RuntimeOrigin::root(), next.clone()));
+		assert_eq!(code(), next);
+		System::assert_last_event(BreakerEvent::UpgradeForced { code_hash: hash }.into());
+		CircuitBreaker::do_try_state().expect("breaker invariants");
+	});
+}
+
 #[test]
 fn a_referendum_voted_down_enacts_nothing_and_a_downgrade_is_refused() {
 	staging().execute_with(|| {

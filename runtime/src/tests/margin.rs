@@ -156,6 +156,67 @@ fn a_trader_opens_a_btc_perp_and_the_runtime_api_reports_its_health() {
 	});
 }
 
+/// The upgrade guard on the real margin engine: new code set while a liquidation waits
+/// (Bob's, due after block 2's aggregate) is deferred; block 2's end still finds Bob due, block
+/// 3's pass liquidates him, and block 3's end applies the code.
+#[test]
+fn an_upgrade_set_while_a_liquidation_waits_is_applied_once_the_pass_has_cleared_it() {
+	use bulwark_primitives::LiquidationBacklog;
+	use pallet_circuit_breaker::{Deferred, Event as BreakerEvent, UpgradeBlocker};
+	use sp_runtime::traits::Hash;
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = account(Sr25519Keyring::Bob);
+		let new_code = b"the next runtime".to_vec();
+		let hash = <Runtime as frame_system::Config>::Hashing::hash(&new_code);
+		let code =
+			|| sp_io::storage::get(sp_core::storage::well_known_keys::CODE).map(|c| c.to_vec());
+		bob_long_a_tenth_of_a_btc();
+		assert!(!PerpetualMargin::waiting());
+		end_block();
+		let before = code();
+		assert_ne!(before, Some(new_code.clone()));
+
+		start_block(2);
+		aggregate(2, 58_000);
+		assert!(PerpetualMargin::waiting());
+		assert_ok!(System::set_code_without_checks(RuntimeOrigin::root(), new_code.clone()));
+		assert_eq!(code(), before);
+		System::assert_last_event(
+			BreakerEvent::UpgradeDeferred {
+				code_hash: hash,
+				blocker: UpgradeBlocker::LiquidationBacklog,
+			}
+			.into(),
+		);
+		end_block();
+
+		start_block(3);
+		assert!(Deferred::<Runtime>::get().is_some(), "block 2's end: Bob still due");
+		let transfer = signed_by(
+			Sr25519Keyring::Ferdie,
+			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: MultiAddress::Id(account(Sr25519Keyring::Eve)),
+				value: BWK,
+			}),
+			0,
+		);
+		assert_eq!(Executive::apply_extrinsic(transfer), Ok(Ok(())));
+		assert!(margin_events().iter().any(|event| matches!(
+			event,
+			MarginEvent::Liquidated { keeper: None, who, .. } if *who == bob
+		)));
+		assert!(!PerpetualMargin::waiting());
+		assert_eq!(code(), before);
+		end_block();
+		assert_eq!(code(), Some(new_code));
+		assert!(Deferred::<Runtime>::get().is_none());
+		System::assert_has_event(
+			BreakerEvent::DeferredUpgradeApplied { code_hash: hash, since: 2, forced: false }
+				.into(),
+		);
+	});
+}
+
 #[test]
 fn a_position_made_liquidatable_in_block_n_is_liquidated_first_thing_in_block_n_plus_1() {
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
