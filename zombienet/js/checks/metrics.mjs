@@ -193,7 +193,8 @@ export default async function metrics({ node, wsUri, prometheus, args = [] }) {
     // holds still across a scrape they equal that chain's events exactly.
     const cache = [];
     let seen = '';
-    for (let attempt = 1; attempt <= 30; attempt++) {
+    // (With `liquidated`, until the block that liquidated is finalized: a few blocks.)
+    for (let attempt = 1; attempt <= 60; attempt++) {
       const before = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
       const series = await scrape();
       const after = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
@@ -205,15 +206,15 @@ export default async function metrics({ node, wsUri, prometheus, args = [] }) {
           badDebt: series.get('bulwark_bad_debt_usdb_total'),
         };
         seen = `finalized ${before}: node ${JSON.stringify(counted)}, chain ${JSON.stringify(chain)}`;
-        if (counted.liquidations === chain.liquidations && counted.deleverages === chain.deleverages && counted.badDebt === chain.badDebt) {
-          if (wantLiquidated && chain.liquidations === 0) throw new Error(`no liquidation on the finalized chain: ${seen}`);
+        const equal = counted.liquidations === chain.liquidations && counted.deleverages === chain.deleverages && counted.badDebt === chain.badDebt;
+        if (equal && !(wantLiquidated && chain.liquidations === 0)) {
           log(`${node}: the counters equal the finalized chain's events: ${seen}`);
           return 0;
         }
       }
       await sleep(1000);
     }
-    throw new Error(`counters differ from the finalized chain's events: ${seen}`);
+    throw new Error(`counters differ from the finalized chain's events, or it holds no liquidation where one was due: ${seen}`);
   } finally {
     await api.disconnect();
   }
