@@ -208,7 +208,7 @@ mod tests {
 		let snapshot = parse_snapshot(good).expect("parses");
 		assert_eq!(snapshot.block, 7);
 		assert_eq!(snapshot.spec_version, 107);
-		assert_eq!(snapshot.top.get(&b":code"[..].to_vec()), Some(&vec![0, 0x61, 0x73, 0x6d]));
+		assert_eq!(snapshot.top.get(&b":code"[..]), Some(&vec![0, 0x61, 0x73, 0x6d]));
 		assert_eq!(snapshot.top.get(&vec![1]), Some(&vec![]));
 		for bad in [
 			r#"{"block": 7, "hash": "0xab", "specVersion": 1, "top": [["01", "0x"]]}"#,
