@@ -67,6 +67,20 @@ pub(super) fn validate(xt: UncheckedExtrinsic) -> TransactionValidity {
 	.expect("rolled back")
 }
 
+/// Ferdie's transfer of 1 BWK to Eve, the block's first transaction (his first ever: nonce 0):
+/// `on_poll`, the protocol's liquidation pass, runs before it.
+fn ferdie_pays_eve_first_in_the_block() {
+	let transfer = signed_by(
+		Sr25519Keyring::Ferdie,
+		RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: MultiAddress::Id(account(Sr25519Keyring::Eve)),
+			value: BWK,
+		}),
+		0,
+	);
+	assert_eq!(Executive::apply_extrinsic(transfer), Ok(Ok(())));
+}
+
 pub(super) fn margin_events() -> Vec<MarginEvent<Runtime>> {
 	System::events()
 		.into_iter()
@@ -192,15 +206,7 @@ fn an_upgrade_set_while_a_liquidation_waits_is_applied_once_the_pass_has_cleared
 
 		start_block(3);
 		assert!(Deferred::<Runtime>::get().is_some(), "block 2's end: Bob still due");
-		let transfer = signed_by(
-			Sr25519Keyring::Ferdie,
-			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-				dest: MultiAddress::Id(account(Sr25519Keyring::Eve)),
-				value: BWK,
-			}),
-			0,
-		);
-		assert_eq!(Executive::apply_extrinsic(transfer), Ok(Ok(())));
+		ferdie_pays_eve_first_in_the_block();
 		assert!(margin_events().iter().any(|event| matches!(
 			event,
 			MarginEvent::Liquidated { keeper: None, who, .. } if *who == bob
@@ -239,15 +245,7 @@ fn a_position_made_liquidatable_in_block_n_is_liquidated_first_thing_in_block_n_
 		// Block 3 (= N+1): the first transaction is Ferdie's transfer, yet the liquidation has
 		// happened before it: `on_poll` ran between the inherents and the transfer.
 		start_block(3);
-		let transfer = signed_by(
-			Sr25519Keyring::Ferdie,
-			RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
-				dest: MultiAddress::Id(account(Sr25519Keyring::Eve)),
-				value: BWK,
-			}),
-			0,
-		);
-		assert_eq!(Executive::apply_extrinsic(transfer), Ok(Ok(())));
+		ferdie_pays_eve_first_in_the_block();
 		let events: Vec<RuntimeEvent> = System::events().into_iter().map(|r| r.event).collect();
 		let liquidated = events
 			.iter()
