@@ -97,16 +97,15 @@ pub struct Orphan {
 /// `:heappages`, ...: they start with `:`) nor under a storage item or pallet version this
 /// runtime declares, grouped by prefix.
 pub fn orphans() -> Vec<Orphan> {
-	let declared: BTreeSet<Vec<u8>> = AllPalletsWithSystem::storage_info()
-		.into_iter()
-		.map(|info| info.prefix[..32].to_vec())
-		.chain(AllPalletsWithSystem::infos().into_iter().map(|pallet| {
-			[twox_128(pallet.name.as_bytes()), twox_128(b":__STORAGE_VERSION__:")].concat()
-		}))
-		.collect();
+	// Each pallet's prefix, and under it its storage version's key.
 	let pallets: BTreeMap<[u8; 16], String> = AllPalletsWithSystem::infos()
 		.into_iter()
 		.map(|pallet| (twox_128(pallet.name.as_bytes()), pallet.name.to_string()))
+		.collect();
+	let declared: BTreeSet<Vec<u8>> = AllPalletsWithSystem::storage_info()
+		.into_iter()
+		.map(|info| info.prefix[..32].to_vec())
+		.chain(pallets.keys().map(|prefix| [*prefix, twox_128(b":__STORAGE_VERSION__:")].concat()))
 		.collect();
 	let mut found: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
 	let mut key = Vec::new();
