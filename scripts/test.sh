@@ -2,9 +2,10 @@
 # Installs what is missing and runs the whole test suite: formatting, the lint of the network
 # tests' and the web app's JavaScript and the app's unit tests, every crate's unit and
 # integration tests (runtime, pallets, the node binary's CLI tests, the fuzzer's committed
-# inputs), the alert rules' promtool tests (scripts/test-ops.sh), a bounded run of the
-# whole-runtime fuzzer (scripts/fuzz.sh, BULWARK_FUZZ_SECONDS, default 120), the web app's
-# browser test (app/test/run.sh: headless Chromium against a dev node), then the network tests
+# inputs), the runtime's sudo test again on a runtime built without sudo, the alert rules'
+# promtool tests (scripts/test-ops.sh), a bounded run of the whole-runtime fuzzer
+# (scripts/fuzz.sh, BULWARK_FUZZ_SECONDS, default 120), the web app's browser test
+# (app/test/run.sh: headless Chromium against a dev node), then the network tests
 # (zombienet/run.sh: real multi-validator networks on loopback; test 05 first runs the upgrade
 # check, scripts/upgrade-check.sh, on its chain's state). BULWARK_SKIP_FUZZ=1 skips the
 # fuzzer run, BULWARK_SKIP_BROWSER=1 the browser test; BULWARK_SKIP_NETWORK_TESTS=1 stops before
@@ -23,6 +24,11 @@ zombienet/install.sh
 cargo build --profile "$BULWARK_PROFILE" --locked --workspace
 cargo test --profile "$BULWARK_PROFILE" --locked --workspace
 echo "test.sh: cargo tests passed after $(( $(date +%s) - start )) s"
+# The runtime as staging and production build it, without the `sudo` feature (native only: the
+# test reads the runtime's pallets, calls, metadata and presets, not its Wasm).
+SKIP_WASM_BUILD=1 cargo test --profile "$BULWARK_PROFILE" --locked -p bulwark-runtime \
+	--no-default-features --features std --lib -- sudo_is_pallet_7_only_in_a_runtime_built_with_it
+echo "test.sh: the sudo-free runtime's test passed after $(( $(date +%s) - start )) s"
 scripts/test-ops.sh
 if [ -z "${BULWARK_SKIP_FUZZ:-}" ]; then
 	# From the committed corpus alone: what it finds here is thrown away with the temp dir.

@@ -36,7 +36,7 @@ pub const ACCOUNTS: [Sr25519Keyring; 8] = [
 	Sr25519Keyring::EveStash,
 	Sr25519Keyring::FerdieStash,
 ];
-/// The local chain's feeders (its four validators' oracle keys).
+/// The local chain's validators, whose oracle keys (`//Alice//oracle`, ...) are its feeders.
 const FEEDERS: [Sr25519Keyring; 4] =
 	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
 /// BTC, ETH, DOT in silo 0 (the preset's), JELLY in silo 1 (listed by the setup), and one
@@ -259,6 +259,7 @@ fn limit_price(market: u8, buy: bool, slippage_bp: u16) -> FixedU128 {
 /// One oracle round for `market` at `price`: each feeder not in `skip` reports, those in
 /// `liars` report `liar` instead.
 fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, skip: u8) {
+	use sp_core::Pair as _;
 	let Some(round) = Rounds::<Runtime>::get(market).map(|round| round.round) else { return };
 	for (index, feeder) in FEEDERS.iter().enumerate() {
 		let bit = 1u8 << index;
@@ -270,9 +271,11 @@ fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, 
 			market,
 			round,
 			price: reported,
-			feeder: feeder.public().into(),
+			feeder: bulwark_runtime::genesis_config_presets::dev_oracle_key(*feeder).into(),
 		};
-		let signature = feeder.sign(&PriceOracle::report_payload(&report)).into();
+		let signature = bulwark_runtime::harness::oracle_pair(*feeder)
+			.sign(&PriceOracle::report_payload(&report))
+			.into();
 		apply(authorized(RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report {
 			report,
 			signature,

@@ -234,6 +234,7 @@ impl pallet_collateral_silos::benchmarking::BenchmarkHelper<AssetId, AccountId>
 	}
 }
 
+#[cfg(feature = "sudo")]
 impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;

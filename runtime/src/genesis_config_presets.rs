@@ -14,8 +14,8 @@
 use crate::{
 	opaque::SessionKeys, AccountId, AssetsConfig, BalancesConfig, CircuitBreakerConfig,
 	CollateralSilosConfig, GuardiansConfig, PerpetualMarginConfig, PriceOracleConfig, Runtime,
-	RuntimeGenesisConfig, SessionConfig, SudoConfig, ValidatorSetConfig, BWK, MINUTES, USDB,
-	USDB_ASSET_ID, USDB_DECIMALS,
+	RuntimeGenesisConfig, SessionConfig, ValidatorSetConfig, BWK, MINUTES, USDB, USDB_ASSET_ID,
+	USDB_DECIMALS,
 };
 use alloc::{vec, vec::Vec};
 use bulwark_primitives::MarketId;
@@ -245,7 +245,8 @@ fn genesis(
 	endowed: Vec<AccountId>,
 	usdb_owner: AccountId,
 ) -> Value {
-	build_struct_json_patch!(RuntimeGenesisConfig {
+	#[cfg_attr(not(feature = "sudo"), allow(unused_mut))]
+	let mut patch = build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.iter().cloned().map(|account| (account, DEV_ENDOWMENT)).collect(),
 		},
@@ -287,17 +288,40 @@ fn genesis(
 		},
 		perpetual_margin: PerpetualMarginConfig { markets: dev_markets() },
 		guardians: GuardiansConfig { members: guardians },
-		sudo: SudoConfig { key: root },
-	})
+	});
+	// A sudo key only where the runtime has sudo (built with the `sudo` feature).
+	#[cfg(feature = "sudo")]
+	{
+		let sudo = build_struct_json_patch!(RuntimeGenesisConfig {
+			sudo: crate::SudoConfig { key: root }
+		});
+		if let (Some(patch), Value::Object(sudo)) = (patch.as_object_mut(), sudo) {
+			patch.extend(sudo);
+		}
+	}
+	#[cfg(not(feature = "sudo"))]
+	let _ = root;
+	patch
+}
+
+/// A dev validator's oracle (feeder) key: its seed with
+/// [`ORACLE_KEY_DERIVATION`](crate::opaque::ORACLE_KEY_DERIVATION) appended (`//Alice//oracle`),
+/// as the runtime's `generate_session_keys` derives it for `--alice`. Never its Aura key.
+pub fn dev_oracle_key(validator: Sr25519Keyring) -> sp_core::sr25519::Public {
+	use sp_core::Pair;
+	let uri = alloc::format!("{}{}", validator.to_seed(), crate::opaque::ORACLE_KEY_DERIVATION);
+	// A dev name and a fixed path: always a valid secret URI.
+	sp_core::sr25519::Pair::from_string(&uri, None).expect("a valid dev key URI").public()
 }
 
 /// A dev validator: its account, and its session keys as `--alice` and friends put them in the
-/// keystore (Aura and the oracle key from its sr25519 seed, GRANDPA from its ed25519 seed).
+/// keystore (Aura from its sr25519 seed, GRANDPA from its ed25519 seed, the oracle key from its
+/// sr25519 seed's [`dev_oracle_key`] derivation).
 fn validator(sr25519: Sr25519Keyring, ed25519: Ed25519Keyring) -> (AccountId, SessionKeys) {
 	let keys = SessionKeys {
 		aura: sr25519.public().into(),
 		grandpa: ed25519.public().into(),
-		oracle: sr25519.public().into(),
+		oracle: dev_oracle_key(sr25519).into(),
 	};
 	(sr25519.to_account_id(), keys)
 }

@@ -69,3 +69,11 @@ pub fn thin_market_params() -> pallet_perpetual_margin::MarketParamsOf<crate::Ru
 	params.size_tiers = Default::default();
 	params
 }
+
+/// A dev validator's oracle key pair, whose public key is
+/// [`dev_oracle_key`](genesis_config_presets::dev_oracle_key): what signs its price reports.
+pub fn oracle_pair(validator: sp_keyring::Sr25519Keyring) -> sp_core::sr25519::Pair {
+	use sp_core::Pair;
+	let uri = format!("{}{}", validator.to_seed(), crate::opaque::ORACLE_KEY_DERIVATION);
+	sp_core::sr25519::Pair::from_string(&uri, None).expect("a valid dev key URI")
+}

@@ -104,6 +104,43 @@ pub mod opaque {
 			pub oracle: PriceOracle,
 		}
 	}
+
+	/// What a validator's oracle key is derived with from the seed its other keys come from:
+	/// `--alice` puts `//Alice//oracle` in the keystore as the feeder key, beside `//Alice` for
+	/// Aura. The key that signs price reports is then never the one that authors blocks (nor a
+	/// well-known account), and a leak of one does not give away the other.
+	pub const ORACLE_KEY_DERIVATION: &str = "//oracle";
+
+	type OracleKey = <PriceOracle as sp_runtime::BoundToRuntimeAppPublic>::Public;
+
+	/// A validator's session keys, from `seed` (a secret URI) when given, else random: Aura and
+	/// GRANDPA from the seed itself, the oracle key from the seed with
+	/// [`ORACLE_KEY_DERIVATION`] appended. With the proof that `owner` holds them.
+	pub fn generate_session_keys(
+		owner: &[u8],
+		seed: Option<Vec<u8>>,
+	) -> sp_runtime::traits::GeneratedSessionKeys<
+		SessionKeys,
+		(
+			<AuraId as sp_runtime::RuntimeAppPublic>::ProofOfPossession,
+			<GrandpaId as sp_runtime::RuntimeAppPublic>::ProofOfPossession,
+			<OracleKey as sp_runtime::RuntimeAppPublic>::ProofOfPossession,
+		),
+	> {
+		use sp_runtime::RuntimeAppPublic;
+		let oracle_seed = seed.clone().map(|mut seed| {
+			seed.extend_from_slice(ORACLE_KEY_DERIVATION.as_bytes());
+			seed
+		});
+		let mut keys = SessionKeys {
+			aura: AuraId::generate_pair(seed.clone()),
+			grandpa: GrandpaId::generate_pair(seed),
+			oracle: OracleKey::generate_pair(oracle_seed),
+		};
+		// The keys were generated in the keystore a moment ago, so it holds their secrets.
+		let proof = keys.create_ownership_proof(owner).expect("the keystore holds the new keys");
+		sp_runtime::traits::GeneratedSessionKeys { keys, proof }
+	}
 }
 
 /// The runtime version, with `spec_version` as given: `runtime_version` needs literals.
@@ -126,10 +163,10 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "next-spec-version"))]
-runtime_version!(107);
+runtime_version!(108);
 /// The same code as its own next version, for upgrade tests (see `next_spec_version`).
 #[cfg(feature = "next-spec-version")]
-runtime_version!(108);
+runtime_version!(109);
 
 #[frame_support::runtime]
 mod runtime {
@@ -168,7 +205,10 @@ mod runtime {
 	pub type TransactionPayment = pallet_transaction_payment;
 	#[runtime::pallet_index(6)]
 	pub type Assets = pallet_assets;
-	/// Dev and local chains only: the staging preset, like any real network, has no sudo key.
+	/// Only in a runtime built with the `sudo` feature (the default, for dev and local
+	/// networks): one built without it (staging, production) has no sudo call at all, and
+	/// index 7 stays empty, so every other pallet keeps its index.
+	#[cfg(feature = "sudo")]
 	#[runtime::pallet_index(7)]
 	pub type Sudo = pallet_sudo;
 
@@ -394,7 +434,7 @@ impl_runtime_apis! {
 			owner: Vec<u8>,
 			seed: Option<Vec<u8>>,
 		) -> sp_session::OpaqueGeneratedSessionKeys {
-			opaque::SessionKeys::generate(&owner, seed).into()
+			opaque::generate_session_keys(&owner, seed).into()
 		}
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {

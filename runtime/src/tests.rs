@@ -57,6 +57,7 @@ fn development_preset_builds_a_one_validator_chain() {
 		let alice: AuraId = Sr25519Keyring::Alice.public().into();
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), vec![alice]);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		#[cfg(feature = "sudo")]
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 		// 12 well-known dev accounts, 1M BWK each.
 		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 12 * DEV_ENDOWMENT);
@@ -110,13 +111,74 @@ fn local_testnet_preset_has_four_validators_in_session_aura_and_grandpa() {
 		] {
 			assert!(grandpa.contains(&key.public().into()));
 		}
+		#[cfg(feature = "sudo")]
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 	});
+}
+
+/// Built with the `sudo` feature (the default: dev and local networks), pallet-sudo is pallet 7;
+/// built without it (staging, production), the runtime has no sudo call, no sudo storage and no
+/// sudo key in any preset, and index 7 is left empty: every other pallet keeps its index, so
+/// calls encoded for one build mean the same in the other.
+#[test]
+fn sudo_is_pallet_7_only_in_a_runtime_built_with_it() {
+	use frame_support::traits::PalletsInfoAccess;
+	let pallets: Vec<(usize, &str)> =
+		AllPalletsWithSystem::infos().iter().map(|info| (info.index, info.name)).collect();
+	let mut expected = vec![
+		(0, "System"),
+		(1, "Timestamp"),
+		(2, "Aura"),
+		(3, "Grandpa"),
+		(4, "Balances"),
+		(5, "TransactionPayment"),
+		(6, "Assets"),
+		(7, "Sudo"),
+		(8, "Preimage"),
+		(9, "Scheduler"),
+		(10, "Referenda"),
+		(11, "ConvictionVoting"),
+		(12, "GovernanceOrigins"),
+		(13, "Guardians"),
+		(14, "ValidatorSet"),
+		(15, "Session"),
+		(20, "CollateralSilos"),
+		(21, "PriceOracle"),
+		(22, "CircuitBreaker"),
+		(23, "PerpetualMargin"),
+	];
+	let with_sudo = cfg!(feature = "sudo");
+	if !with_sudo {
+		expected.retain(|(index, _)| *index != 7);
+	}
+	let mut sorted = pallets.clone();
+	sorted.sort();
+	assert_eq!(sorted, expected);
+	// `sudo.removeKey` (pallet 7, call 4) is a call only where sudo is built in.
+	assert_eq!(RuntimeCall::decode(&mut &[7u8, 4][..]).is_ok(), with_sudo);
+	// Nor does the metadata name it (the type paths of its calls and events).
+	let metadata = Runtime::metadata_at_version(15).expect("metadata v15");
+	assert_eq!(metadata.windows(11).any(|bytes| bytes == b"pallet_sudo"), with_sudo);
+	// No preset sets a sudo key where there is no sudo, and staging never does; without sudo
+	// nothing at all is stored under its prefix (not even a pallet version).
+	let sudo_prefix = sp_io::hashing::twox_128(b"Sudo");
+	let sudo_key = [sudo_prefix, sp_io::hashing::twox_128(b"Key")].concat();
+	for (preset, has_key) in [
+		(sp_genesis_builder::DEV_RUNTIME_PRESET, with_sudo),
+		(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, with_sudo),
+		(genesis_config_presets::STAGING_PRESET, false),
+	] {
+		let storage = preset_config(preset).build_storage().expect("genesis builds");
+		assert_eq!(storage.top.contains_key(&sudo_key), has_key, "{preset}");
+		let under_sudo = storage.top.keys().filter(|key| key.starts_with(&sudo_prefix)).count();
+		assert_eq!(under_sudo > 0, with_sudo, "{preset}");
+	}
 }
 
 #[test]
 fn staging_preset_has_no_sudo_and_three_guardians() {
 	preset_ext(genesis_config_presets::STAGING_PRESET).execute_with(|| {
+		#[cfg(feature = "sudo")]
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		let mut guardians: Vec<AccountId> =
 			[Sr25519Keyring::Eve, Sr25519Keyring::Ferdie, Sr25519Keyring::One]
@@ -126,6 +188,84 @@ fn staging_preset_has_no_sudo_and_three_guardians() {
 		guardians.sort();
 		assert_eq!(pallet_collective::Members::<Runtime, GuardianCollective>::get(), guardians);
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+	});
+}
+
+/// In every preset the oracle's feeders sign with keys of their own: none is a validator's Aura
+/// or GRANDPA key, nor any well-known dev key (sr25519 or ed25519), so knowing the dev phrase's
+/// accounts signs no report; each is the validator's seed with `//oracle`.
+#[test]
+fn no_feeder_key_is_an_aura_key_or_a_well_known_key() {
+	use sp_keyring::Ed25519Keyring;
+	let well_known: Vec<[u8; 32]> = Sr25519Keyring::iter()
+		.map(|key| key.public().0)
+		.chain(Ed25519Keyring::iter().map(|key| key.public().0))
+		.collect();
+	for preset in [
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+		genesis_config_presets::STAGING_PRESET,
+	] {
+		preset_ext(preset).execute_with(|| {
+			let feeders = pallet_price_oracle::Feeders::<Runtime>::get();
+			let validators = pallet_session::Validators::<Runtime>::get();
+			assert_eq!(feeders.len(), validators.len(), "{preset}: one feeder per validator");
+			let aura: Vec<[u8; 32]> = pallet_aura::Authorities::<Runtime>::get()
+				.iter()
+				.map(|key| key.clone().into_inner().0)
+				.collect();
+			let grandpa: Vec<[u8; 32]> = pallet_grandpa::Authorities::<Runtime>::get()
+				.iter()
+				.map(|(key, _)| key.clone().into_inner().0)
+				.collect();
+			for feeder in feeders.iter() {
+				let raw = feeder.clone().into_inner().0;
+				assert!(!aura.contains(&raw), "{preset}: feeder {feeder:?} is an Aura key");
+				assert!(!grandpa.contains(&raw), "{preset}: feeder {feeder:?} is a GRANDPA key");
+				assert!(!well_known.contains(&raw), "{preset}: feeder {feeder:?} is a dev key");
+			}
+			// Each validator's feeder key is its seed's `//oracle` derivation.
+			let mut expected: Vec<[u8; 32]> = LOCAL_VALIDATORS
+				.iter()
+				.filter(|key| validators.contains(&key.to_account_id()))
+				.map(|key| genesis_config_presets::dev_oracle_key(*key).0)
+				.collect();
+			expected.sort();
+			let mut raw: Vec<[u8; 32]> = feeders.iter().map(|f| f.clone().into_inner().0).collect();
+			raw.sort();
+			assert_eq!(raw, expected, "{preset}");
+		});
+	}
+}
+
+/// `--alice` (and `author_rotateKeys` with a seed) generates what the presets declare: Aura and
+/// GRANDPA from `//Alice`, the oracle key from `//Alice//oracle`, each in the keystore.
+#[test]
+fn generated_session_keys_derive_the_oracle_key_from_the_seed() {
+	use sp_core::crypto::ByteArray;
+	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+	let keystore = std::sync::Arc::new(MemoryKeystore::new());
+	let mut ext = preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET);
+	ext.register_extension(KeystoreExt(keystore.clone()));
+	ext.execute_with(|| {
+		let generated = opaque::generate_session_keys(b"owner", Some(b"//Alice".to_vec()));
+		assert_eq!(generated.keys.aura.to_raw_vec(), Sr25519Keyring::Alice.public().to_raw_vec());
+		assert_eq!(
+			generated.keys.grandpa.to_raw_vec(),
+			sp_keyring::Ed25519Keyring::Alice.public().to_raw_vec()
+		);
+		let oracle = genesis_config_presets::dev_oracle_key(Sr25519Keyring::Alice);
+		assert_eq!(generated.keys.oracle.to_raw_vec(), oracle.to_raw_vec());
+		assert_ne!(oracle, Sr25519Keyring::Alice.public());
+		assert!(keystore.has_keys(&[(oracle.to_raw_vec(), pallet_price_oracle::KEY_TYPE)]));
+		// The ownership proof verifies against the owner, as `session.setKeys` checks it.
+		use sp_runtime::traits::OpaqueKeys;
+		let proof = generated.proof.encode();
+		assert!(generated.keys.ownership_proof_is_valid(b"owner", &proof));
+		assert!(!generated.keys.ownership_proof_is_valid(b"someone else", &proof));
+		// Without a seed, three random keys: the oracle's is not the Aura key either.
+		let random = opaque::generate_session_keys(b"owner", None);
+		assert_ne!(random.keys.oracle.to_raw_vec(), random.keys.aura.to_raw_vec());
 	});
 }
 
@@ -391,8 +531,11 @@ fn oracle_report_of(
 	price: sp_runtime::FixedU128,
 ) -> UncheckedExtrinsic {
 	use pallet_price_oracle::PriceReport;
-	let report = PriceReport { market, round, price, feeder: feeder.public().into() };
-	let signature = signer.sign(&PriceOracle::report_payload(&report)).into();
+	use sp_core::Pair;
+	let feeder = genesis_config_presets::dev_oracle_key(feeder).into();
+	let report = PriceReport { market, round, price, feeder };
+	let signature =
+		crate::harness::oracle_pair(signer).sign(&PriceOracle::report_payload(&report)).into();
 	let call =
 		RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report { report, signature });
 	<Runtime as frame_system::offchain::CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
@@ -404,8 +547,10 @@ fn presets_make_the_validators_feeders_of_three_markets() {
 		let feeders: Vec<pallet_price_oracle::crypto::Public> =
 			pallet_price_oracle::Feeders::<Runtime>::get().into_inner();
 		// The feeders are the validators' oracle keys, handed over by the session.
-		let mut expected: Vec<pallet_price_oracle::crypto::Public> =
-			LOCAL_VALIDATORS.iter().map(|k| k.public().into()).collect();
+		let mut expected: Vec<pallet_price_oracle::crypto::Public> = LOCAL_VALIDATORS
+			.iter()
+			.map(|k| genesis_config_presets::dev_oracle_key(*k).into())
+			.collect();
 		expected.sort();
 		assert_eq!(feeders, expected);
 		let symbols: Vec<Vec<u8>> = (0..3)

@@ -409,6 +409,8 @@ fn referenda_add_and_remove_validators_and_authorities_follow_at_the_session_aft
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		let aura = || pallet_aura::Authorities::<Runtime>::get().into_inner();
 		let feeders = || pallet_price_oracle::Feeders::<Runtime>::get().into_inner();
+		let dave_feeder = genesis_config_presets::dev_oracle_key(Sr25519Keyring::Dave).into();
+		assert!(feeders().contains(&dave_feeder));
 		// No keys, no seat: refused even to Root.
 		assert_noop!(
 			ValidatorSet::add_validator(RuntimeOrigin::root(), eve.clone()),
@@ -441,7 +443,7 @@ fn referenda_add_and_remove_validators_and_authorities_follow_at_the_session_aft
 		assert!(!Session::validators().contains(&dave));
 		assert!(!aura().contains(&Sr25519Keyring::Dave.public().into()));
 		assert_eq!(aura().len(), 4);
-		assert!(!feeders().contains(&Sr25519Keyring::Dave.public().into()));
+		assert!(!feeders().contains(&dave_feeder));
 		pallet_validator_set::Pallet::<Runtime>::do_try_state().expect("a valid set");
 	});
 }
