@@ -199,3 +199,133 @@ fn tempdir(name: &str) -> PathBuf {
 	std::fs::create_dir_all(&dir).expect("temp dir");
 	dir
 }
+
+/// `scripts/staging-spec.py`: a staging chain from a validator's own keys. It refuses a
+/// well-known key and an oracle key equal to an Aura key; the spec it writes holds exactly the
+/// given validator, guardian and endowment (no dev account, no USDB holder, no sudo key); and a
+/// node with those keys in its keystore authors blocks on it.
+#[test]
+fn a_staging_spec_from_a_validators_own_keys_authors_blocks() {
+	use std::io::BufRead;
+	let dir = tempdir("staging");
+	let generated = stdout_json(&node(&["key", "generate", "--output-type", "json"]));
+	let phrase = generated["secretPhrase"].as_str().expect("a phrase").to_string();
+	let uri = |path: &str| format!("{phrase}{path}");
+	let public = |scheme: &str, path: &str| {
+		let inspected =
+			node(&["key", "inspect", "--output-type", "json", "--scheme", scheme, &uri(path)]);
+		stdout_json(&inspected)["ss58PublicKey"].as_str().expect("ss58").to_string()
+	};
+	let account = public("sr25519", "");
+	let aura = public("sr25519", "//aura");
+	let grandpa = public("ed25519", "//grandpa");
+	let oracle = public("sr25519", "//oracle");
+	let guardian = public("sr25519", "//guardian");
+	let out = dir.join("spec");
+	let staging_spec = |validator: String| {
+		Command::new("python3")
+			.arg(repo_root().join("scripts/staging-spec.py"))
+			.args(["--node", NODE, "--allow-sudo-runtime", "--out"])
+			.arg(&out)
+			.args(["--validator", &validator, "--guardian", &guardian])
+			.output()
+			.expect("python3 runs")
+	};
+	let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+	let refused = staging_spec(format!("{account},{alice},{grandpa},{oracle}"));
+	assert!(!refused.status.success());
+	assert!(
+		String::from_utf8_lossy(&refused.stderr)
+			.contains("is the well-known dev key //Alice (sr25519)"),
+		"{}",
+		String::from_utf8_lossy(&refused.stderr)
+	);
+	let refused = staging_spec(format!("{account},{aura},{grandpa},{aura}"));
+	assert!(String::from_utf8_lossy(&refused.stderr).contains("every key must be distinct"));
+	let written = staging_spec(format!("{account},{aura},{grandpa},{oracle}"));
+	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+
+	let spec: Value =
+		serde_json::from_slice(&std::fs::read(out.join("staging.json")).unwrap()).unwrap();
+	let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
+	assert_eq!(patch["validatorSet"]["validators"], serde_json::json!([account]));
+	assert_eq!(
+		patch["session"]["keys"],
+		serde_json::json!([[account, account, {"aura": aura, "grandpa": grandpa, "oracle": oracle}]])
+	);
+	assert_eq!(patch["guardians"]["members"], serde_json::json!([guardian]));
+	assert_eq!(
+		patch["balances"]["balances"],
+		serde_json::json!([[account, 1_000_000_000_000_000u128]])
+	);
+	assert_eq!(patch["assets"]["accounts"], serde_json::json!([]));
+	assert_eq!(patch["sudo"]["key"], Value::Null);
+
+	let raw = out.join("staging-raw.json");
+	let raw = raw.to_str().expect("utf-8 path");
+	let base = dir.join("node");
+	let base = base.to_str().expect("utf-8 path");
+	for (scheme, key_type, path) in [
+		("sr25519", "aura", "//aura"),
+		("ed25519", "gran", "//grandpa"),
+		("sr25519", "orcl", "//oracle"),
+	] {
+		let suri = uri(path);
+		let inserted = node(&[
+			"key",
+			"insert",
+			"--base-path",
+			base,
+			"--chain",
+			raw,
+			"--scheme",
+			scheme,
+			"--key-type",
+			key_type,
+			"--suri",
+			&suri,
+		]);
+		assert!(inserted.status.success(), "{}", String::from_utf8_lossy(&inserted.stderr));
+	}
+	let node_key = node(&["key", "generate-node-key", "--base-path", base, "--chain", raw]);
+	assert!(node_key.status.success(), "{}", String::from_utf8_lossy(&node_key.stderr));
+	let mut child = Command::new(NODE)
+		.args(["--chain", raw, "--base-path", base, "--validator", "--force-authoring"])
+		.args(["--port", "30999", "--rpc-port", "19955", "--no-prometheus", "--no-telemetry"])
+		.args(["--no-mdns", "--no-risk-metrics"])
+		.stdout(Stdio::null())
+		.stderr(Stdio::piped())
+		.spawn()
+		.expect("bulwark-node starts");
+	let stderr = child.stderr.take().expect("piped");
+	let (lines, received) = std::sync::mpsc::channel();
+	std::thread::spawn(move || {
+		for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+			if lines.send(line).is_err() {
+				break;
+			}
+		}
+	});
+	let deadline = Instant::now() + Duration::from_secs(90);
+	let mut log = Vec::new();
+	let authored = loop {
+		let left = deadline.saturating_duration_since(Instant::now());
+		match received.recv_timeout(left) {
+			Ok(line) => {
+				let done = line.contains("Pre-sealed block for proposal at 2.");
+				log.push(line);
+				if done {
+					break true;
+				}
+			},
+			Err(_) => break false,
+		}
+	};
+	let _ = child.kill();
+	let _ = child.wait();
+	assert!(
+		authored,
+		"the validator authored no block 2 on its staging chain:\n{}",
+		log.join("\n")
+	);
+}
