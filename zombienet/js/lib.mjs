@@ -21,6 +21,8 @@ export function unitPriceLimit(dollars, up = true) {
 }
 /** The loopback price servers (scripts/run-price-feeds.sh, zombienet/run.sh). */
 export const FEED_PORTS = [8101, 8102, 8103];
+/** The liar's price server: every price 10x (scripts/run-price-feeds.sh). */
+export const LIAR_PORT = 8104;
 
 export async function connect(url) {
   return ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
