@@ -271,7 +271,9 @@ fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, 
 			market,
 			round,
 			price: reported,
-			feeder: bulwark_runtime::genesis_config_presets::dev_oracle_key(*feeder).into(),
+			feeder: bulwark_runtime::genesis_config_presets::dev_oracle_key(*feeder)
+				.expect("a dev validator")
+				.into(),
 		};
 		let signature = bulwark_runtime::harness::oracle_pair(*feeder)
 			.sign(&PriceOracle::report_payload(&report))

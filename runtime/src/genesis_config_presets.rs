@@ -304,36 +304,78 @@ fn genesis(
 	patch
 }
 
-/// A dev validator's oracle (feeder) key: its seed with
+/// The dev validators' oracle (feeder) keys: each seed with
 /// [`ORACLE_KEY_DERIVATION`](crate::opaque::ORACLE_KEY_DERIVATION) appended (`//Alice//oracle`),
-/// as the runtime's `generate_session_keys` derives it for `--alice`. Never its Aura key.
-pub fn dev_oracle_key(validator: Sr25519Keyring) -> sp_core::sr25519::Public {
-	use sp_core::Pair;
-	let uri = alloc::format!("{}{}", validator.to_seed(), crate::opaque::ORACLE_KEY_DERIVATION);
-	// A dev name and a fixed path: always a valid secret URI.
-	sp_core::sr25519::Pair::from_string(&uri, None).expect("a valid dev key URI").public()
+/// as the runtime's `generate_session_keys` derives them for `--alice` and friends. Public keys
+/// written out, so that building a preset derives nothing and cannot fail; the runtime's test
+/// `dev_oracle_keys_are_the_validators_oracle_derivations` ties them to the derivation.
+pub const DEV_ORACLE_KEYS: [(Sr25519Keyring, [u8; 32]); 4] = [
+	(
+		Sr25519Keyring::Alice,
+		[
+			0x8e, 0xf5, 0xa0, 0x6b, 0x56, 0x83, 0x5e, 0x3d, 0x79, 0x7d, 0x40, 0xe6, 0x10, 0x58,
+			0x36, 0x35, 0xa0, 0x97, 0xba, 0x8f, 0x4a, 0xa6, 0x24, 0xa2, 0x21, 0xba, 0x27, 0x6e,
+			0x1a, 0xea, 0x02, 0x3b,
+		],
+	),
+	(
+		Sr25519Keyring::Bob,
+		[
+			0x4a, 0xae, 0xfa, 0x72, 0x3f, 0x94, 0xad, 0x04, 0x27, 0x4e, 0x89, 0x38, 0xaf, 0x9b,
+			0xa7, 0x75, 0x3e, 0xdc, 0xba, 0xf9, 0xbe, 0xfc, 0xc9, 0x34, 0x3e, 0x2d, 0x62, 0x13,
+			0x1f, 0x77, 0xf1, 0x2d,
+		],
+	),
+	(
+		Sr25519Keyring::Charlie,
+		[
+			0x88, 0x0a, 0x69, 0xb5, 0x13, 0x02, 0x3d, 0x2a, 0x1e, 0xeb, 0x3e, 0x46, 0xce, 0xb7,
+			0x9b, 0x83, 0x1e, 0xc7, 0xca, 0xfb, 0x95, 0xa2, 0x31, 0x3b, 0x30, 0x4f, 0xd0, 0x94,
+			0x40, 0x95, 0xb2, 0x5b,
+		],
+	),
+	(
+		Sr25519Keyring::Dave,
+		[
+			0xe8, 0xd2, 0xc1, 0x4a, 0x6a, 0x42, 0x2b, 0x79, 0xdd, 0x10, 0x2a, 0x98, 0x66, 0x6d,
+			0xb6, 0x47, 0xa1, 0x77, 0xe7, 0xd6, 0x8b, 0xcd, 0x50, 0xf4, 0x0e, 0x3b, 0x23, 0x8d,
+			0x83, 0x03, 0x75, 0x52,
+		],
+	),
+];
+
+/// The oracle key of dev validator `validator` (one of [`DEV_ORACLE_KEYS`]); never its Aura key.
+pub fn dev_oracle_key(validator: Sr25519Keyring) -> Option<sp_core::sr25519::Public> {
+	DEV_ORACLE_KEYS
+		.iter()
+		.find(|(key, _)| *key == validator)
+		.map(|(_, public)| sp_core::sr25519::Public::from_raw(*public))
 }
 
 /// A dev validator: its account, and its session keys as `--alice` and friends put them in the
 /// keystore (Aura from its sr25519 seed, GRANDPA from its ed25519 seed, the oracle key from its
-/// sr25519 seed's [`dev_oracle_key`] derivation).
-fn validator(sr25519: Sr25519Keyring, ed25519: Ed25519Keyring) -> (AccountId, SessionKeys) {
+/// sr25519 seed's `//oracle` derivation: [`dev_oracle_key`]). `None` for a keyring that is not
+/// one of the four dev validators.
+fn validator(sr25519: Sr25519Keyring, ed25519: Ed25519Keyring) -> Option<(AccountId, SessionKeys)> {
 	let keys = SessionKeys {
 		aura: sr25519.public().into(),
 		grandpa: ed25519.public().into(),
-		oracle: dev_oracle_key(sr25519).into(),
+		oracle: dev_oracle_key(sr25519)?.into(),
 	};
-	(sr25519.to_account_id(), keys)
+	Some((sr25519.to_account_id(), keys))
 }
 
 /// Alice, Bob, Charlie and Dave.
 fn four_validators() -> Vec<(AccountId, SessionKeys)> {
-	vec![
+	[
 		validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 		validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 		validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 		validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 	]
+	.into_iter()
+	.flatten()
+	.collect()
 }
 
 fn accounts(keys: &[Sr25519Keyring]) -> Vec<AccountId> {
@@ -348,7 +390,7 @@ fn dev_accounts() -> Vec<AccountId> {
 pub fn development_config_genesis() -> Value {
 	use Sr25519Keyring::*;
 	genesis(
-		vec![validator(Alice, Ed25519Keyring::Alice)],
+		validator(Alice, Ed25519Keyring::Alice).into_iter().collect(),
 		Some(Alice.to_account_id()),
 		accounts(&[Alice, Bob, Charlie]),
 		dev_accounts(),

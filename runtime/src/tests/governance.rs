@@ -409,7 +409,9 @@ fn referenda_add_and_remove_validators_and_authorities_follow_at_the_session_aft
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		let aura = || pallet_aura::Authorities::<Runtime>::get().into_inner();
 		let feeders = || pallet_price_oracle::Feeders::<Runtime>::get().into_inner();
-		let dave_feeder = genesis_config_presets::dev_oracle_key(Sr25519Keyring::Dave).into();
+		let dave_feeder = genesis_config_presets::dev_oracle_key(Sr25519Keyring::Dave)
+			.expect("a dev validator")
+			.into();
 		assert!(feeders().contains(&dave_feeder));
 		// No keys, no seat: refused even to Root.
 		assert_noop!(

@@ -347,7 +347,7 @@ fn compound_dai_one_feeder_at_plus_30_percent_for_an_hour_liquidates_nobody() {
 		end_block();
 		let other = silo_snapshot(OTHER_SILO);
 		let liar: pallet_price_oracle::crypto::Public =
-			genesis_config_presets::dev_oracle_key(Sr25519Keyring::Dave).into();
+			genesis_config_presets::dev_oracle_key(Sr25519Keyring::Dave).expect("a dev validator").into();
 		let outliers_before = pallet_price_oracle::FeederRecord::<Runtime>::get(&liar).outliers;
 		let positions = || [&eve, &ferdie].map(|who| Positions::<Runtime>::get(who, LISTED));
 		let opened = positions();

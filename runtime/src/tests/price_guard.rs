@@ -174,7 +174,8 @@ fn a_round_the_feeders_did_not_agree_on_liquidates_no_one() {
 		bob_long_a_tenth_of_a_btc();
 		// Three feeders: Alice, Bob and Charlie's oracle keys; a quorum of two.
 		for feeder in [Sr25519Keyring::Bob, Sr25519Keyring::Charlie] {
-			let key = genesis_config_presets::dev_oracle_key(feeder).into();
+			let key =
+				genesis_config_presets::dev_oracle_key(feeder).expect("a dev validator").into();
 			assert_ok!(PriceOracle::add_feeder(RuntimeOrigin::root(), key));
 		}
 		end_block();
