@@ -9,17 +9,21 @@ by governance, no sudo key) and replaces everything well-known in it:
   chain");
 - the guardians (`--guardian`, at least one);
 - the endowments: the dev accounts' BWK and USDB are dropped; each validator gets
-  `--validator-bwk` BWK (the session keys' deposit and fees), `--endow ACCOUNT=BWK` adds others.
-  USDB starts with no holders: governance, its owner, mints it.
+  `--validator-bwk` BWK (default 11,000: the session keys' deposit, fees, and a root
+  referendum's 10,000 BWK decision deposit), each guardian `--guardian-bwk` (default 100, for
+  motions' fees), `--endow ACCOUNT=BWK` adds others. USDB starts with no holders: governance, its
+  owner, mints it.
 
-It refuses any key that is a well-known dev key (//Alice .. //Two, their //stash and //oracle
-derivations, sr25519 or ed25519), an oracle key equal to an Aura key, and any key used twice;
-and a node whose runtime has sudo, unless `--allow-sudo-runtime` (a lab chain built from a dev
+It refuses any key derivable from the public dev phrase the way dev keys are (the phrase,
+//Alice .. //Two and their //stash, each bare or with //aura, //grandpa or //oracle, sr25519 or
+ed25519), for every role including endowed accounts; any key used twice (an oracle key equal to
+an Aura key); a genesis in which no account could open a root referendum; and a node whose runtime has sudo, unless `--allow-sudo-runtime` (a lab chain built from a dev
 node). Writes `<out>/staging.json` (plain) and `<out>/staging-raw.json` (what nodes start from).
 
 Usage:
   scripts/staging-spec.py --out DIR --validator ACCOUNT,AURA,GRANDPA,ORACLE [...] \\
-      --guardian ACCOUNT [...] [--endow ACCOUNT=BWK ...] [--validator-bwk N] [--node BIN]
+      --guardian ACCOUNT [...] [--endow ACCOUNT=BWK ...] [--validator-bwk N] [--guardian-bwk N]
+      [--node BIN]
 Keys are SS58 addresses or 0x-hex public keys. The node binary is --node, else $BULWARK_NODE.
 """
 
@@ -30,7 +34,12 @@ import subprocess
 import sys
 
 BWK = 10**12
+# What a root-track referendum's decision deposit holds (runtime/src/governance/tracks.rs).
+ROOT_DECISION_DEPOSIT_BWK = 10_000
+DEV_PHRASE = "bottom drive obey lake curtain smoke basket hold race lonely fit walk"
 WELL_KNOWN = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie", "One", "Two"]
+# The derivations the README and the presets use for session keys, applied to every dev seed.
+KEY_PATHS = ["", "//aura", "//grandpa", "//oracle"]
 
 
 def fail(message):
@@ -52,12 +61,16 @@ def public_key(node, scheme, key, ss58=False):
 
 
 def well_known_keys(node):
-    keys = {}
-    for name in WELL_KNOWN:
-        for uri in [f"//{name}", f"//{name}//stash", f"//{name}//oracle"]:
-            for scheme in ["sr25519", "ed25519"]:
-                keys[public_key(node, scheme, uri)] = f"{uri} ({scheme})"
-    return keys
+    """Every key derivable from the public dev phrase the way dev keys and session keys are:
+    the phrase itself and //Name, //Name//stash, each bare or with //aura, //grandpa or
+    //oracle, in either scheme."""
+    from concurrent.futures import ThreadPoolExecutor
+    seeds = [DEV_PHRASE] + [f"//{name}{stash}" for name in WELL_KNOWN for stash in ["", "//stash"]]
+    pairs = [(seed + path, scheme) for seed in seeds for path in KEY_PATHS for scheme in ["sr25519", "ed25519"]]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        publics = list(pool.map(lambda pair: public_key(node, pair[1], pair[0]), pairs))
+    return {public: f"{uri.replace(DEV_PHRASE, '<dev phrase>')} ({scheme})"
+            for public, (uri, scheme) in zip(publics, pairs)}
 
 
 def main():
@@ -66,7 +79,8 @@ def main():
     parser.add_argument("--validator", action="append", default=[], metavar="ACCOUNT,AURA,GRANDPA,ORACLE")
     parser.add_argument("--guardian", action="append", default=[], metavar="ACCOUNT")
     parser.add_argument("--endow", action="append", default=[], metavar="ACCOUNT=BWK")
-    parser.add_argument("--validator-bwk", type=int, default=1000)
+    parser.add_argument("--validator-bwk", type=int, default=11_000)
+    parser.add_argument("--guardian-bwk", type=int, default=100)
     parser.add_argument("--node", default=os.environ.get("BULWARK_NODE"))
     parser.add_argument("--allow-sudo-runtime", action="store_true")
     args = parser.parse_args()
@@ -85,7 +99,7 @@ def main():
         hex_key = public_key(node, scheme, key)
         if hex_key in known:
             fail(f"{role} {key} is the well-known dev key {known[hex_key]}")
-        if hex_key in used and used[hex_key] != role:
+        if hex_key in used:
             fail(f"{role} {key} is also {used[hex_key]}: every key must be distinct")
         used[hex_key] = role
         return public_key(node, scheme, key, ss58=True)
@@ -103,13 +117,22 @@ def main():
             "oracle": checked("sr25519", oracle, f"validator {index} oracle key"),
         })
     guardians = [checked("sr25519", g, f"guardian {i}") for i, g in enumerate(args.guardian)]
+    if args.validator_bwk < 1 or args.guardian_bwk < 1:
+        fail("--validator-bwk and --guardian-bwk must be at least 1 BWK (the existential deposit)")
+    # Validators pay the session keys' deposit and fees; guardians their motions' fees.
     endowed = {v["account"]: args.validator_bwk * BWK for v in validators}
-    for entry in args.endow:
+    for guardian in guardians:
+        endowed[guardian] = endowed.get(guardian, 0) + args.guardian_bwk * BWK
+    for index, entry in enumerate(args.endow):
         account, _, amount = entry.partition("=")
-        if not amount.isdigit():
-            fail(f"--endow {entry}: expected ACCOUNT=BWK")
-        account = public_key(node, "sr25519", account, ss58=True)
+        if not amount.isdigit() or int(amount) < 1:
+            fail(f"--endow {entry}: expected ACCOUNT=BWK, at least 1 BWK")
+        account = checked("sr25519", account, f"endowed account {index}")
         endowed[account] = endowed.get(account, 0) + int(amount) * BWK
+    # Someone must be able to open a root referendum (upgrades, USDB, breakers, validators).
+    if max(endowed.values()) < (ROOT_DECISION_DEPOSIT_BWK + 10) * BWK:
+        fail(f"no account could place a root referendum's decision deposit ({ROOT_DECISION_DEPOSIT_BWK} BWK "
+             "plus fees): raise --validator-bwk or --endow one account with more")
 
     result = subprocess.run([node, "build-spec", "--chain", "staging", "--disable-default-bootnode"],
                             capture_output=True, text=True)

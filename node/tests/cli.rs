@@ -222,27 +222,43 @@ fn a_staging_spec_from_a_validators_own_keys_authors_blocks() {
 	let oracle = public("sr25519", "//oracle");
 	let guardian = public("sr25519", "//guardian");
 	let out = dir.join("spec");
-	let staging_spec = |validator: String| {
+	let staging_spec = |validator: String, extra: &[&str]| {
 		Command::new("python3")
 			.arg(repo_root().join("scripts/staging-spec.py"))
-			.args(["--node", NODE, "--allow-sudo-runtime", "--out"])
+			.args(["--node", NODE, "--out"])
 			.arg(&out)
 			.args(["--validator", &validator, "--guardian", &guardian])
+			.args(extra)
 			.output()
 			.expect("python3 runs")
 	};
+	let lab = ["--allow-sudo-runtime"];
+	let refused_with = |output: Output, message: &str| {
+		assert!(!output.status.success());
+		let stderr = String::from_utf8_lossy(&output.stderr);
+		assert!(stderr.contains(message), "expected {message:?}: {stderr}");
+	};
 	let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
-	let refused = staging_spec(format!("{account},{alice},{grandpa},{oracle}"));
-	assert!(!refused.status.success());
-	assert!(
-		String::from_utf8_lossy(&refused.stderr)
-			.contains("is the well-known dev key //Alice (sr25519)"),
-		"{}",
-		String::from_utf8_lossy(&refused.stderr)
+	let keys = format!("{account},{aura},{grandpa},{oracle}");
+	refused_with(
+		staging_spec(format!("{account},{alice},{grandpa},{oracle}"), &lab),
+		"validator 0 Aura key 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY is the well-known dev key //Alice (sr25519)",
 	);
-	let refused = staging_spec(format!("{account},{aura},{grandpa},{aura}"));
-	assert!(String::from_utf8_lossy(&refused.stderr).contains("every key must be distinct"));
-	let written = staging_spec(format!("{account},{aura},{grandpa},{oracle}"));
+	refused_with(
+		staging_spec(keys.clone(), &["--allow-sudo-runtime", "--endow", &format!("{alice}=5")]),
+		"endowed account 0 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY is the well-known dev key //Alice",
+	);
+	refused_with(
+		staging_spec(format!("{account},{aura},{grandpa},{aura}"), &lab),
+		"every key must be distinct",
+	);
+	refused_with(
+		staging_spec(keys.clone(), &["--allow-sudo-runtime", "--validator-bwk", "100"]),
+		"no account could place a root referendum's decision deposit",
+	);
+	// This node is the default build: its runtime has sudo, which staging refuses.
+	refused_with(staging_spec(keys.clone(), &[]), "this node's runtime has sudo");
+	let written = staging_spec(keys, &lab);
 	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
 
 	let spec: Value =
@@ -254,12 +270,17 @@ fn a_staging_spec_from_a_validators_own_keys_authors_blocks() {
 		serde_json::json!([[account, account, {"aura": aura, "grandpa": grandpa, "oracle": oracle}]])
 	);
 	assert_eq!(patch["guardians"]["members"], serde_json::json!([guardian]));
+	// 11,000 BWK for the validator (a root referendum's deposit, the keys' deposit, fees), 100 for
+	// the guardian; no dev account.
 	assert_eq!(
 		patch["balances"]["balances"],
-		serde_json::json!([[account, 1_000_000_000_000_000u128]])
+		serde_json::json!([
+			[account, 11_000_000_000_000_000u128],
+			[guardian, 100_000_000_000_000u128]
+		])
 	);
 	assert_eq!(patch["assets"]["accounts"], serde_json::json!([]));
-	assert_eq!(patch["sudo"]["key"], Value::Null);
+	assert_eq!(patch["sudo"], serde_json::json!({ "key": null }), "a lab spec keeps sudo keyless");
 
 	let raw = out.join("staging-raw.json");
 	let raw = raw.to_str().expect("utf-8 path");
