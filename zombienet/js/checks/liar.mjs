@@ -4,14 +4,14 @@
 // aggregate stays at the honest price, and the oracle records the liar's deviation: its
 // `OutlierReport` events, and its `feederRecord.outliers` growing while the honest feeders'
 // stay as they were. The sources are then given back.
-import { u8aToHex, stringToHex } from '@polkadot/util';
 import { BTC, connect, keyring, LIAR_PORT, log, oraclePrice, waitFor } from './common.mjs';
 
 const HONEST = 67000;
 const VALIDATORS = ['Alice', 'Bob', 'Charlie', 'Dave'];
 
 /** The oracle key of validator `name`: its seed's `//oracle` derivation (the local preset). */
-const oracleKey = (name) => u8aToHex(keyring.addFromUri(`//${name}//oracle`).publicKey);
+const oracleKey = (name) => `0x${Buffer.from(keyring.addFromUri(`//${name}//oracle`).publicKey).toString('hex')}`;
+const stringToHex = (text) => `0x${Buffer.from(text, 'utf8').toString('hex')}`;
 
 async function setSources(api, market, urls) {
   for (const [index, url] of urls.entries()) {
@@ -34,12 +34,15 @@ export default async function liar({ node, wsUri, args }) {
       async ([name, key]) => [name, (await api.query.priceOracle.feederRecord(key)).outliers.toNumber()])));
     const before = await outliers();
 
-    const seen = { aggregates: [], outlierReports: [] };
+    const seen = { aggregates: [], outlierReports: [], outlierKeys: new Set() };
     const unsubscribe = await api.query.system.events((events) => {
       for (const { event } of events) {
         if (event.section !== 'priceOracle' || event.data.market?.toNumber() !== BTC) continue;
         if (event.method === 'PriceAggregated') seen.aggregates.push(Number((event.data.price.toBigInt() * 100n) / 10n ** 18n) / 100);
-        if (event.method === 'OutlierReport') {
+        // Keyed by round and feeder: a block seen twice (a re-org) is counted once.
+        const key = `${event.data.round?.toNumber()}/${event.data.feeder?.toHex()}`;
+        if (event.method === 'OutlierReport' && !seen.outlierKeys.has(key)) {
+          seen.outlierKeys.add(key);
           seen.outlierReports.push({ feeder: event.data.feeder.toHex(), price: Number(event.data.price.toBigInt() / 10n ** 18n) });
         }
       }

@@ -3,7 +3,7 @@
 //       `blocks` (the two live validators author their own Aura slots, every other slot is
 //       empty), GRANDPA's finalized head stays where it was (2 of 4 votes are under its 2/3),
 //       and the oracle makes no aggregate: its quorum is 3 of the 4 feeders, and two cannot set
-//       a price; the rounds that time out are abandoned and the markets' prices age.
+//       a price (rounds that time out are abandoned; the count is logged).
 //   "up,<blocks>": with the two back, finality catches up to where the best head was and
 //       goes on, and the oracle aggregates again (a new BTC round, Fresh).
 import { BTC, best, connect, finalized, log, oraclePrice, waitFor } from './common.mjs';
