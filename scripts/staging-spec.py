@@ -47,9 +47,9 @@ def fail(message):
     sys.exit(1)
 
 
-def public_key(node, scheme, key, ss58=False):
-    """The hex public key of `key` (SS58, hex public key or secret URI) under `scheme`, or its
-    SS58 form (what a chain spec holds)."""
+def public_key(node, scheme, key):
+    """`key` (SS58, hex public key or secret URI) under `scheme`: its hex public key (what the
+    checks compare) and its SS58 form (what a chain spec holds), from one `key inspect`."""
     # `--public` reads a hex public key; an SS58 address or a secret URI goes as it is.
     args = [node, "key", "inspect", "--output-type", "json", "--scheme", scheme]
     args += ["--public", key] if key.startswith("0x") else [key]
@@ -57,7 +57,7 @@ def public_key(node, scheme, key, ss58=False):
     if result.returncode != 0:
         fail(f"not a {scheme} key: {key} ({result.stderr.strip().splitlines()[-1:]})")
     inspected = json.loads(result.stdout)
-    return inspected["ss58PublicKey"] if ss58 else inspected["publicKey"].lower()
+    return inspected["publicKey"].lower(), inspected["ss58PublicKey"]
 
 
 def well_known_keys(node):
@@ -68,7 +68,7 @@ def well_known_keys(node):
     seeds = [DEV_PHRASE] + [f"//{name}{stash}" for name in WELL_KNOWN for stash in ["", "//stash"]]
     pairs = [(seed + path, scheme) for seed in seeds for path in KEY_PATHS for scheme in ["sr25519", "ed25519"]]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        publics = list(pool.map(lambda pair: public_key(node, pair[1], pair[0]), pairs))
+        publics = list(pool.map(lambda pair: public_key(node, pair[1], pair[0])[0], pairs))
     return {public: f"{uri.replace(DEV_PHRASE, '<dev phrase>')} ({scheme})"
             for public, (uri, scheme) in zip(publics, pairs)}
 
@@ -96,13 +96,13 @@ def main():
     used = {}
 
     def checked(scheme, key, role):
-        hex_key = public_key(node, scheme, key)
+        hex_key, ss58 = public_key(node, scheme, key)
         if hex_key in known:
             fail(f"{role} {key} is the well-known dev key {known[hex_key]}")
         if hex_key in used:
             fail(f"{role} {key} is also {used[hex_key]}: every key must be distinct")
         used[hex_key] = role
-        return public_key(node, scheme, key, ss58=True)
+        return ss58
 
     validators = []
     for index, spec in enumerate(args.validator):
