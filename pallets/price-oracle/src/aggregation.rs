@@ -2,18 +2,44 @@
 //! median; its spread measured and a wide round flagged; outliers counted against their feeders;
 //! TWAP and EWMA variance moved; Stale turned
 //! Fresh; [`Config::OnPriceUpdate`] handed the new [`Aggregate`]), and the start-of-block pass
-//! that marks markets Stale and abandons rounds that timed out without a quorum.
+//! that marks markets Stale and closes or abandons rounds that timed out without a quorum.
+//!
+//! ## Degraded rounds
+//!
+//! A round that times out short of its quorum is abandoned, unless its market has already gone
+//! Stale: then, if it holds reports from at least [`math::degraded_quorum`] feeders (half,
+//! and at least two) that all agree ([`math::unanimous`]: within the spread bound and none an
+//! outlier), their median becomes the market's price with the status
+//! [`PriceStatus::Degraded`]. That keeps a price, and with it liquidations, alive while up to
+//! half the validators are down, where the 2/3 quorum alone would halt every market. What it
+//! gives up is the tolerance of a liar, so the rule is narrow:
+//!
+//! - Never a way out of Fresh: a round that misses its quorum once (a slow feeder) is abandoned
+//!   as before. Only a market without a full-quorum aggregate for `stale_after` blocks gets one.
+//! - Unanimous: a lone liar among two live feeders blocks the degraded round instead of moving
+//!   the price half-way to its lie.
+//! - The breakers hold a Degraded market ReduceOnly: no new risk on fewer than a quorum, but
+//!   owners reduce and keepers liquidate, and the band still holds back a jump.
+//! - At most [`MAX_DEGRADED_CLOSES_PER_BLOCK`] per block, so the start-of-block pass stays
+//!   bounded: another market's timed-out round stays open (still taking reports) and is looked at
+//!   in the next block.
 
 use super::*;
 use bulwark_primitives::Aggregate;
 
+/// Degraded rounds closed by one start-of-block pass at most (each calls
+/// [`Config::OnPriceUpdate`], which the pass pays for).
+pub const MAX_DEGRADED_CLOSES_PER_BLOCK: u32 = 1;
+
 impl<T: Config> Pallet<T> {
-	/// Closes a round that has its quorum: the median becomes the market's price.
+	/// Closes a round that has its quorum (`status` Fresh), or a degraded round (`status`
+	/// Degraded, see the module docs): the median becomes the market's price.
 	pub(crate) fn aggregate(
 		market: MarketId,
 		round: RoundOf<T>,
 		params: &OracleParams<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
+		status: PriceStatus,
 	) {
 		let mut prices: Vec<FixedU128> = round.reports.iter().map(|(_, price)| *price).collect();
 		let Some(aggregate) = math::median(&mut prices) else { return };
@@ -58,7 +84,7 @@ impl<T: Config> Pallet<T> {
 			},
 			None => (aggregate, FixedU128::zero()),
 		};
-		let was_stale = previous.is_some_and(|last| last.status == PriceStatus::Stale);
+		let was_fresh = previous.is_some_and(|last| last.status == PriceStatus::Fresh);
 		Prices::<T>::insert(
 			market,
 			MarketPrice {
@@ -69,7 +95,7 @@ impl<T: Config> Pallet<T> {
 				reports,
 				twap,
 				variance,
-				status: PriceStatus::Fresh,
+				status,
 				spread,
 			},
 		);
@@ -91,7 +117,18 @@ impl<T: Config> Pallet<T> {
 		if wide {
 			Self::deposit_event(Event::WideRound { market, round: round.round, spread });
 		}
-		if was_stale {
+		if status == PriceStatus::Degraded {
+			Self::deposit_event(Event::DegradedRound {
+				market,
+				round: round.round,
+				reports,
+				quorum: math::quorum(
+					Feeders::<T>::decode_len().unwrap_or(0) as u32,
+					params.quorum_numerator,
+					params.quorum_denominator,
+				),
+			});
+		} else if previous.is_some() && !was_fresh {
 			Self::deposit_event(Event::MarketFresh { market });
 		}
 		// What `PriceFeed` now reports: the stored price, round and block, and the volatility of
@@ -109,13 +146,17 @@ impl<T: Config> Pallet<T> {
 		);
 	}
 
-	/// The start-of-block pass: Stale markets, abandoned rounds.
-	pub(crate) fn check_markets(now: BlockNumberFor<T>) {
+	/// The start-of-block pass: Stale markets; timed-out rounds closed degraded or abandoned.
+	/// Returns how many rounds it closed degraded.
+	pub(crate) fn check_markets(now: BlockNumberFor<T>) -> u32 {
 		let params = Params::<T>::get();
+		let feeders = Feeders::<T>::decode_len().unwrap_or(0) as u32;
+		let mut degraded_closes = 0;
 		for market in Feeds::<T>::iter_keys() {
+			let mut stale = false;
 			if let Some(mut price) = Prices::<T>::get(market) {
 				let age = now.saturating_sub(price.updated_at);
-				if price.status == PriceStatus::Fresh && age >= params.stale_after {
+				if price.status != PriceStatus::Stale && age >= params.stale_after {
 					price.status = PriceStatus::Stale;
 					Prices::<T>::insert(market, price);
 					Self::deposit_event(Event::MarketStale {
@@ -123,21 +164,49 @@ impl<T: Config> Pallet<T> {
 						last_update: price.updated_at,
 					});
 				}
+				stale = price.status == PriceStatus::Stale;
 			}
-			Rounds::<T>::mutate(market, |open| {
-				let Some(open) = open else { return };
-				let Some(first) = open.first_report_at else { return };
-				if now.saturating_sub(first) >= params.round_timeout {
-					Self::deposit_event(Event::RoundAbandoned {
-						market,
-						round: open.round,
-						reports: open.reports.len() as u32,
-					});
-					open.round = open.round.saturating_add(1);
-					open.first_report_at = None;
-					open.reports = BoundedVec::new();
+			let Some(open) = Rounds::<T>::get(market) else { continue };
+			let Some(first) = open.first_report_at else { continue };
+			if now.saturating_sub(first) < params.round_timeout {
+				continue;
+			}
+			if stale && Self::may_close_degraded(&open, feeders, &params) {
+				if degraded_closes < MAX_DEGRADED_CLOSES_PER_BLOCK {
+					degraded_closes += 1;
+					Self::aggregate(market, open, &params, now, PriceStatus::Degraded);
 				}
+				// Else it stays open for the next block's pass.
+				continue;
+			}
+			Self::deposit_event(Event::RoundAbandoned {
+				market,
+				round: open.round,
+				reports: open.reports.len() as u32,
 			});
+			Rounds::<T>::insert(
+				market,
+				OpenRound {
+					round: open.round.saturating_add(1),
+					first_report_at: None,
+					reports: BoundedVec::new(),
+				},
+			);
 		}
+		degraded_closes
+	}
+
+	/// Whether a timed-out round may make a degraded price: enough feeders, all agreeing.
+	fn may_close_degraded(
+		open: &RoundOf<T>,
+		feeders: u32,
+		params: &OracleParams<BlockNumberFor<T>>,
+	) -> bool {
+		if (open.reports.len() as u32) < math::degraded_quorum(feeders) {
+			return false;
+		}
+		let mut prices: Vec<FixedU128> = open.reports.iter().map(|(_, price)| *price).collect();
+		let Some(median) = math::median(&mut prices) else { return false };
+		math::unanimous(&prices, median, params.max_spread, params.outlier_threshold)
 	}
 }

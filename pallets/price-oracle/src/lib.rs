@@ -23,6 +23,10 @@
 //! - **Staleness**: no aggregate for `stale_after` blocks makes a market Stale (checked at the
 //!   start of every block); the next aggregate makes it Fresh. A round that collects reports
 //!   but no quorum for `round_timeout` blocks is abandoned so old prices never mix with new.
+//! - **Degraded rounds**: in a Stale market, a timed-out round with agreeing reports from at
+//!   least half the feeders closes instead, as a Degraded price (no new risk; liquidations go
+//!   on), so that half the validators down does not halt every market. The rules are in
+//!   `aggregation.rs`.
 //!
 //! ## A node operator's source override
 //!
@@ -38,7 +42,8 @@
 //!   and the invariants (`do_try_state`).
 //! - `reports.rs`: pool and block validation of a report, and its acceptance into its round.
 //! - `aggregation.rs`: closing a round at quorum (median, outliers, TWAP, volatility, the
-//!   `OnPriceUpdate` hand-over) and the start-of-block pass (Stale, abandoned rounds).
+//!   `OnPriceUpdate` hand-over) and the start-of-block pass (Stale, degraded and abandoned
+//!   rounds).
 //! - `feeds.rs`: setting and removing feeds, and the bounds of feeds and parameters.
 //! - `feeders.rs`: the feeder set: added, removed, following the validator set.
 //! - `impls.rs`: `PriceFeed` for the other pallets, and the session handler.
@@ -70,6 +75,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use aggregation::MAX_DEGRADED_CLOSES_PER_BLOCK;
 pub use offchain::{source_override_key, MAX_BODY_BYTES};
 pub use pallet::*;
 pub use types::*;
@@ -276,9 +282,19 @@ pub mod pallet {
 			market: MarketId,
 			last_update: BlockNumberFor<T>,
 		},
-		/// A new aggregate ended a Stale period.
+		/// A full-quorum aggregate ended a Stale or Degraded period.
 		MarketFresh {
 			market: MarketId,
+		},
+		/// A round timed out short of its `quorum` with `reports` agreeing reports (at least
+		/// half the feeders), after the market had gone Stale: its median is the market's price,
+		/// Degraded (no new risk on it; liquidations and reductions go on). Follows the round's
+		/// `PriceAggregated`.
+		DegradedRound {
+			market: MarketId,
+			round: u32,
+			reports: u32,
+			quorum: u32,
 		},
 	}
 
@@ -358,12 +374,15 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Marks markets Stale and abandons timed-out rounds: one pass over at most `MaxMarkets`
-		/// feeds.
+		/// Marks markets Stale and closes (degraded) or abandons timed-out rounds: one pass over
+		/// at most `MaxMarkets` feeds, and at most `MAX_DEGRADED_CLOSES_PER_BLOCK` aggregates,
+		/// each charged as a report that completes a round of `MaxFeeders` reports.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let markets = Feeds::<T>::count();
-			Self::check_markets(now);
-			T::WeightInfo::on_initialize(markets)
+			let degraded_closes = Self::check_markets(now);
+			T::WeightInfo::on_initialize(markets).saturating_add(
+				Self::max_aggregate_weight().saturating_mul(u64::from(degraded_closes)),
+			)
 		}
 
 		/// Fetches, aggregates and reports prices on nodes that hold a feeder key.
@@ -398,8 +417,7 @@ pub mod pallet {
 		/// `OnPriceUpdate`.
 		#[pallet::call_index(0)]
 		#[pallet::weight((
-			<T as Config>::WeightInfo::submit_report_aggregate(T::MaxFeeders::get())
-				.saturating_add(T::OnPriceUpdate::max_weight()),
+			Pallet::<T>::max_aggregate_weight(),
 			DispatchClass::Operational,
 			Pays::No,
 		))]
@@ -478,6 +496,13 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The most one aggregate costs, by a report or by a degraded close in the start-of-block
+	/// pass: a round of `MaxFeeders` reports closed, with the `OnPriceUpdate` it calls.
+	pub fn max_aggregate_weight() -> Weight {
+		T::WeightInfo::submit_report_aggregate(T::MaxFeeders::get())
+			.saturating_add(T::OnPriceUpdate::max_weight())
+	}
+
 	/// The oracle's invariants:
 	///
 	/// - the feeders are sorted, each key once;
@@ -486,7 +511,8 @@ impl<T: Config> Pallet<T> {
 	/// - every feed is valid (`ensure_valid_feed`) and has an open round;
 	/// - an open round holds at most one report per feeder, has a start block exactly when it
 	///   holds reports, and comes after its market's last aggregate;
-	/// - every stored aggregate has a non-zero price and TWAP and at least one report;
+	/// - every stored aggregate has a non-zero price and TWAP and at least one report, a
+	///   Degraded one at least two;
 	/// - no feeder has more outliers than reports.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -519,6 +545,10 @@ impl<T: Config> Pallet<T> {
 		for (_, price) in Prices::<T>::iter() {
 			ensure!(!price.price.is_zero() && !price.twap.is_zero(), "zero price stored");
 			ensure!(price.reports >= 1, "aggregate without reports");
+			ensure!(
+				price.status != PriceStatus::Degraded || price.reports >= 2,
+				"degraded aggregate of fewer than two reports"
+			);
 		}
 		for (_, stats) in FeederRecord::<T>::iter() {
 			ensure!(stats.outliers <= stats.reports, "more outliers than reports");

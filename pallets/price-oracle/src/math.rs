@@ -71,6 +71,28 @@ pub fn quorum(feeders: u32, numerator: u32, denominator: u32) -> u32 {
 	u32::try_from(needed).unwrap_or(u32::MAX).clamp(1, feeders.max(1))
 }
 
+/// Reports a timed-out round needs to close *degraded* (see [`crate::aggregation`]): half the
+/// feeders rounded up, and never fewer than two, so that one feeder alone never makes a price.
+/// With 4 feeders: 2 (the normal quorum is 3); with 7: 4 (against 5).
+pub fn degraded_quorum(feeders: u32) -> u32 {
+	feeders.div_ceil(2).max(2)
+}
+
+/// Whether the reports of a round that is short of its quorum agree well enough to make a
+/// degraded price: their spread within `max_spread` and every one within `outlier_threshold` of
+/// their median. With two reports a lone liar cannot pass it: it moves the median half-way to
+/// itself, so the pair's spread is half their distance.
+pub fn unanimous(
+	reports: &[FixedU128],
+	median_price: FixedU128,
+	max_spread: Perbill,
+	outlier_threshold: Perbill,
+) -> bool {
+	!median_price.is_zero()
+		&& spread(reports, median_price) <= max_spread
+		&& reports.iter().all(|price| within_deviation(*price, median_price, outlier_threshold))
+}
+
 /// The price a node reports from its sources' answers: drop the sources further than
 /// `max_deviation` from the median of all answers, then, if at least `min_sources` remain, the
 /// median of those.
@@ -173,6 +195,40 @@ mod tests {
 		assert_eq!(relative_deviation(p(1), FixedU128::zero()), None);
 		assert!(within_deviation(p(105), p(100), Perbill::from_percent(5)));
 		assert!(!within_deviation(p(106), p(100), Perbill::from_percent(5)));
+	}
+
+	#[test]
+	fn degraded_quorum_is_half_the_feeders_and_at_least_two() {
+		assert_eq!(degraded_quorum(0), 2);
+		assert_eq!(degraded_quorum(1), 2);
+		assert_eq!(degraded_quorum(2), 2);
+		assert_eq!(degraded_quorum(3), 2);
+		assert_eq!(degraded_quorum(4), 2);
+		assert_eq!(degraded_quorum(5), 3);
+		assert_eq!(degraded_quorum(7), 4);
+		assert_eq!(degraded_quorum(32), 16);
+	}
+
+	#[test]
+	fn unanimous_needs_every_report_close_to_the_median() {
+		let one = Perbill::from_percent(1);
+		let five = Perbill::from_percent(5);
+		// 100 and 101.8: median 100.9, each 0.9 away: spread 0.89% <= 1%.
+		let agree = [p(100), FixedU128::from_rational(1_018, 10)];
+		assert!(unanimous(&agree, FixedU128::from_rational(1_009, 10), one, five));
+		// 100 and 102.2: each 1.1 from 101.1: spread 1.09% > 1%.
+		let apart = [p(100), FixedU128::from_rational(1_022, 10)];
+		assert!(!unanimous(&apart, FixedU128::from_rational(1_011, 10), one, five));
+		// An honest feeder and a 10x liar: median 550, spread 81.8%.
+		assert!(!unanimous(&[p(100), p(1_000)], p(550), one, five));
+		// Three reports, two equal: the spread is 0 but the third is 10% off.
+		assert!(!unanimous(&[p(100), p(100), p(110)], p(100), one, five));
+		// Within 5% and a 10% spread bound: the outlier rule alone decides.
+		let ten = Perbill::from_percent(10);
+		assert!(unanimous(&[p(100), p(100), p(105)], p(100), ten, five));
+		assert!(!unanimous(&[p(100), p(100), p(106)], p(100), ten, five));
+		// Nothing to agree on.
+		assert!(!unanimous(&[p(0)], FixedU128::zero(), one, five));
 	}
 
 	#[test]

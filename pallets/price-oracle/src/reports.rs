@@ -121,7 +121,7 @@ impl<T: Config> Pallet<T> {
 			Rounds::<T>::insert(report.market, round);
 			return Ok(None);
 		}
-		Self::aggregate(report.market, round, &params, now);
+		Self::aggregate(report.market, round, &params, now, PriceStatus::Fresh);
 		Ok(Some(count))
 	}
 

@@ -324,6 +324,197 @@ fn a_round_without_quorum_is_abandoned_after_its_timeout() {
 	});
 }
 
+fn submit_for(
+	market: MarketId,
+	round: u32,
+	price: FixedU128,
+	feeder: crypto::Public,
+) -> Result<(), Refused> {
+	let report = PriceReport { market, round, price, feeder: feeder.clone() };
+	let signature = sign(&report, &feeder);
+	submit_with(report, signature)
+}
+
+/// A full-quorum aggregate of 100 in block 1, then only Alice and Bob report: the market is
+/// Stale at the start of block 11 (age 10).
+fn two_feeders_left() {
+	for feeder in [alice(), bob(), charlie()] {
+		assert_ok!(submit(1, p(100), feeder));
+	}
+	run_to_block(11);
+	assert_eq!(last_price().status, PriceStatus::Stale);
+}
+
+#[test]
+fn two_of_four_agreeing_feeders_keep_a_stale_market_priced_degraded() {
+	new_test_ext().execute_with(|| {
+		for feeder in [alice(), bob(), charlie()] {
+			assert_ok!(submit(1, p(100), feeder));
+		}
+		// While the market is Fresh, a round short of its quorum is abandoned as before.
+		run_to_block(2);
+		assert_ok!(submit(2, p(101), alice()));
+		assert_ok!(submit(2, p(101), bob()));
+		run_to_block(7);
+		System::assert_has_event(
+			Event::RoundAbandoned { market: BTC, round: 2, reports: 2 }.into(),
+		);
+		assert_eq!((last_price().price, last_price().status), (p(100), PriceStatus::Fresh));
+
+		// Round 3 opens in block 8; the market goes Stale in block 11; round 3 times out in
+		// block 13 and closes degraded at the median of its two agreeing reports.
+		run_to_block(8);
+		assert_ok!(submit(3, p(102), alice()));
+		assert_ok!(submit(3, FixedU128::from_rational(10_201, 100), bob()));
+		run_to_block(11);
+		System::assert_has_event(Event::MarketStale { market: BTC, last_update: 1 }.into());
+		run_to_block(12);
+		assert_eq!(Rounds::<Test>::get(BTC).unwrap().round, 3);
+		run_to_block(13);
+		let median = FixedU128::from_rational(20_401, 200);
+		let price = last_price();
+		assert_eq!(price.price, median);
+		assert_eq!((price.round, price.updated_at, price.reports), (3, 13, 2));
+		assert_eq!(price.status, PriceStatus::Degraded);
+		// 102 and 102.01: each 0.005 from 102.005.
+		let spread = Perbill::from_rational(5u32, 102_005);
+		assert_eq!(price.spread, spread);
+		System::assert_has_event(
+			Event::PriceAggregated { market: BTC, round: 3, price: median, reports: 2, spread }
+				.into(),
+		);
+		System::assert_has_event(
+			Event::DegradedRound { market: BTC, round: 3, reports: 2, quorum: 3 }.into(),
+		);
+		assert!(!System::events()
+			.iter()
+			.any(|record| record.event == Event::MarketFresh { market: BTC }.into()));
+		assert_eq!(price_updates(), vec![(BTC, p(100)), (BTC, median)]);
+		let info = PriceOracle::price(BTC).unwrap();
+		assert_eq!((info.price, info.age, info.status), (median, 0, PriceStatus::Degraded));
+		assert_eq!(FeederRecord::<Test>::get(alice()), FeederStats { reports: 2, outliers: 0 });
+		assert_eq!(FeederRecord::<Test>::get(charlie()), FeederStats { reports: 1, outliers: 0 });
+		let open = Rounds::<Test>::get(BTC).unwrap();
+		assert_eq!((open.round, open.reports.len(), open.first_report_at), (4, 0, None));
+
+		// A Degraded price ages like any other: Stale after 10 blocks without an aggregate.
+		run_to_block(22);
+		assert_eq!(PriceOracle::price(BTC).unwrap().status, PriceStatus::Degraded);
+		run_to_block(23);
+		System::assert_has_event(Event::MarketStale { market: BTC, last_update: 13 }.into());
+		assert_eq!(last_price().status, PriceStatus::Stale);
+
+		// A full quorum makes it Fresh again.
+		for feeder in [alice(), bob(), dave()] {
+			assert_ok!(submit(4, p(103), feeder));
+		}
+		assert_eq!((last_price().price, last_price().status), (p(103), PriceStatus::Fresh));
+		System::assert_has_event(Event::MarketFresh { market: BTC }.into());
+	});
+}
+
+#[test]
+fn a_full_quorum_ends_a_degraded_period_with_market_fresh() {
+	new_test_ext().execute_with(|| {
+		two_feeders_left();
+		assert_ok!(submit(2, p(100), alice()));
+		assert_ok!(submit(2, p(100), bob()));
+		run_to_block(16);
+		assert_eq!(last_price().status, PriceStatus::Degraded);
+		run_to_block(17);
+		for feeder in [bob(), charlie(), dave()] {
+			assert_ok!(submit(3, p(99), feeder));
+		}
+		assert_eq!((last_price().price, last_price().status), (p(99), PriceStatus::Fresh));
+		System::assert_has_event(Event::MarketFresh { market: BTC }.into());
+		assert!(!System::events().iter().any(|record| matches!(
+			record.event,
+			RuntimeEvent::PriceOracle(Event::DegradedRound { .. })
+		)));
+	});
+}
+
+#[test]
+fn a_degraded_round_needs_half_the_feeders_all_agreeing() {
+	new_test_ext().execute_with(|| {
+		two_feeders_left();
+		let abandoned = |round: u32, reports: u32, at: u64| {
+			run_to_block(at);
+			System::assert_has_event(
+				Event::RoundAbandoned { market: BTC, round, reports }.into(),
+			);
+			assert_eq!((last_price().price, last_price().status), (p(100), PriceStatus::Stale));
+		};
+		// One feeder alone (of four) is not half.
+		assert_ok!(submit(2, p(100), alice()));
+		abandoned(2, 1, 16);
+		// An honest feeder and a 10x liar: the liar blocks the round instead of moving the
+		// price to 550.
+		assert_ok!(submit(3, p(100), alice()));
+		assert_ok!(submit(3, p(1_000), bob()));
+		abandoned(3, 2, 21);
+		// 100 and 102.2: a spread of 1.09%, beyond the 1% bound.
+		assert_ok!(submit(4, p(100), alice()));
+		assert_ok!(submit(4, FixedU128::from_rational(1_022, 10), bob()));
+		abandoned(4, 2, 26);
+		// Three of four, one of them 10% off: the spread is 0, but one is an outlier.
+		Params::<Test>::mutate(|params| params.quorum_numerator = 3);
+		assert_eq!(math::quorum(4, 3, 3), 4);
+		assert_ok!(submit(5, p(100), alice()));
+		assert_ok!(submit(5, p(100), bob()));
+		assert_ok!(submit(5, p(110), charlie()));
+		abandoned(5, 3, 31);
+		assert_eq!(price_updates(), vec![(BTC, p(100))]);
+		for feeder in [alice(), bob()] {
+			assert_eq!(FeederRecord::<Test>::get(feeder), FeederStats { reports: 1, outliers: 0 });
+		}
+	});
+}
+
+#[test]
+fn one_degraded_close_per_block_and_the_pass_pays_for_it() {
+	new_test_ext().execute_with(|| {
+		const ETH: MarketId = 1;
+		assert_ok!(PriceOracle::set_feed(RuntimeOrigin::root(), ETH, btc_feed()));
+		for feeder in [alice(), bob(), charlie()] {
+			assert_ok!(submit(1, p(100), feeder.clone()));
+			assert_ok!(submit_for(ETH, 1, p(3_000), feeder));
+		}
+		run_to_block(11);
+		for feeder in [alice(), bob()] {
+			assert_ok!(submit(2, p(100), feeder.clone()));
+			assert_ok!(submit_for(ETH, 2, p(3_000), feeder));
+		}
+		// Both rounds time out in block 16: one market closes there, the other, its round
+		// still open, in block 17.
+		run_to_block(15);
+		System::set_block_number(16);
+		let pass = <PriceOracle as frame_support::traits::Hooks<u64>>::on_initialize(16);
+		let one_close = <() as WeightInfo>::on_initialize(2)
+			.saturating_add(PriceOracle::max_aggregate_weight());
+		assert_eq!(pass, one_close);
+		assert_eq!(max_aggregate_weight_parts(), (40_000_000 + 5_000_000 * 8 + 1_000_000, 0));
+		let degraded = |market| {
+			Prices::<Test>::get(market).is_some_and(|p| p.status == PriceStatus::Degraded)
+		};
+		assert_eq!(degraded(BTC) as u8 + degraded(ETH) as u8, 1);
+		let waiting = if degraded(BTC) { ETH } else { BTC };
+		assert_eq!(Rounds::<Test>::get(waiting).unwrap().reports.len(), 2);
+		assert_ok!(PriceOracle::do_try_state());
+		run_to_block(17);
+		assert!(degraded(BTC) && degraded(ETH));
+		// A pass with nothing to close costs the pass alone.
+		System::set_block_number(18);
+		let pass = <PriceOracle as frame_support::traits::Hooks<u64>>::on_initialize(18);
+		assert_eq!(pass, <() as WeightInfo>::on_initialize(2));
+	});
+}
+
+fn max_aggregate_weight_parts() -> (u64, u64) {
+	let weight = PriceOracle::max_aggregate_weight();
+	(weight.ref_time(), weight.proof_size())
+}
+
 #[test]
 fn twap_and_volatility_match_hand_computed_values() {
 	new_test_ext().execute_with(|| {

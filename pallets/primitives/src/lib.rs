@@ -406,6 +406,11 @@ pub enum PriceStatus {
 	/// No aggregate for longer than the oracle's staleness limit: the price is the last known one
 	/// and must not be used to open risk.
 	Stale,
+	/// Made by fewer feeders than the quorum, after the market had gone Stale: a round that timed
+	/// out with at least half the feeders (at least two), all of whom agreed. Recent, so
+	/// liquidations and reductions may act on it; new risk may not (the breakers hold the market
+	/// ReduceOnly). The next aggregate with a full quorum makes the market Fresh.
+	Degraded,
 }
 
 /// A market's last aggregated oracle price, as the other pallets see it.
