@@ -6,7 +6,9 @@
 //! - **Markets**: Normal -> ReduceOnly (closing and liquidations only) -> Halted (neither:
 //!   only margin may be added).
 //!   Automatic triggers: the oracle is Stale (ReduceOnly; Halted after `halt_after_stale`
-//!   blocks); an aggregate moves beyond the band (ReduceOnly for `band_cooldown` blocks). Only
+//!   blocks) or Degraded (ReduceOnly, never Halted: a degraded aggregate is recent, made by fewer
+//!   feeders than the quorum, and liquidations must go on at it); an aggregate moves beyond the
+//!   band (ReduceOnly for `band_cooldown` blocks). Only
 //!   aggregates count ([`OnPriceUpdate`]): a single feeder's report never reaches this pallet.
 //! - **Silos**: withdrawals Normal -> RateLimited -> Frozen; new risk allowed or not. Automatic
 //!   triggers: withdrawals beyond a share of the pool within a window, or bad debt (RateLimited);

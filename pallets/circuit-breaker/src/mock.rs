@@ -27,6 +27,12 @@ pub fn set_stale(market: MarketId) {
 	MockPrices::set_stale(market);
 }
 
+/// A Degraded price made in `block` (fewer feeders than the quorum, all agreeing).
+pub fn set_degraded(market: MarketId, units: u64, block: u64) {
+	set_price(market, units, block);
+	MockPrices::set_status(market, bulwark_primitives::PriceStatus::Degraded);
+}
+
 pub fn set_silo(silo: SiloId, insurance: Balance, target: Balance, pool: Balance) {
 	MockSiloHealth::set(silo, insurance, target, pool);
 }

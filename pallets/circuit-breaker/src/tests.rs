@@ -137,6 +137,53 @@ fn stale_oracle_reduce_only_then_halted_then_one_level_at_a_time_back() {
 }
 
 #[test]
+fn a_degraded_oracle_holds_the_market_reduce_only_but_never_halts_it() {
+	new_test_ext().execute_with(|| {
+		run_to_block(5);
+		set_stale(BTC);
+		assert_eq!(statuses_at(BTC, &[6, 20]), vec![(6, ReduceOnly), (20, ReduceOnly)]);
+		// From block 21 a degraded aggregate every 6 blocks (the oracle's timed-out rounds of
+		// two agreeing feeders): the halt clock stops, the market stays ReduceOnly.
+		let mut seen = Vec::new();
+		for block in 21..=130u64 {
+			if (block - 21) % 6 == 0 {
+				set_degraded(BTC, 100, block);
+			}
+			run_to_block(block);
+			if [56, 100, 130].contains(&block) {
+				seen.push((block, status(BTC)));
+			}
+		}
+		assert_eq!(seen, vec![(56, ReduceOnly), (100, ReduceOnly), (130, ReduceOnly)]);
+		assert!(!System::events().iter().any(|record| matches!(
+			record.event,
+			RuntimeEvent::Breakers(Event::MarketBreaker { to: Halted, .. })
+		)));
+		// Keepers and owners act on it; nobody opens risk on it.
+		assert!(Breakers::allows(BTC, SILO, TradeAction::Liquidate));
+		assert!(Breakers::allows(BTC, SILO, TradeAction::ReduceRisk));
+		assert!(!Breakers::allows(BTC, SILO, TradeAction::IncreaseRisk));
+		// A Fresh price from block 131: Normal after 20 clear blocks.
+		set_price(BTC, 100, 131);
+		assert_eq!(statuses_at(BTC, &[150, 151]), vec![(150, ReduceOnly), (151, Normal)]);
+
+		// A Fresh market whose price turns Degraded goes ReduceOnly at once, for that reason.
+		assert_eq!(status(ETH), Normal);
+		set_degraded(ETH, 10, 152);
+		run_to_block(152);
+		System::assert_has_event(
+			Event::MarketBreaker {
+				market: ETH,
+				from: Normal,
+				to: ReduceOnly,
+				reason: Reason::OracleDegraded,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
 fn a_stale_spell_shorter_than_recovery_restarts_the_count() {
 	new_test_ext().execute_with(|| {
 		set_stale(BTC);

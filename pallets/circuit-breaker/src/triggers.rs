@@ -24,14 +24,19 @@ impl<T: Config> Pallet<T> {
 		params: &BreakerParams<BlockNumberFor<T>>,
 	) {
 		let Some(mut state) = Markets::<T>::get(market) else { return };
-		let fresh =
-			T::Prices::price(market).is_some_and(|price| price.status == PriceStatus::Fresh);
-		if fresh {
+		let status = T::Prices::price(market).map(|price| price.status);
+		// A Degraded price is recent: it ends a Stale period (so the halt clock stops) but
+		// still allows no new risk.
+		let degraded = status == Some(PriceStatus::Degraded);
+		if status == Some(PriceStatus::Fresh) || degraded {
 			state.stale_since = None;
 		} else {
 			state.stale_since.get_or_insert(now);
 		}
 		let (mut required, mut reason) = (MarketStatus::Normal, Reason::Recovered);
+		if degraded {
+			(required, reason) = (MarketStatus::ReduceOnly, Reason::OracleDegraded);
+		}
 		if let Some(since) = state.stale_since {
 			(required, reason) = if now.saturating_sub(since) >= params.halt_after_stale {
 				(MarketStatus::Halted, Reason::OracleStaleTooLong)

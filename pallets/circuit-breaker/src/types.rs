@@ -97,6 +97,8 @@ pub enum Reason {
 	WideRound,
 	/// The pool paid out the window's whole allowance of realized profit.
 	ProfitDrain,
+	/// The oracle's price is Degraded: made by fewer feeders than its quorum.
+	OracleDegraded,
 }
 
 /// One market's breaker.

@@ -71,7 +71,8 @@ impl<T: Config> Pallet<T> {
 			PriceStatus::Stale => {
 				T::Prices::twap(market).filter(|twap| !twap.is_zero()).unwrap_or(oracle.price)
 			},
-			PriceStatus::Fresh => oracle.price,
+			// A Degraded price is live too: recent, made by agreeing feeders short of a quorum.
+			PriceStatus::Fresh | PriceStatus::Degraded => oracle.price,
 		};
 		// The price must make a unit price, or no position could close at it.
 		Self::to_unit_price(price, &state.params)?;

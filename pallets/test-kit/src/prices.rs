@@ -41,9 +41,14 @@ impl<R> MockPrices<R> {
 
 	/// Marks a market's price Stale, keeping the price and its block; nothing if it has none.
 	pub fn set_stale(market: MarketId) {
+		Self::set_status(market, PriceStatus::Stale);
+	}
+
+	/// Gives a market's price `status`, keeping the price and its block; nothing if it has none.
+	pub fn set_status(market: MarketId, status: PriceStatus) {
 		PRICES.with(|p| {
 			if let Some(entry) = p.borrow_mut().get_mut(&market) {
-				entry.2 = PriceStatus::Stale;
+				entry.2 = status;
 			}
 		});
 	}
