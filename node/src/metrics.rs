@@ -84,6 +84,7 @@ struct BlockGauges {
 	oracle_price: GaugeVec<F64>,
 	oracle_age: GaugeVec<F64>,
 	oracle_stale: GaugeVec<F64>,
+	oracle_degraded: GaugeVec<F64>,
 	oracle_spread: GaugeVec<F64>,
 	oracle_volatility: GaugeVec<F64>,
 	breaker_level: GaugeVec<F64>,
@@ -141,6 +142,12 @@ impl BlockGauges {
 			oracle_stale: gauge(
 				"bulwark_oracle_stale",
 				"1 when the oracle calls the market's price Stale, else 0.",
+				&["market"],
+			),
+			oracle_degraded: gauge(
+				"bulwark_oracle_degraded",
+				"1 when the oracle calls the market's price Degraded (made by fewer feeders than \
+				 the quorum; the market is held ReduceOnly), else 0.",
 				&["market"],
 			),
 			oracle_spread: gauge(
@@ -218,12 +225,13 @@ impl BlockGauges {
 		}
 	}
 
-	fn all(&self) -> [&GaugeVec<F64>; 18] {
+	fn all(&self) -> [&GaugeVec<F64>; 19] {
 		[
 			&self.block_number,
 			&self.oracle_price,
 			&self.oracle_age,
 			&self.oracle_stale,
+			&self.oracle_degraded,
 			&self.oracle_spread,
 			&self.oracle_volatility,
 			&self.breaker_level,
@@ -496,8 +504,10 @@ impl RiskMetrics {
 				.oracle_age
 				.with_label_values(&market)
 				.set(number.saturating_sub(price.updated_at) as f64);
-			let stale = price.status != bulwark_primitives::PriceStatus::Fresh;
+			let stale = price.status == bulwark_primitives::PriceStatus::Stale;
 			gauges.oracle_stale.with_label_values(&market).set(flag(stale));
+			let degraded = price.status == bulwark_primitives::PriceStatus::Degraded;
+			gauges.oracle_degraded.with_label_values(&market).set(flag(degraded));
 			gauges
 				.oracle_spread
 				.with_label_values(&market)

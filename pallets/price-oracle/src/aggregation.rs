@@ -7,7 +7,7 @@
 //! ## Degraded rounds
 //!
 //! A round that times out short of its quorum is abandoned, unless its market has already gone
-//! Stale: then, if it holds reports from at least [`math::degraded_quorum`] feeders (half,
+//! Stale (or is Degraded already): then, if it holds reports from at least [`math::degraded_quorum`] feeders (half,
 //! and at least two) that all agree ([`math::unanimous`]: within the spread bound and none an
 //! outlier), their median becomes the market's price with the status
 //! [`PriceStatus::Degraded`]. That keeps a price, and with it liquidations, alive while up to
@@ -15,7 +15,8 @@
 //! gives up is the tolerance of a liar, so the rule is narrow:
 //!
 //! - Never a way out of Fresh: a round that misses its quorum once (a slow feeder) is abandoned
-//!   as before. Only a market without a full-quorum aggregate for `stale_after` blocks gets one.
+//!   as before. Only a market without a full-quorum aggregate for `stale_after` blocks gets one;
+//!   from then on every timed-out round may close degraded, until a full quorum returns.
 //! - Unanimous: a lone liar among two live feeders blocks the degraded round instead of moving
 //!   the price half-way to its lie.
 //! - The breakers hold a Degraded market ReduceOnly: no new risk on fewer than a quorum, but
@@ -153,7 +154,8 @@ impl<T: Config> Pallet<T> {
 		let feeders = Feeders::<T>::decode_len().unwrap_or(0) as u32;
 		let mut degraded_closes = 0;
 		for market in Feeds::<T>::iter_keys() {
-			let mut stale = false;
+			// Whether the market lacks a full-quorum price: Stale, or Degraded already.
+			let mut short_of_quorum = false;
 			if let Some(mut price) = Prices::<T>::get(market) {
 				let age = now.saturating_sub(price.updated_at);
 				if price.status != PriceStatus::Stale && age >= params.stale_after {
@@ -164,14 +166,14 @@ impl<T: Config> Pallet<T> {
 						last_update: price.updated_at,
 					});
 				}
-				stale = price.status == PriceStatus::Stale;
+				short_of_quorum = price.status != PriceStatus::Fresh;
 			}
 			let Some(open) = Rounds::<T>::get(market) else { continue };
 			let Some(first) = open.first_report_at else { continue };
 			if now.saturating_sub(first) < params.round_timeout {
 				continue;
 			}
-			if stale && Self::may_close_degraded(&open, feeders, &params) {
+			if short_of_quorum && Self::may_close_degraded(&open, feeders, &params) {
 				if degraded_closes < MAX_DEGRADED_CLOSES_PER_BLOCK {
 					degraded_closes += 1;
 					Self::aggregate(market, open, &params, now, PriceStatus::Degraded);

@@ -23,7 +23,7 @@
 //! - **Staleness**: no aggregate for `stale_after` blocks makes a market Stale (checked at the
 //!   start of every block); the next aggregate makes it Fresh. A round that collects reports
 //!   but no quorum for `round_timeout` blocks is abandoned so old prices never mix with new.
-//! - **Degraded rounds**: in a Stale market, a timed-out round with agreeing reports from at
+//! - **Degraded rounds**: in a Stale or Degraded market, a timed-out round with agreeing reports from at
 //!   least half the feeders closes instead, as a Degraded price (no new risk; liquidations go
 //!   on), so that half the validators down does not halt every market. The rules are in
 //!   `aggregation.rs`.
@@ -287,9 +287,9 @@ pub mod pallet {
 			market: MarketId,
 		},
 		/// A round timed out short of its `quorum` with `reports` agreeing reports (at least
-		/// half the feeders), after the market had gone Stale: its median is the market's price,
-		/// Degraded (no new risk on it; liquidations and reductions go on). Follows the round's
-		/// `PriceAggregated`.
+		/// half the feeders), in a market that was Stale or Degraded: its median is the market's
+		/// price, Degraded (no new risk on it; liquidations and reductions go on). Follows the
+		/// round's `PriceAggregated`.
 		DegradedRound {
 			market: MarketId,
 			round: u32,

@@ -397,16 +397,26 @@ fn two_of_four_agreeing_feeders_keep_a_stale_market_priced_degraded() {
 		let open = Rounds::<Test>::get(BTC).unwrap();
 		assert_eq!((open.round, open.reports.len(), open.first_report_at), (4, 0, None));
 
+		// While Degraded, the next timed-out round of the two closes degraded too (not only
+		// once the market is Stale again).
+		assert_ok!(submit(4, p(104), alice()));
+		assert_ok!(submit(4, p(104), bob()));
+		run_to_block(18);
+		System::assert_has_event(
+			Event::DegradedRound { market: BTC, round: 4, reports: 2, quorum: 3 }.into(),
+		);
+		assert_eq!((last_price().price, last_price().updated_at), (p(104), 18));
+
 		// A Degraded price ages like any other: Stale after 10 blocks without an aggregate.
-		run_to_block(22);
+		run_to_block(27);
 		assert_eq!(PriceOracle::price(BTC).unwrap().status, PriceStatus::Degraded);
-		run_to_block(23);
-		System::assert_has_event(Event::MarketStale { market: BTC, last_update: 13 }.into());
+		run_to_block(28);
+		System::assert_has_event(Event::MarketStale { market: BTC, last_update: 18 }.into());
 		assert_eq!(last_price().status, PriceStatus::Stale);
 
 		// A full quorum makes it Fresh again.
 		for feeder in [alice(), bob(), dave()] {
-			assert_ok!(submit(4, p(103), feeder));
+			assert_ok!(submit(5, p(103), feeder));
 		}
 		assert_eq!((last_price().price, last_price().status), (p(103), PriceStatus::Fresh));
 		System::assert_has_event(Event::MarketFresh { market: BTC }.into());
@@ -440,9 +450,7 @@ fn a_degraded_round_needs_half_the_feeders_all_agreeing() {
 		two_feeders_left();
 		let abandoned = |round: u32, reports: u32, at: u64| {
 			run_to_block(at);
-			System::assert_has_event(
-				Event::RoundAbandoned { market: BTC, round, reports }.into(),
-			);
+			System::assert_has_event(Event::RoundAbandoned { market: BTC, round, reports }.into());
 			assert_eq!((last_price().price, last_price().status), (p(100), PriceStatus::Stale));
 		};
 		// One feeder alone (of four) is not half.
@@ -494,9 +502,8 @@ fn one_degraded_close_per_block_and_the_pass_pays_for_it() {
 			.saturating_add(PriceOracle::max_aggregate_weight());
 		assert_eq!(pass, one_close);
 		assert_eq!(max_aggregate_weight_parts(), (40_000_000 + 5_000_000 * 8 + 1_000_000, 0));
-		let degraded = |market| {
-			Prices::<Test>::get(market).is_some_and(|p| p.status == PriceStatus::Degraded)
-		};
+		let degraded =
+			|market| Prices::<Test>::get(market).is_some_and(|p| p.status == PriceStatus::Degraded);
 		assert_eq!(degraded(BTC) as u8 + degraded(ETH) as u8, 1);
 		let waiting = if degraded(BTC) { ETH } else { BTC };
 		assert_eq!(Rounds::<Test>::get(waiting).unwrap().reports.len(), 2);

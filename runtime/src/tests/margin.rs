@@ -462,3 +462,154 @@ fn a_silo_whose_account_holds_less_than_its_books_freezes_itself() {
 		);
 	});
 }
+
+/// Two of the local chain's four validators are down: their feeders are silent, so no round
+/// reaches the quorum of three. Once BTC has gone Stale, the rounds of the two live feeders
+/// close Degraded: BTC keeps a price, the protocol liquidates at it, and nobody opens risk on it.
+#[test]
+fn with_two_of_four_feeders_a_degraded_price_keeps_liquidations_going() {
+	use bulwark_primitives::{MarketStatus, PriceStatus};
+	use pallet_price_oracle::{Event as OracleEvent, Prices};
+	use Sr25519Keyring::{Alice, Bob, Charlie};
+	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let report = |feeder: Sr25519Keyring, units: u64| {
+			let round = pallet_price_oracle::Rounds::<Runtime>::get(BTC).expect("a feed").round;
+			let xt = oracle_report(feeder, feeder, round, units);
+			assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		};
+		let oracle_events = || -> Vec<OracleEvent<Runtime>> {
+			System::events()
+				.into_iter()
+				.filter_map(|record| match record.event {
+					RuntimeEvent::PriceOracle(event) => Some(event),
+					_ => None,
+				})
+				.collect()
+		};
+		let eve = account(Sr25519Keyring::Eve);
+		let ferdie = account(Sr25519Keyring::Ferdie);
+		// Block 1: all four up; a full quorum at 67,000; Ferdie long 0.1 BTC on 1,000 USDB.
+		start_block(1);
+		for feeder in [Alice, Bob, Charlie] {
+			report(feeder, 67_000);
+		}
+		assert_ok!(CircuitBreaker::lift_market(RuntimeOrigin::root(), BTC));
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(account(Charlie)),
+			0,
+			USDB_ASSET_ID,
+			100_000 * USDB,
+			0
+		));
+		for trader in [&ferdie, &eve] {
+			assert_ok!(CollateralSilos::deposit_margin(
+				RuntimeOrigin::signed(trader.clone()),
+				0,
+				USDB_ASSET_ID,
+				10_000 * USDB
+			));
+		}
+		assert_ok!(PerpetualMargin::trade(
+			RuntimeOrigin::signed(ferdie.clone()),
+			BTC,
+			TENTH_OF_A_BTC,
+			1_000 * USDB,
+			FixedU128::saturating_from_integer(68_000u32),
+			false,
+		));
+		end_block();
+
+		// Charlie and Dave go down. Alice and Bob report every block they have not yet reported
+		// in the open round; BTC falls to 58,000 from block 7.
+		let mut degraded_at = Vec::new();
+		let mut liquidated = Vec::new();
+		let mut halted = false;
+		for number in 2..=70 {
+			start_block(number);
+			let units = if number < 7 { 67_000 } else { 58_000 };
+			let round = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap();
+			for feeder in [Alice, Bob] {
+				let key = genesis_config_presets::dev_oracle_key(feeder).unwrap().into();
+				if !round.reports.iter().any(|(who, _)| *who == key) {
+					report(feeder, units);
+				}
+			}
+			if oracle_events().iter().any(|event| {
+				matches!(event, OracleEvent::DegradedRound { reports: 2, quorum: 3, .. })
+			}) {
+				degraded_at.push(number);
+			}
+			for event in margin_events() {
+				if let MarginEvent::Liquidated { who, keeper: None, closed, price, bad_debt, .. } =
+					event
+				{
+					liquidated.push((number, who, closed, price, bad_debt));
+				}
+			}
+			let status = <CircuitBreaker as bulwark_primitives::TradingStatus>::market_status(BTC);
+			halted |= status == MarketStatus::Halted;
+			if number == 13 {
+				// Nobody opens risk on a Degraded price; Ferdie closes what is left.
+				assert_eq!(status, MarketStatus::ReduceOnly);
+				assert_eq!(
+					PerpetualMargin::trade(
+						RuntimeOrigin::signed(eve.clone()),
+						BTC,
+						TENTH_OF_A_BTC,
+						1_000 * USDB,
+						FixedU128::saturating_from_integer(60_000u32),
+						false,
+					),
+					Err(pallet_perpetual_margin::Error::<Runtime>::NewRiskNotAccepted.into())
+				);
+				let left = Positions::<Runtime>::get(&ferdie, BTC).expect("partly closed");
+				assert_eq!(left.size_units, 1_108_803);
+				assert_ok!(PerpetualMargin::trade(
+					RuntimeOrigin::signed(ferdie.clone()),
+					BTC,
+					-left.size_units,
+					0,
+					// At least 57,900 per BTC (limits are unit prices: 579 per size unit).
+					FixedU128::saturating_from_integer(579u32),
+					true,
+				));
+				assert_eq!(Positions::<Runtime>::get(&ferdie, BTC), None);
+				// Filled at the degraded aggregate, 580 per size unit, less the skew's impact.
+				assert!(margin_events().iter().any(|event| matches!(
+					event,
+					MarginEvent::PositionChanged { size_units: 0, fill_price, .. }
+						if *fill_price == FixedU128::from_inner(580_000_321_552_870_000_000)
+				)));
+			}
+			end_block();
+		}
+		// Round 2 (from block 2) timed out while BTC was Fresh: abandoned. BTC went Stale in
+		// block 11; from block 12 every round of the two closes Degraded, five blocks after
+		// their reports, so BTC never goes Stale again and its breaker never halts it.
+		assert_eq!(degraded_at, (12..=70).step_by(5).collect::<Vec<_>>());
+		assert!(!halted, "a Degraded market is never Halted");
+		let price = Prices::<Runtime>::get(BTC).unwrap();
+		assert_eq!((price.status, price.reports), (PriceStatus::Degraded, 2));
+		// The protocol's pass liquidated Ferdie in block 12, at the degraded aggregate
+		// (58,000 per BTC: 580 per size unit), with no bad debt.
+		assert_eq!(
+			liquidated,
+			vec![(12, ferdie, 8_891_197, FixedU128::saturating_from_integer(580u32), 0)]
+		);
+		println!("2 of 4 feeders: degraded aggregates in blocks {degraded_at:?}; Ferdie liquidated in block 12: 8,891,197 of 10,000,000 units at 58,000");
+
+		// Charlie is back: a full quorum makes BTC Fresh; the breaker recovers 20 blocks later.
+		start_block(71);
+		let round = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap().round;
+		for feeder in [Alice, Bob, Charlie] {
+			let key = genesis_config_presets::dev_oracle_key(feeder).unwrap().into();
+			let open = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap();
+			if open.round == round && !open.reports.iter().any(|(who, _)| *who == key) {
+				report(feeder, 58_000);
+			}
+		}
+		assert_eq!(Prices::<Runtime>::get(BTC).unwrap().status, PriceStatus::Fresh);
+		assert!(oracle_events().contains(&OracleEvent::MarketFresh { market: BTC }));
+		end_block();
+	});
+}

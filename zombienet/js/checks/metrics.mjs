@@ -63,7 +63,8 @@ async function expected(api, hash, number) {
     const p = price.unwrap();
     want.set(key('bulwark_oracle_price', { market }), fixed(p.price));
     want.set(key('bulwark_oracle_age_blocks', { market }), Math.max(0, number - p.updatedAt.toNumber()));
-    want.set(key('bulwark_oracle_stale', { market }), p.status.isFresh ? 0 : 1);
+    want.set(key('bulwark_oracle_stale', { market }), p.status.isStale ? 1 : 0);
+    want.set(key('bulwark_oracle_degraded', { market }), p.status.isDegraded ? 1 : 0);
     want.set(key('bulwark_oracle_spread_ratio', { market }), p.spread.toNumber() / 1e9);
     want.set(key('bulwark_oracle_volatility', { market }), Math.sqrt(fixed(p.variance)));
     // FixedU128 product, rounded down as the node's saturating_mul, then times the size.
