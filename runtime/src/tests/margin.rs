@@ -351,19 +351,19 @@ fn a_signed_keeper_is_paid_when_it_liquidates_and_charged_when_it_does_not() {
 
 /// `MaxLiquidationsPerBlock` is what the benchmarked weights fit in the 25% of a block that
 /// normal transactions cannot use, after every market's aggregate (each with its
-/// `OnPriceUpdate` check charged in full) and with every market watched: the most, not a guess.
+/// `OnPriceUpdate` check charged in full), the oracle's degraded closes, and with every market
+/// watched: the most, not a guess.
 #[test]
 fn the_protocol_pass_takes_as_many_as_fit_the_operational_reserve() {
-	use pallet_price_oracle::WeightInfo as _;
 	let weights = RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal).max_total.expect("normal is capped");
 	let reserve = weights.max_block.saturating_sub(normal);
 	let markets = <Runtime as pallet_perpetual_margin::Config>::MaxMarkets::get();
-	let aggregates = <Runtime as pallet_price_oracle::Config>::WeightInfo::submit_report_aggregate(
-		<Runtime as pallet_price_oracle::Config>::MaxFeeders::get(),
-	)
-	.saturating_add(<<Runtime as pallet_price_oracle::Config>::OnPriceUpdate as bulwark_primitives::OnPriceUpdate<BlockNumber>>::max_weight())
-	.saturating_mul(u64::from(markets));
+	// Every market's aggregate by reports, and the degraded closes of the oracle's
+	// start-of-block pass on top.
+	let aggregates = PriceOracle::max_aggregate_weight().saturating_mul(
+		u64::from(markets) + u64::from(pallet_price_oracle::MAX_DEGRADED_CLOSES_PER_BLOCK),
+	);
 	let fits = |count: u32| {
 		PerpetualMargin::pass_weight(count, markets).saturating_add(aggregates).all_lte(reserve)
 	};

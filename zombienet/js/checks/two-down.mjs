@@ -1,12 +1,19 @@
 // Test 6: two of the four validators stopped (paused by zombienet), then back.
-//   "down,<blocks>": on a live node, with two validators frozen: the chain still grows by
-//       `blocks` (the two live validators author their own Aura slots, every other slot is
-//       empty), GRANDPA's finalized head stays where it was (2 of 4 votes are under its 2/3),
-//       and the oracle makes no aggregate: its quorum is 3 of the 4 feeders, and two cannot set
-//       a price (rounds that time out are abandoned; the count is logged).
+//   "down,<blocks>": on a live node, with two validators frozen: the chain still grows (the two
+//       live validators author their own Aura slots, every other slot is empty), GRANDPA's
+//       finalized head stays where it was (2 of 4 votes are under its 2/3), and no round
+//       reaches the oracle's quorum (3 of 4 feeders). Once BTC has gone Stale, the two live
+//       feeders' timed-out rounds close Degraded: BTC gets a new price from 2 reports, every
+//       aggregate while they are down is a DegradedRound, the breaker holds BTC ReduceOnly, not
+//       Halted, and the price is young enough for liquidations (at most 30 blocks old). The
+//       runtime test `with_two_of_four_feeders_a_degraded_price_keeps_liquidations_going`
+//       shows a liquidation at such a price.
 //   "up,<blocks>": with the two back, finality catches up to where the best head was and
-//       goes on, and the oracle aggregates again (a new BTC round, Fresh).
-import { BTC, best, connect, finalized, log, oraclePrice, waitFor } from './common.mjs';
+//       goes on, and the oracle aggregates again with a full quorum (a new BTC round, Fresh).
+import { BTC, best, breaker, connect, finalized, log, oraclePrice, waitFor } from './common.mjs';
+
+/** How old a price liquidations may act on (the breakers' `liquidation_max_price_age`). */
+const LIQUIDATION_MAX_PRICE_AGE = 30;
 
 export default async function twoDown({ node, wsUri, args }) {
   const [phase, blocks = 4] = [args[0], Number(args[1] ?? 4)];
@@ -15,30 +22,58 @@ export default async function twoDown({ node, wsUri, args }) {
     if (phase === 'down') {
       const [startBest, startFinal] = [await best(api), await finalized(api)];
       const startPrice = await oraclePrice(api, BTC);
-      const seen = { aggregated: 0, abandoned: 0 };
-      const unsubscribe = await api.query.system.events((events) => {
+      // Per block hash, so that a block seen twice (a re-org) counts once.
+      const aggregates = new Map();
+      const degraded = new Map();
+      let abandoned = 0;
+      let counting = false;
+      const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
+        const hash = header.hash.toHex();
+        const events = await (await api.at(header.hash)).query.system.events();
         for (const { event } of events) {
-          if (event.section === 'priceOracle' && event.method === 'PriceAggregated') seen.aggregated++;
-          if (event.section === 'priceOracle' && event.method === 'RoundAbandoned') seen.abandoned++;
+          if (!counting || event.section !== 'priceOracle' || event.data.market?.toNumber() !== BTC) continue;
+          if (event.method === 'PriceAggregated') aggregates.set(hash, event.data.reports.toNumber());
+          if (event.method === 'DegradedRound') {
+            degraded.set(hash, [event.data.reports.toNumber(), event.data.quorum.toNumber()]);
+          }
+          if (event.method === 'RoundAbandoned') abandoned++;
         }
       });
+      let price;
       let from;
       try {
-        // Reports made before the two stopped may still close a round in the first blocks.
+        // Reports made before the two stopped may still close a full round in the first blocks.
         await waitFor(`2 more blocks on ${node}`, async () => (await best(api)) >= startBest + 2, 120);
-        seen.aggregated = 0;
         from = await best(api);
+        counting = true;
         await waitFor(`${blocks} more blocks`, async () => (await best(api)) >= from + blocks, 30 * blocks);
+        // Stale after 10 blocks without a full quorum, then a round of the two times out (5).
+        price = await waitFor('a Degraded BTC aggregate', async () => {
+          const p = await oraclePrice(api, BTC);
+          return p.status === 'Degraded' && p.round > startPrice.round ? p : undefined;
+        }, 330);
+        // Its block's events are read by the subscription: wait until they are counted.
+        await waitFor('the DegradedRound event', async () => (degraded.size > 0 ? true : undefined), 30);
       } finally {
+        counting = false;
         unsubscribe();
       }
       const [endBest, endFinal] = [await best(api), await finalized(api)];
-      const price = await oraclePrice(api, BTC);
+      const { status, reason } = await breaker(api, BTC);
       log(`two validators down: best ${startBest} -> ${endBest}, finalized ${startFinal} -> ${endFinal}; ` +
-        `BTC round ${startPrice.round} -> ${price.round} (${price.status}, updated at ${price.updatedAt}); ` +
-        `in the last ${endBest - from} blocks ${seen.aggregated} aggregates, ${seen.abandoned} rounds abandoned`);
+        `BTC round ${startPrice.round} -> ${price.round}: ${price.price} (${price.status}, updated at ${price.updatedAt}); ` +
+        `from block ${from}: ${aggregates.size} aggregates, ${degraded.size} degraded ` +
+        `(${[...degraded.values()].map(([r, q]) => `${r} of quorum ${q}`).join(', ')}), ${abandoned} rounds abandoned; ` +
+        `breaker ${status} (${reason})`);
       if (endFinal > startFinal + 2) throw new Error(`finality went on with two of four validators down: ${startFinal} -> ${endFinal}`);
-      if (seen.aggregated !== 0) throw new Error(`${seen.aggregated} aggregates from two of four feeders`);
+      for (const [hash, reports] of aggregates) {
+        const round = degraded.get(hash);
+        if (!round) throw new Error(`a full-quorum aggregate (${reports} reports) from two of four feeders in ${hash}`);
+        if (round[0] !== 2 || round[1] !== 3) throw new Error(`a degraded round of ${round[0]} reports, quorum ${round[1]}`);
+      }
+      if (status !== 'ReduceOnly') throw new Error(`BTC's breaker is ${status} on a Degraded price, not ReduceOnly`);
+      const age = (await best(api)) - price.updatedAt;
+      if (age > LIQUIDATION_MAX_PRICE_AGE) throw new Error(`the Degraded price is ${age} blocks old: too old to liquidate at`);
       return 0;
     }
     if (phase === 'up') {
