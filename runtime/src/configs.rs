@@ -253,11 +253,11 @@ parameter_types! {
 
 /// Positions the protocol liquidates at the start of each block, shared by the silos in turns:
 /// as many benchmarked worst-case liquidations (each with the silo's marks read over all 16
-/// markets) as fit, with all 16 markets watched, every market's aggregate and the oracle's one
+/// markets) as fit, with all 16 markets watched, every market's aggregate and every market's
 /// degraded close, in the 25% of a block that normal transactions cannot use. The runtime's test
 /// `the_protocol_pass_takes_as_many_as_fit_the_operational_reserve` computes it from the weights
 /// and fails with the new figure whenever they change.
-pub const MAX_LIQUIDATIONS_PER_BLOCK: u32 = 453;
+pub const MAX_LIQUIDATIONS_PER_BLOCK: u32 = 403;
 
 impl pallet_price_oracle::Config for Runtime {
 	type AuthorityId = pallet_price_oracle::crypto::Public;

@@ -142,14 +142,28 @@ fn a_degraded_oracle_holds_the_market_reduce_only_but_never_halts_it() {
 		run_to_block(5);
 		set_stale(BTC);
 		assert_eq!(statuses_at(BTC, &[6, 20]), vec![(6, ReduceOnly), (20, ReduceOnly)]);
-		// From block 21 a degraded aggregate every 6 blocks (the oracle's timed-out rounds of
-		// two agreeing feeders): the halt clock stops, the market stays ReduceOnly.
+		let reason = || Markets::<Test>::get(BTC).and_then(|state| state.reason);
+		assert_eq!(reason(), Some(Reason::OracleStale));
+		// From block 21 a degraded aggregate every 2 blocks (the oracle's rounds of two agreeing
+		// feeders): the halt clock stops, the market stays ReduceOnly, now for that reason.
 		let mut seen = Vec::new();
 		for block in 21..=130u64 {
-			if (block - 21) % 6 == 0 {
+			if (block - 21) % 2 == 0 {
 				set_degraded(BTC, 100, block);
 			}
 			run_to_block(block);
+			if block == 21 {
+				System::assert_has_event(
+					Event::MarketBreaker {
+						market: BTC,
+						from: ReduceOnly,
+						to: ReduceOnly,
+						reason: Reason::OracleDegraded,
+					}
+					.into(),
+				);
+				assert_eq!(reason(), Some(Reason::OracleDegraded));
+			}
 			if [56, 100, 130].contains(&block) {
 				seen.push((block, status(BTC)));
 			}

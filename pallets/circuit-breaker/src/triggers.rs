@@ -59,6 +59,14 @@ impl<T: Config> Pallet<T> {
 			state.automatic = to;
 			state.reason = Some(reason);
 			Self::deposit_event(Event::MarketBreaker { market, from, to, reason });
+		} else if from == required && state.reason != Some(reason) && {
+			let oracle = |reason| matches!(reason, Reason::OracleStale | Reason::OracleDegraded);
+			state.reason.is_some_and(oracle) && oracle(reason)
+		} {
+			// The level holds, but the oracle's state behind it changed (Stale, then Degraded, or
+			// back): the stored reason and an event say so.
+			state.reason = Some(reason);
+			Self::deposit_event(Event::MarketBreaker { market, from, to: from, reason });
 		}
 		Markets::<T>::insert(market, state);
 	}

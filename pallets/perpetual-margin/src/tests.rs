@@ -1047,3 +1047,26 @@ fn governance_creates_markets_within_bounds() {
 		);
 	});
 }
+
+/// A Degraded price (fewer feeders than the quorum, which a liar beside one honest feeder can
+/// move by the spread bound) marks the LPs' books as cautiously as a Stale one: longs at the
+/// higher, shorts at the lower of the price and the TWAP.
+#[test]
+fn a_degraded_price_marks_the_lps_books_as_cautiously_as_a_stale_one() {
+	new_test_ext().execute_with(|| {
+		setup(50_000);
+		assert_ok!(buy(ALICE, 1_000, 11_000));
+		MockPrices::set(MARKET, fixed(110));
+		MockPrices::set_twap(MARKET, fixed(120));
+		let marks = || PerpetualMargin::silo_marks(SILO, Permill::zero());
+		let owed = |owed| bulwark_primitives::PoolMarks { owed, collectible: 0, reserve: 10_005 };
+		// Fresh at 110: Alice's 1_000 long (entry 100_050) is owed 10_005 (closing alone from
+		// skew 1_000: fill 110.055).
+		assert_eq!(marks(), owed(10_005));
+		// Degraded or Stale: at the TWAP, 120 (fill 120.06): 20_010.
+		MockPrices::set_status(MARKET, bulwark_primitives::PriceStatus::Degraded);
+		assert_eq!(marks(), owed(20_010));
+		MockPrices::set_stale(MARKET);
+		assert_eq!(marks(), owed(20_010));
+	});
+}

@@ -90,16 +90,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The unit prices the LPs' marks take a market's longs and shorts at: `price`, unless the
-	/// market's price is Stale (and it is not settling at a fixed price): then the longs at the
-	/// higher and the shorts at the lower of it and the TWAP, which it may settle at. Both are
-	/// the worse for the LPs (more owed, less collectible), so no LP leaves a dead market at a
-	/// value its settlement will not give.
+	/// market's price is Stale or Degraded (and it is not settling at a fixed price): then the
+	/// longs at the higher and the shorts at the lower of it and the TWAP, which it may settle
+	/// at. Both are the worse for the LPs (more owed, less collectible), so no LP leaves a dead
+	/// market at a value its settlement will not give, nor at a price fewer feeders than the
+	/// quorum made (a Degraded one, which a liar beside one honest feeder can move by 1%).
 	pub(crate) fn stale_mark_prices(
 		market: MarketId,
 		params: &MarketParamsOf<T>,
 		price: FixedU128,
 	) -> (FixedU128, FixedU128) {
-		let stale = T::Prices::price(market).is_some_and(|p| p.status == PriceStatus::Stale);
+		let stale = T::Prices::price(market).is_some_and(|p| p.status != PriceStatus::Fresh);
 		if !stale || Self::settling(market) {
 			return (price, price);
 		}

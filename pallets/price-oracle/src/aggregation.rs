@@ -6,31 +6,31 @@
 //!
 //! ## Degraded rounds
 //!
-//! A round that times out short of its quorum is abandoned, unless its market has already gone
-//! Stale (or is Degraded already): then, if it holds reports from at least [`math::degraded_quorum`] feeders (half,
-//! and at least two) that all agree ([`math::unanimous`]: within the spread bound and none an
-//! outlier), their median becomes the market's price with the status
+//! A round that times out short of its quorum is abandoned while its market is Fresh. Once the
+//! market has gone Stale (or is Degraded already), an open round whose first report is at least
+//! a block old closes instead, if it holds reports from at least [`math::degraded_quorum`]
+//! feeders (half, and at least two) that all agree ([`math::unanimous`]: within the spread bound
+//! and none an outlier): their median becomes the market's price with the status
 //! [`PriceStatus::Degraded`]. That keeps a price, and with it liquidations, alive while up to
 //! half the validators are down, where the 2/3 quorum alone would halt every market. What it
 //! gives up is the tolerance of a liar, so the rule is narrow:
 //!
 //! - Never a way out of Fresh: a round that misses its quorum once (a slow feeder) is abandoned
 //!   as before. Only a market without a full-quorum aggregate for `stale_after` blocks gets one;
-//!   from then on every timed-out round may close degraded, until a full quorum returns.
-//! - Unanimous: a lone liar among two live feeders blocks the degraded round instead of moving
-//!   the price half-way to its lie.
+//!   from then on every round of the live feeders closes degraded a block after its first
+//!   report, until a full quorum returns.
+//! - Unanimous: a lone liar among two live feeders cannot move the price further than the spread
+//!   bound (`max_spread`, 1%) lets a pair disagree; beyond it the round is abandoned. Within it,
+//!   it can: a Degraded price is what two feeders agreed on, within 1%, not what a quorum did.
+//! - Its age is the age of its oldest report (`updated_at` is that report's block), so
+//!   liquidations and the staleness rule never take it for younger than it is.
 //! - The breakers hold a Degraded market ReduceOnly: no new risk on fewer than a quorum, but
 //!   owners reduce and keepers liquidate, and the band still holds back a jump.
-//! - At most [`MAX_DEGRADED_CLOSES_PER_BLOCK`] per block, so the start-of-block pass stays
-//!   bounded: another market's timed-out round stays open (still taking reports) and is looked at
-//!   in the next block.
+//! - Every eligible market closes in the same pass (at most `MaxMarkets`), each charged as a
+//!   full aggregate ([`Pallet::max_aggregate_weight`]), so no market waits behind another.
 
 use super::*;
 use bulwark_primitives::Aggregate;
-
-/// Degraded rounds closed by one start-of-block pass at most (each calls
-/// [`Config::OnPriceUpdate`], which the pass pays for).
-pub const MAX_DEGRADED_CLOSES_PER_BLOCK: u32 = 1;
 
 impl<T: Config> Pallet<T> {
 	/// Closes a round that has its quorum (`status` Fresh), or a degraded round (`status`
@@ -67,11 +67,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
+		// A degraded round's price is as old as its oldest report; a quorum's is of this block.
+		let observed_at = match status {
+			PriceStatus::Degraded => round.first_report_at.unwrap_or(now),
+			_ => now,
+		};
 		let previous = Prices::<T>::get(market);
 		let twap_window: u32 = params.twap_window.unique_saturated_into();
 		let (twap, variance) = match previous {
 			Some(last) => {
-				let elapsed: u32 = now.saturating_sub(last.updated_at).unique_saturated_into();
+				let elapsed: u32 =
+					observed_at.saturating_sub(last.updated_at).unique_saturated_into();
 				(
 					math::next_twap(last.twap, last.price, elapsed, twap_window),
 					math::next_variance(
@@ -91,7 +97,7 @@ impl<T: Config> Pallet<T> {
 			MarketPrice {
 				price: aggregate,
 				round: round.round,
-				updated_at: now,
+				updated_at: observed_at,
 				timestamp: T::UnixTime::now().as_millis().unique_saturated_into(),
 				reports,
 				twap,
@@ -147,8 +153,8 @@ impl<T: Config> Pallet<T> {
 		);
 	}
 
-	/// The start-of-block pass: Stale markets; timed-out rounds closed degraded or abandoned.
-	/// Returns how many rounds it closed degraded.
+	/// The start-of-block pass: Stale markets; rounds closed degraded; timed-out rounds
+	/// abandoned. Returns how many rounds it closed degraded.
 	pub(crate) fn check_markets(now: BlockNumberFor<T>) -> u32 {
 		let params = Params::<T>::get();
 		let feeders = Feeders::<T>::decode_len().unwrap_or(0) as u32;
@@ -170,15 +176,16 @@ impl<T: Config> Pallet<T> {
 			}
 			let Some(open) = Rounds::<T>::get(market) else { continue };
 			let Some(first) = open.first_report_at else { continue };
-			if now.saturating_sub(first) < params.round_timeout {
+			let waited = now.saturating_sub(first);
+			if short_of_quorum
+				&& !waited.is_zero()
+				&& Self::may_close_degraded(&open, feeders, &params)
+			{
+				degraded_closes += 1;
+				Self::aggregate(market, open, &params, now, PriceStatus::Degraded);
 				continue;
 			}
-			if short_of_quorum && Self::may_close_degraded(&open, feeders, &params) {
-				if degraded_closes < MAX_DEGRADED_CLOSES_PER_BLOCK {
-					degraded_closes += 1;
-					Self::aggregate(market, open, &params, now, PriceStatus::Degraded);
-				}
-				// Else it stays open for the next block's pass.
+			if waited < params.round_timeout {
 				continue;
 			}
 			Self::deposit_event(Event::RoundAbandoned {
@@ -198,7 +205,7 @@ impl<T: Config> Pallet<T> {
 		degraded_closes
 	}
 
-	/// Whether a timed-out round may make a degraded price: enough feeders, all agreeing.
+	/// Whether an open round may make a degraded price: enough feeders, all agreeing.
 	fn may_close_degraded(
 		open: &RoundOf<T>,
 		feeders: u32,

@@ -23,10 +23,10 @@
 //! - **Staleness**: no aggregate for `stale_after` blocks makes a market Stale (checked at the
 //!   start of every block); the next aggregate makes it Fresh. A round that collects reports
 //!   but no quorum for `round_timeout` blocks is abandoned so old prices never mix with new.
-//! - **Degraded rounds**: in a Stale or Degraded market, a timed-out round with agreeing reports from at
-//!   least half the feeders closes instead, as a Degraded price (no new risk; liquidations go
-//!   on), so that half the validators down does not halt every market. The rules are in
-//!   `aggregation.rs`.
+//! - **Degraded rounds**: in a Stale or Degraded market, a round with agreeing reports from at
+//!   least half the feeders closes a block after its first report, as a Degraded price (no new
+//!   risk; liquidations go on), so that half the validators down does not halt every market. The
+//!   rules are in `aggregation.rs`.
 //!
 //! ## A node operator's source override
 //!
@@ -75,7 +75,6 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use aggregation::MAX_DEGRADED_CLOSES_PER_BLOCK;
 pub use offchain::{source_override_key, MAX_BODY_BYTES};
 pub use pallet::*;
 pub use types::*;
@@ -286,10 +285,10 @@ pub mod pallet {
 		MarketFresh {
 			market: MarketId,
 		},
-		/// A round timed out short of its `quorum` with `reports` agreeing reports (at least
-		/// half the feeders), in a market that was Stale or Degraded: its median is the market's
-		/// price, Degraded (no new risk on it; liquidations and reductions go on). Follows the
-		/// round's `PriceAggregated`.
+		/// A round short of its `quorum` closed with `reports` agreeing reports (at least half
+		/// the feeders), in a market that was Stale or Degraded: its median is the market's
+		/// price, Degraded, as old as its oldest report (no new risk on it; liquidations and
+		/// reductions go on). Follows the round's `PriceAggregated`.
 		DegradedRound {
 			market: MarketId,
 			round: u32,
@@ -374,9 +373,9 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Marks markets Stale and closes (degraded) or abandons timed-out rounds: one pass over
-		/// at most `MaxMarkets` feeds, and at most `MAX_DEGRADED_CLOSES_PER_BLOCK` aggregates,
-		/// each charged as a report that completes a round of `MaxFeeders` reports.
+		/// Marks markets Stale, closes degraded rounds and abandons timed-out ones: one pass over
+		/// at most `MaxMarkets` feeds, each degraded close charged as a report that completes a
+		/// round of `MaxFeeders` reports.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let markets = Feeds::<T>::count();
 			let degraded_closes = Self::check_markets(now);

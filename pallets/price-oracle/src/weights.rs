@@ -20,7 +20,8 @@ pub trait WeightInfo {
 	fn add_feeder(f: u32) -> Weight;
 	fn remove_feeder(f: u32) -> Weight;
 	fn set_params() -> Weight;
-	/// The start-of-block pass over `m` feeds, each turning Stale and abandoning a round.
+	/// The start-of-block pass over `m` feeds, each turning Stale and judging and abandoning a
+	/// round of `MaxFeeders` reports (a degraded close is charged apart, as a full aggregate).
 	fn on_initialize(m: u32) -> Weight;
 }
 
