@@ -17,6 +17,7 @@ export const REASONS: Record<string, string> = {
   UnconfirmedMove: 'An aggregate moved beyond the band of the last one and of the TWAP: held for a second.',
   WideRound: "The feeders disagreed beyond the oracle's bound in the round that made the aggregate.",
   ProfitDrain: "The pool paid out the window's whole allowance of realized profit.",
+  OracleDegraded: "The oracle's price is Degraded: made by fewer feeders than its quorum.",
 };
 
 export const MARKET_STATUSES: Record<string, string> = {
@@ -34,4 +35,5 @@ export const WITHDRAWAL_STATUSES: Record<string, string> = {
 export const PRICE_STATUSES: Record<string, string> = {
   Fresh: 'A quorum of feeders agreed on a price recently enough.',
   Stale: 'No aggregate for longer than the oracle\'s staleness limit: the price is the last known one and must not be used to open risk.',
+  Degraded: 'Made by fewer feeders than the quorum (at least half of them, all agreeing) after the market had gone Stale: recent, so positions may be reduced and liquidated at it, but no new risk is opened until a full quorum makes it Fresh.',
 };

@@ -23,7 +23,7 @@ export interface ViewContext {
 const badge = (text: string, kind: string, field?: string): Html =>
   html`<span class="badge ${kind}" data-field="${field ?? ''}">${text}</span>`;
 
-const levelKind = (status: string): string => ({ Normal: 'ok', ReduceOnly: 'warn', RateLimited: 'warn', Halted: 'bad', Frozen: 'bad', Fresh: 'ok', Stale: 'bad' })[status] ?? 'warn';
+const levelKind = (status: string): string => ({ Normal: 'ok', ReduceOnly: 'warn', RateLimited: 'warn', Halted: 'bad', Frozen: 'bad', Fresh: 'ok', Degraded: 'warn', Stale: 'bad' })[status] ?? 'warn';
 
 function sinceText(since: Since | null): Html {
   if (!since) return html``;

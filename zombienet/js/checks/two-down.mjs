@@ -4,16 +4,13 @@
 //       finalized head stays where it was (2 of 4 votes are under its 2/3), and no round
 //       reaches the oracle's quorum (3 of 4 feeders). Once BTC has gone Stale, the two live
 //       feeders' timed-out rounds close Degraded: BTC gets a new price from 2 reports, every
-//       aggregate while they are down is a DegradedRound, the breaker holds BTC ReduceOnly, not
-//       Halted, and the price is young enough for liquidations (at most 30 blocks old). The
-//       runtime test `with_two_of_four_feeders_a_degraded_price_keeps_liquidations_going`
-//       shows a liquidation at such a price.
+//       aggregate while they are down is a DegradedRound of 2 reports (quorum 3), the breaker
+//       holds BTC ReduceOnly for the reason OracleDegraded and halts no market. Liquidations
+//       act on such a price (not Halted, at most 30 blocks old): the runtime test
+//       `with_two_of_four_feeders_a_degraded_price_keeps_liquidations_going` shows one.
 //   "up,<blocks>": with the two back, finality catches up to where the best head was and
 //       goes on, and the oracle aggregates again with a full quorum (a new BTC round, Fresh).
 import { BTC, best, breaker, connect, finalized, log, oraclePrice, waitFor } from './common.mjs';
-
-/** How old a price liquidations may act on (the breakers' `liquidation_max_price_age`). */
-const LIQUIDATION_MAX_PRICE_AGE = 30;
 
 export default async function twoDown({ node, wsUri, args }) {
   const [phase, blocks = 4] = [args[0], Number(args[1] ?? 4)];
@@ -26,12 +23,17 @@ export default async function twoDown({ node, wsUri, args }) {
       const aggregates = new Map();
       const degraded = new Map();
       let abandoned = 0;
+      const halted = [];
       let counting = false;
       const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
         const hash = header.hash.toHex();
         const events = await (await api.at(header.hash)).query.system.events();
         for (const { event } of events) {
-          if (!counting || event.section !== 'priceOracle' || event.data.market?.toNumber() !== BTC) continue;
+          if (!counting) continue;
+          if (event.section === 'circuitBreaker' && event.method === 'MarketBreaker' && event.data.to.toString() === 'Halted') {
+            halted.push(`market ${event.data.market} (${event.data.reason})`);
+          }
+          if (event.section !== 'priceOracle' || event.data.market?.toNumber() !== BTC) continue;
           if (event.method === 'PriceAggregated') aggregates.set(hash, event.data.reports.toNumber());
           if (event.method === 'DegradedRound') {
             degraded.set(hash, [event.data.reports.toNumber(), event.data.quorum.toNumber()]);
@@ -71,9 +73,10 @@ export default async function twoDown({ node, wsUri, args }) {
         if (!round) throw new Error(`a full-quorum aggregate (${reports} reports) from two of four feeders in ${hash}`);
         if (round[0] !== 2 || round[1] !== 3) throw new Error(`a degraded round of ${round[0]} reports, quorum ${round[1]}`);
       }
-      if (status !== 'ReduceOnly') throw new Error(`BTC's breaker is ${status} on a Degraded price, not ReduceOnly`);
-      const age = (await best(api)) - price.updatedAt;
-      if (age > LIQUIDATION_MAX_PRICE_AGE) throw new Error(`the Degraded price is ${age} blocks old: too old to liquidate at`);
+      if (status !== 'ReduceOnly' || reason !== 'OracleDegraded') {
+        throw new Error(`BTC's breaker is ${status} (${reason}) on a Degraded price, not ReduceOnly (OracleDegraded)`);
+      }
+      if (halted.length) throw new Error(`halted while two were down: ${halted.join(', ')}`);
       return 0;
     }
     if (phase === 'up') {
