@@ -32,7 +32,13 @@ async function start(api, url, seconds, rate) {
     const block = await api.rpc.chain.getBlock();
     const { transfers } = countFloodAndReports(block);
     return transfers >= 1000 ? { number: block.block.header.number.toNumber(), transfers } : undefined;
-  }, 90, 500);
+  }, 90, 500).catch(async (error) => {
+    // Say what the pool answered the flood (it ends within its `seconds`).
+    await state.done;
+    running = null;
+    const stats = state.stats && { ...state.stats, refusals: Object.fromEntries(state.stats.refusals) };
+    throw new Error(`${error.message}; the flood: ${state.error ?? JSON.stringify(stats)}`);
+  });
   log(`flooding ${count} signed transfers at ${rate}/s for ${seconds} s; block ${full.number} holds ${full.transfers} of them`);
 }
 
