@@ -53,16 +53,18 @@ impl<T: Config> Pallet<T> {
 			_ => state.band_until = None,
 		}
 		let from = state.automatic;
+		let is_oracle = |reason| matches!(reason, Reason::OracleStale | Reason::OracleDegraded);
 		if let Some(to) = step(from, required, &mut state.clear_since, now, params.recovery_blocks)
 		{
 			let reason = if to < from { Reason::Recovered } else { reason };
 			state.automatic = to;
 			state.reason = Some(reason);
 			Self::deposit_event(Event::MarketBreaker { market, from, to, reason });
-		} else if from == required && state.reason != Some(reason) && {
-			let oracle = |reason| matches!(reason, Reason::OracleStale | Reason::OracleDegraded);
-			state.reason.is_some_and(oracle) && oracle(reason)
-		} {
+		} else if from == required
+			&& state.reason != Some(reason)
+			&& is_oracle(reason)
+			&& state.reason.is_some_and(is_oracle)
+		{
 			// The level holds, but the oracle's state behind it changed (Stale, then Degraded, or
 			// back): the stored reason and an event say so.
 			state.reason = Some(reason);

@@ -124,18 +124,7 @@ impl<T: Config> Pallet<T> {
 		if wide {
 			Self::deposit_event(Event::WideRound { market, round: round.round, spread });
 		}
-		if status == PriceStatus::Degraded {
-			Self::deposit_event(Event::DegradedRound {
-				market,
-				round: round.round,
-				reports,
-				quorum: math::quorum(
-					Feeders::<T>::decode_len().unwrap_or(0) as u32,
-					params.quorum_numerator,
-					params.quorum_denominator,
-				),
-			});
-		} else if previous.is_some() && !was_fresh {
+		if status == PriceStatus::Fresh && previous.is_some() && !was_fresh {
 			Self::deposit_event(Event::MarketFresh { market });
 		}
 		// What `PriceFeed` now reports: the stored price, round and block, and the volatility of
@@ -158,6 +147,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn check_markets(now: BlockNumberFor<T>) -> u32 {
 		let params = Params::<T>::get();
 		let feeders = Feeders::<T>::decode_len().unwrap_or(0) as u32;
+		let quorum = math::quorum(feeders, params.quorum_numerator, params.quorum_denominator);
 		let mut degraded_closes = 0;
 		for market in Feeds::<T>::iter_keys() {
 			// Whether the market lacks a full-quorum price: Stale, or Degraded already.
@@ -182,7 +172,9 @@ impl<T: Config> Pallet<T> {
 				&& Self::may_close_degraded(&open, feeders, &params)
 			{
 				degraded_closes += 1;
+				let (round, reports) = (open.round, open.reports.len() as u32);
 				Self::aggregate(market, open, &params, now, PriceStatus::Degraded);
+				Self::deposit_event(Event::DegradedRound { market, round, reports, quorum });
 				continue;
 			}
 			if waited < params.round_timeout {

@@ -485,6 +485,12 @@ fn with_two_of_four_feeders_a_degraded_price_keeps_liquidations_going() {
 				})
 				.collect()
 		};
+		// Whether `feeder` already reported in BTC's open round.
+		let has_reported = |feeder: Sr25519Keyring| {
+			let key = genesis_config_presets::dev_oracle_key(feeder).unwrap().into();
+			let round = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap();
+			round.reports.iter().any(|(who, _)| *who == key)
+		};
 		let eve = account(Sr25519Keyring::Eve);
 		let ferdie = account(Sr25519Keyring::Ferdie);
 		// Block 1: all four up; a full quorum at 67,000; Ferdie long 0.1 BTC on 1,000 USDB.
@@ -527,22 +533,21 @@ fn with_two_of_four_feeders_a_degraded_price_keeps_liquidations_going() {
 		let mut halted = false;
 		for number in 2..=70 {
 			start_block(number);
-			let round_moved = oracle_events().iter().any(|event| {
+			let events = oracle_events();
+			let round_moved = events.iter().any(|event| {
 				matches!(
 					event,
 					OracleEvent::DegradedRound { .. } | OracleEvent::RoundAbandoned { .. }
 				)
 			});
-			if oracle_events().iter().any(|event| {
+			if events.iter().any(|event| {
 				matches!(event, OracleEvent::DegradedRound { reports: 2, quorum: 3, .. })
 			}) {
 				degraded_at.push(number);
 			}
 			let units = if number < 7 { 67_000 } else { 58_000 };
-			let round = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap();
 			for feeder in [Alice, Bob] {
-				let key = genesis_config_presets::dev_oracle_key(feeder).unwrap().into();
-				if !round_moved && !round.reports.iter().any(|(who, _)| *who == key) {
+				if !round_moved && !has_reported(feeder) {
 					report(feeder, units);
 				}
 			}
@@ -619,9 +624,8 @@ fn with_two_of_four_feeders_a_degraded_price_keeps_liquidations_going() {
 		start_block(71);
 		let round = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap().round;
 		for feeder in [Alice, Bob, Charlie] {
-			let key = genesis_config_presets::dev_oracle_key(feeder).unwrap().into();
-			let open = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap();
-			if open.round == round && !open.reports.iter().any(|(who, _)| *who == key) {
+			let open = pallet_price_oracle::Rounds::<Runtime>::get(BTC).unwrap().round;
+			if open == round && !has_reported(feeder) {
 				report(feeder, 58_000);
 			}
 		}
