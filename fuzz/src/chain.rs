@@ -67,12 +67,40 @@ fn dollars(amount: u32) -> Balance {
 	Balance::from(amount) * USDB
 }
 
+/// Each account's and each feeder's key pair, derived once per process: deriving a dev key from
+/// its URI (SHA-512 and hard derivation) costs more than signing with it, and every
+/// transaction and report signs.
+struct Keys {
+	accounts: Vec<(Sr25519Keyring, sp_core::sr25519::Pair)>,
+	feeders: Vec<(Sr25519Keyring, sp_core::sr25519::Pair)>,
+}
+
+fn keys() -> &'static Keys {
+	use std::sync::OnceLock;
+	static KEYS: OnceLock<Keys> = OnceLock::new();
+	KEYS.get_or_init(|| Keys {
+		accounts: ACCOUNTS.iter().map(|who| (*who, who.pair())).collect(),
+		feeders: FEEDERS
+			.iter()
+			.map(|feeder| (*feeder, bulwark_runtime::harness::oracle_pair(*feeder)))
+			.collect(),
+	})
+}
+
+fn pair_of(
+	pairs: &[(Sr25519Keyring, sp_core::sr25519::Pair)],
+	who: Sr25519Keyring,
+) -> &sp_core::sr25519::Pair {
+	&pairs.iter().find(|(key, _)| *key == who).expect("a key of the fuzzer's").1
+}
+
 /// A transaction `call` signed by `signer` with its next nonce.
 fn signed(signer: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
 	let who = signer.to_account_id();
 	let extension = tx_extension(System::account_nonce(&who));
 	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("implicit data");
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	let signature = payload
+		.using_encoded(|bytes| sp_core::Pair::sign(pair_of(&keys().accounts, signer), bytes));
 	UncheckedExtrinsic::new_signed(call, MultiAddress::Id(who), signature.into(), extension)
 }
 
@@ -113,6 +141,11 @@ pub struct Driver {
 }
 
 impl Driver {
+	/// How many blocks this input has built.
+	pub fn blocks(&self) -> u32 {
+		self.blocks
+	}
+
 	/// Starts the next block, `skip` slots after the current one (at least one).
 	fn start_block(&mut self, skip: u64) {
 		self.slot += skip.max(1);
@@ -275,9 +308,8 @@ fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, 
 				.expect("a dev validator")
 				.into(),
 		};
-		let signature = bulwark_runtime::harness::oracle_pair(*feeder)
-			.sign(&PriceOracle::report_payload(&report))
-			.into();
+		let signature =
+			pair_of(&keys().feeders, *feeder).sign(&PriceOracle::report_payload(&report)).into();
 		apply(authorized(RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report {
 			report,
 			signature,

@@ -19,15 +19,41 @@ pub mod seeds;
 
 pub use actions::{decode, encode, Action, Governance};
 
-use std::cell::RefCell;
+use std::{
+	cell::RefCell,
+	sync::atomic::{AtomicU64, Ordering},
+};
+
+/// Blocks built by every execution so far in this process (for `throughput`).
+static BLOCKS_RUN: AtomicU64 = AtomicU64::new(0);
+
+/// How many blocks the executions in this process have built.
+pub fn blocks_run() -> u64 {
+	BLOCKS_RUN.load(Ordering::Relaxed)
+}
 
 thread_local! {
 	static CHAIN: RefCell<(sp_io::TestExternalities, chain::Driver)> = RefCell::new({
 		let mut ext = sp_io::TestExternalities::new(Default::default());
 		let driver = ext.execute_with(chain::setup);
 		ext.commit_all().expect("block 1 commits");
+		with_trie_cache(&mut ext);
 		(ext, driver)
 	});
+}
+
+/// Puts a trie cache (the one a node's state has) in front of block 1's state: every input
+/// reads that same state, and without a cache each read walks the trie from its root and decodes
+/// every node on the way. The state under the cache never changes (inputs write to the overlay
+/// and roll back), so what it caches stays true.
+fn with_trie_cache(ext: &mut sp_io::TestExternalities) {
+	use sp_trie::cache::{CacheSize, SharedTrieCache};
+	let shared = SharedTrieCache::new(CacheSize::new(256 << 20), None);
+	let root = *ext.backend.root();
+	let storage = ext.backend.backend_storage().clone();
+	ext.backend = sp_state_machine::TrieBackendBuilder::new(storage, root)
+		.with_cache(shared.local_cache_trusted())
+		.build();
 }
 
 /// Runs the program `data` encodes from block 1 and checks every invariant after every block;
@@ -40,6 +66,7 @@ pub fn run(data: &[u8]) {
 			sp_io::storage::start_transaction();
 			let mut driver = start.clone();
 			chain::run(&mut driver, actions);
+			BLOCKS_RUN.fetch_add(driver.blocks().into(), Ordering::Relaxed);
 			sp_io::storage::rollback_transaction();
 		});
 	});
