@@ -159,16 +159,6 @@ impl Driver {
 		Executive::finalize_block();
 		check_invariants(number, self.usdb_supply);
 	}
-
-	/// Ends this block and starts the next.
-	fn next_block(&mut self, skip: u64) -> bool {
-		if self.blocks >= MAX_BLOCKS {
-			return false;
-		}
-		self.end_block();
-		self.start_block(skip);
-		true
-	}
 }
 
 /// Builds the chain every input starts from, in the current externalities: genesis of the
@@ -317,22 +307,47 @@ fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, 
 	}
 }
 
-/// Runs `actions` on the chain `setup` built, in blocks, checking every invariant after each.
-pub fn run(driver: &mut Driver, actions: Vec<Action>) {
-	driver.start_block(1);
-	for action in actions {
-		if trace() {
-			println!("block {}: {action:?}", System::block_number());
-		}
-		if !perform(driver, action) {
-			break;
-		}
-	}
-	driver.end_block();
+/// Where the chain is between blocks: the block just ended is committed to the state under the
+/// overlay (`commit`), so that each block's storage root covers its own changes rather than
+/// every change since block 1.
+pub trait Blocks {
+	/// Runs `f` with this chain as the externalities.
+	fn execute<R>(&mut self, f: impl FnOnce() -> R) -> R;
+	/// Commits the ended block's changes.
+	fn commit(&mut self);
 }
 
-/// Performs one action; false once the input has used up its blocks.
-fn perform(driver: &mut Driver, action: Action) -> bool {
+/// Runs `actions` on the chain `setup` built, in blocks, checking every invariant after each.
+pub fn run(chain: &mut impl Blocks, driver: &mut Driver, actions: Vec<Action>) {
+	chain.execute(|| driver.start_block(1));
+	'actions: for action in actions {
+		let blocks = chain.execute(|| {
+			if trace() {
+				println!("block {}: {action:?}", System::block_number());
+			}
+			perform(action)
+		});
+		let Some(NewBlocks { count, skip_slots }) = blocks else { continue };
+		for _ in 0..count {
+			if driver.blocks >= MAX_BLOCKS {
+				break 'actions;
+			}
+			chain.execute(|| driver.end_block());
+			chain.commit();
+			chain.execute(|| driver.start_block(skip_slots));
+		}
+	}
+	chain.execute(|| driver.end_block());
+}
+
+/// Blocks an action asks for: `count` of them, the first `skip_slots` slots after the current.
+struct NewBlocks {
+	count: u32,
+	skip_slots: u64,
+}
+
+/// Performs one action in the current block; the blocks it asks to end and start, if any.
+fn perform(action: Action) -> Option<NewBlocks> {
 	use pallet_collateral_silos::Call as Silos;
 	use pallet_perpetual_margin::Call as Margin;
 	let signer = |who: u8| ACCOUNTS[usize::from(who) % ACCOUNTS.len()];
@@ -411,7 +426,7 @@ fn perform(driver: &mut Driver, action: Action) -> bool {
 		},
 		Action::Price { market: m, move_bp, liars, liar_percent, skip } => {
 			let market = market(m);
-			let Some(last) = oracle_price(market) else { return true };
+			let Some(last) = oracle_price(market) else { return None };
 			// At least -99%: a price never reaches zero.
 			let factor = (10_000 + i64::from(move_bp)).max(100) as u128;
 			let price = last.saturating_mul(FixedU128::from_rational(factor, 10_000));
@@ -439,24 +454,20 @@ fn perform(driver: &mut Driver, action: Action) -> bool {
 			let call = Box::new(governance_call(decision));
 			apply(signed(Sr25519Keyring::Alice, pallet_sudo::Call::sudo { call }.into()));
 		},
-		Action::NextBlock { skip_slots } => return driver.next_block(u64::from(skip_slots)),
-		Action::Wait { blocks } => {
-			for _ in 0..blocks {
-				if !driver.next_block(1) {
-					return false;
-				}
-			}
+		Action::NextBlock { skip_slots } => {
+			return Some(NewBlocks { count: 1, skip_slots: skip_slots.into() })
 		},
+		Action::Wait { blocks } => return Some(NewBlocks { count: blocks.into(), skip_slots: 1 }),
 		Action::Raw { who, call } => {
 			let Ok(call) = RuntimeCall::decode_with_depth_limit(8, &mut &call[..]) else {
-				return true;
+				return None;
 			};
 			// Alice is sudo: the governance above is hers alone.
 			let signer = ACCOUNTS[1 + usize::from(who) % (ACCOUNTS.len() - 1)];
 			apply(signed(signer, call));
 		},
 	}
-	true
+	None
 }
 
 fn governance_call(decision: Governance) -> RuntimeCall {

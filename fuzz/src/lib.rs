@@ -32,28 +32,64 @@ pub fn blocks_run() -> u64 {
 	BLOCKS_RUN.load(Ordering::Relaxed)
 }
 
-thread_local! {
-	static CHAIN: RefCell<(sp_io::TestExternalities, chain::Driver)> = RefCell::new({
-		let mut ext = sp_io::TestExternalities::new(Default::default());
-		let driver = ext.execute_with(chain::setup);
-		ext.commit_all().expect("block 1 commits");
-		with_trie_cache(&mut ext);
-		(ext, driver)
-	});
+type Hashing = sp_core::Blake2Hasher;
+type State = sp_state_machine::InMemoryBackend<Hashing>;
+
+/// The chain every input starts from (block 1), and the externalities inputs run in.
+struct Chain {
+	ext: sp_io::TestExternalities,
+	/// Block 1's trie nodes and root: each input starts from these.
+	start_nodes: sp_trie::PrefixedMemoryDB<Hashing>,
+	start_root: sp_core::H256,
+	start: chain::Driver,
+	/// A node's trie cache: every input reads block 1's state, and without a cache each read
+	/// walks the trie from its root and decodes every node on the way. It caches by node hash
+	/// and by (state root, key): what it holds stays true as blocks commit.
+	cache: sp_trie::cache::SharedTrieCache<Hashing>,
 }
 
-/// Puts a trie cache (the one a node's state has) in front of block 1's state: every input
-/// reads that same state, and without a cache each read walks the trie from its root and decodes
-/// every node on the way. The state under the cache never changes (inputs write to the overlay
-/// and roll back), so what it caches stays true.
-fn with_trie_cache(ext: &mut sp_io::TestExternalities) {
-	use sp_trie::cache::{CacheSize, SharedTrieCache};
-	let shared = SharedTrieCache::new(CacheSize::new(256 << 20), None);
-	let root = *ext.backend.root();
-	let storage = ext.backend.backend_storage().clone();
-	ext.backend = sp_state_machine::TrieBackendBuilder::new(storage, root)
-		.with_cache(shared.local_cache_trusted())
-		.build();
+impl Chain {
+	fn new() -> Self {
+		use sp_trie::cache::{CacheSize, SharedTrieCache};
+		let mut ext = sp_io::TestExternalities::new(Default::default());
+		let start = ext.execute_with(chain::setup);
+		ext.commit_all().expect("block 1 commits");
+		let start_root = *ext.backend.root();
+		let start_nodes = ext.backend.backend_storage().clone();
+		let cache = SharedTrieCache::new(CacheSize::new(256 << 20), None);
+		Self { ext, start_nodes, start_root, start, cache }
+	}
+
+	/// A state over `nodes` at `root`, read through the cache.
+	fn state(&self, nodes: sp_trie::PrefixedMemoryDB<Hashing>, root: sp_core::H256) -> State {
+		sp_state_machine::TrieBackendBuilder::new(nodes, root)
+			.with_cache(self.cache.local_cache_trusted())
+			.build()
+	}
+
+	/// Back to block 1, nothing pending.
+	fn reset(&mut self) {
+		self.ext.reset_overlay();
+		self.ext.backend = self.state(self.start_nodes.clone(), self.start_root);
+	}
+}
+
+impl chain::Blocks for Chain {
+	fn execute<R>(&mut self, f: impl FnOnce() -> R) -> R {
+		self.ext.execute_with(f)
+	}
+
+	fn commit(&mut self) {
+		self.ext.commit_all().expect("a block commits");
+		// `commit_all` rebuilds the state without the cache: put it back.
+		let root = *self.ext.backend.root();
+		let nodes = std::mem::take(&mut self.ext.backend).into_storage();
+		self.ext.backend = self.state(nodes, root);
+	}
+}
+
+thread_local! {
+	static CHAIN: RefCell<Chain> = RefCell::new(Chain::new());
 }
 
 /// Runs the program `data` encodes from block 1 and checks every invariant after every block;
@@ -61,13 +97,10 @@ fn with_trie_cache(ext: &mut sp_io::TestExternalities) {
 pub fn run(data: &[u8]) {
 	let actions = decode(data);
 	CHAIN.with(|chain| {
-		let (ext, start) = &mut *chain.borrow_mut();
-		ext.execute_with(|| {
-			sp_io::storage::start_transaction();
-			let mut driver = start.clone();
-			chain::run(&mut driver, actions);
-			BLOCKS_RUN.fetch_add(driver.blocks().into(), Ordering::Relaxed);
-			sp_io::storage::rollback_transaction();
-		});
+		let chain = &mut *chain.borrow_mut();
+		chain.reset();
+		let mut driver = chain.start.clone();
+		chain::run(chain, &mut driver, actions);
+		BLOCKS_RUN.fetch_add(driver.blocks().into(), Ordering::Relaxed);
 	});
 }
