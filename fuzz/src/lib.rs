@@ -16,6 +16,7 @@
 pub mod actions;
 pub mod chain;
 pub mod seeds;
+mod state;
 
 pub use actions::{decode, encode, Action, Governance};
 
@@ -32,59 +33,66 @@ pub fn blocks_run() -> u64 {
 	BLOCKS_RUN.load(Ordering::Relaxed)
 }
 
-type Hashing = sp_core::Blake2Hasher;
-type State = sp_state_machine::InMemoryBackend<Hashing>;
-
 /// The chain every input starts from (block 1), and the externalities inputs run in.
 struct Chain {
-	ext: sp_io::TestExternalities,
-	/// Block 1's trie nodes and root: each input starts from these.
-	start_nodes: sp_trie::PrefixedMemoryDB<Hashing>,
-	start_root: sp_core::H256,
-	start: chain::Driver,
-	/// A node's trie cache: every input reads block 1's state, and without a cache each read
-	/// walks the trie from its root and decodes every node on the way. It caches by node hash
-	/// and by (state root, key): what it holds stays true as blocks commit.
-	cache: sp_trie::cache::SharedTrieCache<Hashing>,
+	/// The state after block 1: each input starts from a fork of it.
+	start: state::FlatState,
+	start_driver: chain::Driver,
+	/// The state this input runs on, and the changes of the block being built.
+	state: state::FlatState,
+	overlay: sp_state_machine::OverlayedChanges<state::Hashing>,
+	extensions: sp_externalities::Extensions,
+	/// A node's trie cache, for the storage root each block computes.
+	cache: sp_trie::cache::SharedTrieCache<state::Hashing>,
+	state_version: sp_storage::StateVersion,
+	/// Tests: check after each block that the map holds the trie's pairs.
+	check_state: bool,
 }
 
 impl Chain {
 	fn new() -> Self {
 		use sp_trie::cache::{CacheSize, SharedTrieCache};
 		let mut ext = sp_io::TestExternalities::new(Default::default());
-		let start = ext.execute_with(chain::setup);
+		let start_driver = ext.execute_with(chain::setup);
 		ext.commit_all().expect("block 1 commits");
-		let start_root = *ext.backend.root();
-		let start_nodes = ext.backend.backend_storage().clone();
 		let cache = SharedTrieCache::new(CacheSize::new(256 << 20), None);
-		Self { ext, start_nodes, start_root, start, cache }
-	}
-
-	/// A state over `nodes` at `root`, read through the cache.
-	fn state(&self, nodes: sp_trie::PrefixedMemoryDB<Hashing>, root: sp_core::H256) -> State {
-		sp_state_machine::TrieBackendBuilder::new(nodes, root)
-			.with_cache(self.cache.local_cache_trusted())
-			.build()
+		let start = state::FlatState::new(std::mem::take(&mut ext.backend), &cache);
+		let state = start.fork(&cache);
+		Self {
+			start,
+			start_driver,
+			state,
+			overlay: Default::default(),
+			extensions: Default::default(),
+			cache,
+			state_version: ext.state_version,
+			check_state: false,
+		}
 	}
 
 	/// Back to block 1, nothing pending.
 	fn reset(&mut self) {
-		self.ext.reset_overlay();
-		self.ext.backend = self.state(self.start_nodes.clone(), self.start_root);
+		self.overlay = Default::default();
+		self.state = self.start.fork(&self.cache);
 	}
 }
 
 impl chain::Blocks for Chain {
 	fn execute<R>(&mut self, f: impl FnOnce() -> R) -> R {
-		self.ext.execute_with(f)
+		let mut ext =
+			sp_state_machine::Ext::new(&mut self.overlay, &self.state, Some(&mut self.extensions));
+		sp_externalities::set_and_run_with_externalities(&mut ext, f)
 	}
 
 	fn commit(&mut self) {
-		self.ext.commit_all().expect("a block commits");
-		// `commit_all` rebuilds the state without the cache: put it back.
-		let root = *self.ext.backend.root();
-		let nodes = std::mem::take(&mut self.ext.backend).into_storage();
-		self.ext.backend = self.state(nodes, root);
+		let changes = self
+			.overlay
+			.drain_storage_changes(&self.state, self.state_version)
+			.expect("a block's changes drain");
+		self.state.commit(changes, &self.cache);
+		if self.check_state {
+			assert!(self.state.map_is_trie(), "the map holds the trie's pairs");
+		}
 	}
 }
 
@@ -99,8 +107,29 @@ pub fn run(data: &[u8]) {
 	CHAIN.with(|chain| {
 		let chain = &mut *chain.borrow_mut();
 		chain.reset();
-		let mut driver = chain.start.clone();
+		let mut driver = chain.start_driver.clone();
 		chain::run(chain, &mut driver, actions);
 		BLOCKS_RUN.fetch_add(driver.blocks().into(), Ordering::Relaxed);
 	});
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// After every block of every seed, the map the blocks read holds exactly the trie's pairs
+	/// (the trie whose root each block's header commits to).
+	#[test]
+	fn after_every_block_the_map_holds_the_tries_pairs() {
+		let mut chain = Chain::new();
+		chain.check_state = true;
+		let mut blocks = 0;
+		for (_, actions) in seeds::seeds() {
+			chain.reset();
+			let mut driver = chain.start_driver.clone();
+			chain::run(&mut chain, &mut driver, actions);
+			blocks += driver.blocks();
+		}
+		assert!(blocks > 100, "{blocks} blocks");
+	}
 }
