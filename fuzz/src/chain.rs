@@ -426,7 +426,7 @@ fn perform(action: Action) -> Option<NewBlocks> {
 		},
 		Action::Price { market: m, move_bp, liars, liar_percent, skip } => {
 			let market = market(m);
-			let Some(last) = oracle_price(market) else { return None };
+			let last = oracle_price(market)?;
 			// At least -99%: a price never reaches zero.
 			let factor = (10_000 + i64::from(move_bp)).max(100) as u128;
 			let price = last.saturating_mul(FixedU128::from_rational(factor, 10_000));
