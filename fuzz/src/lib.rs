@@ -9,9 +9,11 @@
 //! - `chain.rs`: the chain (the `local_testnet` preset and a block 1 that lists a second silo),
 //!   how blocks are built, and the invariants.
 //! - `seeds.rs`: the seed corpus, as the Rust that writes it.
+//! - `state.rs`: the storage blocks run on (a sorted map for reads, a trie for roots).
 //!
-//! The chain is built once per process; each input runs inside a storage transaction that is
-//! rolled back afterwards, so every input starts from the same block 1 (and runs fast).
+//! The chain is built once per process. Each input runs on a copy of block 1's state; each of
+//! its blocks is committed when it ends (its root computed from its own changes, as a node
+//! does), and the copy is dropped afterwards, so every input starts from the same block 1.
 
 pub mod actions;
 pub mod chain;
@@ -42,8 +44,6 @@ struct Chain {
 	state: state::FlatState,
 	overlay: sp_state_machine::OverlayedChanges<state::Hashing>,
 	extensions: sp_externalities::Extensions,
-	/// A node's trie cache, for the storage root each block computes.
-	cache: sp_trie::cache::SharedTrieCache<state::Hashing>,
 	state_version: sp_storage::StateVersion,
 	/// Tests: check after each block that the map holds the trie's pairs.
 	check_state: bool,
@@ -51,20 +51,19 @@ struct Chain {
 
 impl Chain {
 	fn new() -> Self {
-		use sp_trie::cache::{CacheSize, SharedTrieCache};
 		let mut ext = sp_io::TestExternalities::new(Default::default());
 		let start_driver = ext.execute_with(chain::setup);
 		ext.commit_all().expect("block 1 commits");
-		let cache = SharedTrieCache::new(CacheSize::new(256 << 20), None);
-		let start = state::FlatState::new(std::mem::take(&mut ext.backend), &cache);
-		let state = start.fork(&cache);
+		// No trie cache: the trie only computes roots, and a cache's upkeep (a new one per
+		// block, its root changed) costs more than the node decoding it saves (measured).
+		let start = state::FlatState::new(std::mem::take(&mut ext.backend));
+		let state = start.fork();
 		Self {
 			start,
 			start_driver,
 			state,
 			overlay: Default::default(),
 			extensions: Default::default(),
-			cache,
 			state_version: ext.state_version,
 			check_state: false,
 		}
@@ -73,7 +72,7 @@ impl Chain {
 	/// Back to block 1, nothing pending.
 	fn reset(&mut self) {
 		self.overlay = Default::default();
-		self.state = self.start.fork(&self.cache);
+		self.state = self.start.fork();
 	}
 }
 
@@ -89,7 +88,7 @@ impl chain::Blocks for Chain {
 			.overlay
 			.drain_storage_changes(&self.state, self.state_version)
 			.expect("a block's changes drain");
-		self.state.commit(changes, &self.cache);
+		self.state.commit(changes);
 		if self.check_state {
 			assert!(self.state.map_is_trie(), "the map holds the trie's pairs");
 		}

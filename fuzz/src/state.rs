@@ -16,7 +16,7 @@ use sp_state_machine::{
 	StorageValue, TrieBackendBuilder, UsageInfo,
 };
 use sp_storage::{ChildInfo, StateVersion};
-use sp_trie::{cache::SharedTrieCache, MerkleValue, PrefixedMemoryDB};
+use sp_trie::{MerkleValue, PrefixedMemoryDB};
 use std::{collections::BTreeMap, ops::Bound};
 
 pub type Hashing = Blake2Hasher;
@@ -35,25 +35,18 @@ impl core::fmt::Debug for FlatState {
 }
 
 impl FlatState {
-	/// The state `trie` holds, its nodes read through `cache` (by node hash: they stay true as
-	/// blocks commit).
-	pub fn new(trie: InMemoryBackend<Hashing>, cache: &SharedTrieCache<Hashing>) -> Self {
+	/// The state `trie` holds.
+	pub fn new(trie: InMemoryBackend<Hashing>) -> Self {
 		let values = trie
 			.pairs(Default::default())
 			.expect("an in-memory trie iterates")
 			.map(|pair| pair.expect("an in-memory trie reads"))
 			.collect();
-		let root = *trie.root();
-		let trie = cached(trie.into_storage(), root, cache);
 		Self { values, trie }
 	}
 
 	/// Commits a block: its changed pairs, and its trie nodes under its new root.
-	pub fn commit(
-		&mut self,
-		changes: sp_state_machine::StorageChanges<Hashing>,
-		cache: &SharedTrieCache<Hashing>,
-	) {
+	pub fn commit(&mut self, changes: sp_state_machine::StorageChanges<Hashing>) {
 		assert!(changes.child_storage_changes.is_empty(), "the runtime has no child tries");
 		for (key, value) in changes.main_storage_changes {
 			match value {
@@ -61,15 +54,16 @@ impl FlatState {
 				None => self.values.remove(&key),
 			};
 		}
-		let mut nodes = std::mem::take(&mut self.trie).into_storage();
-		nodes.consolidate(changes.transaction);
-		self.trie = cached(nodes, changes.transaction_storage_root, cache);
+		self.trie.apply_transaction(changes.transaction_storage_root, changes.transaction);
 	}
 
-	/// A copy to run an input on; the nodes are copied, the cache shared.
-	pub fn fork(&self, cache: &SharedTrieCache<Hashing>) -> Self {
+	/// A copy to run an input on.
+	pub fn fork(&self) -> Self {
 		let nodes = self.trie.backend_storage().clone();
-		Self { values: self.values.clone(), trie: cached(nodes, *self.trie.root(), cache) }
+		Self {
+			values: self.values.clone(),
+			trie: TrieBackendBuilder::new(nodes, *self.trie.root()).build(),
+		}
 	}
 
 	/// Whether the map holds exactly the trie's pairs.
@@ -82,14 +76,6 @@ impl FlatState {
 			.collect();
 		trie == self.values
 	}
-}
-
-fn cached(
-	nodes: PrefixedMemoryDB<Hashing>,
-	root: H256,
-	cache: &SharedTrieCache<Hashing>,
-) -> InMemoryBackend<Hashing> {
-	TrieBackendBuilder::new(nodes, root).with_cache(cache.local_cache_trusted()).build()
 }
 
 /// Iterates the map: from `start` (inclusive or not), while keys have the prefix.
@@ -236,7 +222,6 @@ impl Backend<Hashing> for FlatState {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use sp_trie::cache::CacheSize;
 
 	fn pairs<B: Backend<Hashing>>(state: &B, args: IterArgs) -> Vec<(StorageKey, StorageValue)> {
 		state.pairs(args).expect("iterates").map(|pair| pair.expect("reads")).collect()
@@ -250,8 +235,7 @@ mod tests {
 		ext.execute_with(crate::chain::setup);
 		ext.commit_all().expect("commits");
 		let trie = std::mem::take(&mut ext.backend);
-		let cache = SharedTrieCache::new(CacheSize::new(1 << 20), None);
-		let flat = FlatState::new(trie.clone(), &cache);
+		let flat = FlatState::new(trie.clone());
 		assert!(flat.map_is_trie());
 		let keys: Vec<StorageKey> = flat.values.keys().cloned().collect();
 		assert!(keys.len() > 100, "{} keys", keys.len());
@@ -275,7 +259,7 @@ mod tests {
 			assert_eq!(flat.storage(key), trie.storage(key));
 			assert_eq!(flat.storage_hash(key), trie.storage_hash(key));
 		}
-		let mut forged = flat.fork(&cache);
+		let mut forged = flat.fork();
 		forged.values.insert(b"not in the trie".to_vec(), vec![1]);
 		assert!(!forged.map_is_trie());
 	}
