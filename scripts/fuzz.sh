@@ -32,8 +32,12 @@ corpus="${BULWARK_FUZZ_CORPUS:-$HOME/.cache/bulwark-fuzz-corpus}"
 mkdir -p "$corpus"
 jobs="${BULWARK_FUZZ_JOBS:-1}"
 # `-s none`: no sanitizer (the runtime is safe Rust: `unsafe_code` is forbidden); debug
-# assertions and overflow checks stay on.
-options=(runtime -s none --features libfuzzer,try-runtime)
+# assertions and overflow checks stay on. `--no-trace-compares`: comparisons are not traced;
+# measured side by side for 240 s from the seeds (2026-12-05), it ran 5,661 executions against
+# 3,662 and reached more coverage (10,543 edges, 53,957 features against 10,504 and 51,822):
+# this harness's inputs are decoded into actions, so compared values rarely appear in its
+# bytes and tracing them paid for little.
+options=(runtime -s none --no-trace-compares --features libfuzzer,try-runtime)
 parallel=()
 [ "$jobs" -gt 1 ] && parallel=(-fork="$jobs")
 start=$(date +%s)
