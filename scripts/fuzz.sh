@@ -30,7 +30,12 @@ export CARGO_TARGET_DIR="${BULWARK_FUZZ_TARGET:-$HOME/.cache/bulwark-fuzz-target
 export SKIP_WASM_BUILD=1
 corpus="${BULWARK_FUZZ_CORPUS:-$HOME/.cache/bulwark-fuzz-corpus}"
 mkdir -p "$corpus"
+corpus=$(cd "$corpus" && pwd)
+CARGO_TARGET_DIR=$(mkdir -p "$CARGO_TARGET_DIR" && cd "$CARGO_TARGET_DIR" && pwd)
 jobs="${BULWARK_FUZZ_JOBS:-1}"
+case "$jobs" in
+'' | *[!0-9]* | 0) echo "fuzz.sh: BULWARK_FUZZ_JOBS must be a positive number, not '$jobs'" >&2; exit 2 ;;
+esac
 # `-s none`: no sanitizer (the runtime is safe Rust: `unsafe_code` is forbidden); debug
 # assertions and overflow checks stay on. `--no-trace-compares`: comparisons are not traced;
 # measured side by side for 240 s from the seeds (2026-12-05), it ran 5,661 executions against
@@ -41,7 +46,7 @@ options=(runtime -s none --no-trace-compares --features libfuzzer,try-runtime)
 start=$(date +%s)
 cargo "+$toolchain" fuzz build "${options[@]}"
 echo "fuzz.sh: built in $(( $(date +%s) - start )) s"
-host=$(rustc -vV | sed -n 's/^host: //p')
+host=$(rustc "+$toolchain" -vV | sed -n 's/^host: //p')
 binary="$CARGO_TARGET_DIR/$host/release/runtime"
 artifacts="$PWD/fuzz/artifacts/runtime/"
 mkdir -p "$artifacts"
@@ -49,16 +54,27 @@ run=("$binary" "$corpus" "$PWD/fuzz/corpus/runtime" -artifact_prefix="$artifacts
 	-max_total_time="$seconds" -max_len=4096 -timeout=60 -rss_limit_mb=8192 -print_final_stats=1)
 status=0
 if [ "$jobs" -gt 1 ]; then
-	# Independent fuzzing processes sharing the corpus directory (libFuzzer's `-jobs`): measured
-	# here, two of them ran 6,118 executions in 90 s where `-fork=2`, which restarts a process
-	# every few seconds, ran about 3,800. Each writes fuzz-<job>.log in a directory of its own.
+	# Independent fuzzing processes sharing the corpus directory (each reads back what the others
+	# add): measured here, two of them ran 6,118 executions in 90 s where libFuzzer's `-fork=2`,
+	# which restarts a process every few seconds, ran about 3,800. The first to fail (a crash)
+	# stops the others.
 	logs=$(mktemp -d)
-	echo "fuzz.sh: $jobs processes, logs in $logs"
-	(cd "$logs" && "${run[@]}" -jobs="$jobs" -workers="$jobs" "$@") || status=$?
+	echo "fuzz.sh: $jobs processes, logs in $logs/fuzz-<n>.log"
+	pids=()
+	for job in $(seq 1 "$jobs"); do
+		"${run[@]}" "$@" >"$logs/fuzz-$job.log" 2>&1 &
+		pids+=("$!")
+	done
+	for _ in "${pids[@]}"; do
+		if ! wait -n; then
+			[ "$status" -eq 0 ] && status=1 && kill "${pids[@]}" 2>/dev/null || true
+		fi
+	done
 	total=0
-	for log in "$logs"/fuzz-*.log; do
-		grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)|^==|ERROR|panicked' "$log" |
-			sed "s|^|$(basename "$log"): |"
+	for job in $(seq 1 "$jobs"); do
+		log="$logs/fuzz-$job.log"
+		{ grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)|^==|ERROR|panicked' "$log" || true; } |
+			sed "s|^|fuzz-$job: |"
 		executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		total=$(( total + ${executions:-0} ))
 	done

@@ -154,10 +154,12 @@ impl Driver {
 	}
 
 	/// Ends the block and checks every invariant.
-	fn end_block(&mut self) {
+	/// Ends the block and checks every invariant; the block's state root (its header's).
+	fn end_block(&mut self) -> sp_core::H256 {
 		let number = System::block_number();
-		Executive::finalize_block();
+		let header = Executive::finalize_block();
 		check_invariants(number, self.usdb_supply);
+		header.state_root
 	}
 }
 
@@ -313,8 +315,9 @@ fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, 
 pub trait Blocks {
 	/// Runs `f` with this chain as the externalities.
 	fn execute<R>(&mut self, f: impl FnOnce() -> R) -> R;
-	/// Commits the ended block's changes.
-	fn commit(&mut self);
+	/// Commits the ended block's changes, whose root must be `state_root`, the header's (so
+	/// nothing after `finalize_block`, the checks included, wrote to the state).
+	fn commit(&mut self, state_root: sp_core::H256);
 }
 
 /// Runs `actions` on the chain `setup` built, in blocks, checking every invariant after each.
@@ -332,15 +335,16 @@ pub fn run(chain: &mut impl Blocks, driver: &mut Driver, actions: Vec<Action>) {
 			if driver.blocks >= MAX_BLOCKS {
 				break 'actions;
 			}
-			chain.execute(|| driver.end_block());
-			chain.commit();
+			let state_root = chain.execute(|| driver.end_block());
+			chain.commit(state_root);
 			chain.execute(|| driver.start_block(skip_slots));
 		}
 	}
-	chain.execute(|| driver.end_block());
+	let state_root = chain.execute(|| driver.end_block());
+	chain.commit(state_root);
 }
 
-/// Blocks an action asks for: `count` of them, the first `skip_slots` slots after the current.
+/// Blocks an action asks for: `count` of them, each `skip_slots` slots after its parent.
 struct NewBlocks {
 	count: u32,
 	skip_slots: u64,

@@ -83,11 +83,15 @@ impl chain::Blocks for Chain {
 		sp_externalities::set_and_run_with_externalities(&mut ext, f)
 	}
 
-	fn commit(&mut self) {
+	fn commit(&mut self, state_root: sp_core::H256) {
 		let changes = self
 			.overlay
 			.drain_storage_changes(&self.state, self.state_version)
 			.expect("a block's changes drain");
+		assert_eq!(
+			changes.transaction_storage_root, state_root,
+			"the state changed after the block's header was made"
+		);
 		self.state.commit(changes);
 		if self.check_state {
 			assert!(self.state.map_is_trie(), "the map holds the trie's pairs");
