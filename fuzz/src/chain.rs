@@ -153,7 +153,6 @@ impl Driver {
 		self.blocks += 1;
 	}
 
-	/// Ends the block and checks every invariant.
 	/// Ends the block and checks every invariant; the block's state root (its header's).
 	fn end_block(&mut self) -> sp_core::H256 {
 		let number = System::block_number();
@@ -335,11 +334,15 @@ pub fn run(chain: &mut impl Blocks, driver: &mut Driver, actions: Vec<Action>) {
 			if driver.blocks >= MAX_BLOCKS {
 				break 'actions;
 			}
-			let state_root = chain.execute(|| driver.end_block());
-			chain.commit(state_root);
+			end_block(chain, driver);
 			chain.execute(|| driver.start_block(skip_slots));
 		}
 	}
+	end_block(chain, driver);
+}
+
+/// Ends the current block, checks it, and commits it.
+fn end_block(chain: &mut impl Blocks, driver: &mut Driver) {
 	let state_root = chain.execute(|| driver.end_block());
 	chain.commit(state_root);
 }

@@ -37,12 +37,7 @@ impl core::fmt::Debug for FlatState {
 impl FlatState {
 	/// The state `trie` holds.
 	pub fn new(trie: InMemoryBackend<Hashing>) -> Self {
-		let values = trie
-			.pairs(Default::default())
-			.expect("an in-memory trie iterates")
-			.map(|pair| pair.expect("an in-memory trie reads"))
-			.collect();
-		Self { values, trie }
+		Self { values: pairs_of(&trie), trie }
 	}
 
 	/// Commits a block: its changed pairs, and its trie nodes under its new root.
@@ -73,14 +68,16 @@ impl FlatState {
 
 	/// Whether the map holds exactly the trie's pairs.
 	pub fn map_is_trie(&self) -> bool {
-		let trie: BTreeMap<_, _> = self
-			.trie
-			.pairs(Default::default())
-			.expect("an in-memory trie iterates")
-			.map(|pair| pair.expect("an in-memory trie reads"))
-			.collect();
-		trie == self.values
+		pairs_of(&self.trie) == self.values
 	}
+}
+
+/// Every pair the trie holds.
+fn pairs_of(trie: &InMemoryBackend<Hashing>) -> BTreeMap<StorageKey, StorageValue> {
+	trie.pairs(Default::default())
+		.expect("an in-memory trie iterates")
+		.map(|pair| pair.expect("an in-memory trie reads"))
+		.collect()
 }
 
 /// Iterates the map: from `start` (inclusive or not), while keys have the prefix.
