@@ -43,7 +43,35 @@ esac
 # this harness's inputs are decoded into actions, so compared values rarely appear in its
 # bytes and tracing them paid for little.
 options=(runtime -s none --no-trace-compares --features libfuzzer,try-runtime)
+# Coverage only for the code under test (see scripts/fuzz-rustc.sh). Cargo cannot see what a
+# wrapper does, so the wrapper's hash goes into RUSTFLAGS: a changed wrapper rebuilds everything.
+export RUSTC_WRAPPER="$PWD/scripts/fuzz-rustc.sh"
+wrapper_hash=$(sha256sum scripts/fuzz-rustc.sh | cut -c1-16)
+export RUSTFLAGS="${RUSTFLAGS:-} --cfg bulwark_fuzz_wrapper=\"$wrapper_hash\""
+# libFuzzer without its interceptors. libfuzzer-sys builds all of libFuzzer, FuzzerInterceptors.cpp
+# included, which replaces the process's memcmp (and strcmp, strstr...) with one that records
+# every unequal comparison for the mutator. Every storage read here compares keys in sorted maps
+# with memcmp: that recording was 43% of the fuzzer's time (perf, 2026-12-06), and what it
+# records, storage keys, is nothing an input (decoded into actions) holds. So the same sources,
+# minus that one file, are built here and linked instead (libfuzzer-sys's CUSTOM_LIBFUZZER_PATH).
 start=$(date +%s)
+libfuzzer_manifest=$(cargo "+$toolchain" metadata --format-version 1 --locked --features libfuzzer \
+	--manifest-path fuzz/Cargo.toml | grep -o '"manifest_path":"[^"]*/libfuzzer-sys-[0-9][^"]*"' |
+	head -1 | sed 's/^"manifest_path":"//; s/"$//')
+libfuzzer_dir=$(dirname "$libfuzzer_manifest")
+libfuzzer="$CARGO_TARGET_DIR/$(basename "$libfuzzer_dir")-no-interceptors/libfuzzer.a"
+if [ ! -f "$libfuzzer" ]; then
+	objects=$(mktemp -d)
+	find "$libfuzzer_dir/libfuzzer" -maxdepth 1 -name '*.cpp' ! -name FuzzerInterceptors.cpp -print0 |
+		xargs -0 -P "$(nproc)" -I{} sh -c \
+			'"${CXX:-c++}" -O2 -std=c++17 -fPIC -fno-omit-frame-pointer -w -c "$1" -o "$2/$(basename "$1" .cpp).o"' \
+			_ {} "$objects"
+	mkdir -p "$(dirname "$libfuzzer")"
+	ar rcs "$objects/libfuzzer.a" "$objects"/*.o
+	mv "$objects/libfuzzer.a" "$libfuzzer"
+	rm -rf "$objects"
+fi
+export CUSTOM_LIBFUZZER_PATH="$libfuzzer"
 cargo "+$toolchain" fuzz build "${options[@]}"
 echo "fuzz.sh: built in $(( $(date +%s) - start )) s"
 host=$(rustc "+$toolchain" -vV | sed -n 's/^host: //p')

@@ -9,7 +9,8 @@
 //! - `chain.rs`: the chain (the `local_testnet` preset and a block 1 that lists a second silo),
 //!   how blocks are built, and the invariants.
 //! - `seeds.rs`: the seed corpus, as the Rust that writes it.
-//! - `state.rs`: the storage blocks run on (a sorted map for reads, a trie for roots).
+//! - the crate `bulwark-fuzz-host` (`fuzz/host`): the storage blocks run on (a sorted map for
+//!   reads, a trie for roots) and the externalities around it, built without coverage.
 //!
 //! The chain is built once per process. Each input runs on a copy of block 1's state; each of
 //! its blocks is committed when it ends (its root computed from its own changes, as a node
@@ -18,10 +19,12 @@
 pub mod actions;
 pub mod chain;
 pub mod seeds;
-mod state;
+#[cfg(test)]
+mod state_tests;
 
 pub use actions::{decode, encode, Action, Governance};
 
+use bulwark_fuzz_host::Host;
 use std::{
 	cell::RefCell,
 	sync::atomic::{AtomicU64, Ordering},
@@ -37,16 +40,9 @@ pub fn blocks_run() -> u64 {
 
 /// The chain every input starts from (block 1), and the externalities inputs run in.
 struct Chain {
-	/// The state after block 1: each input starts from a fork of it.
-	start: state::FlatState,
+	/// Block 1's state (each input starts from a fork of it), and the blocks' externalities.
+	host: Host,
 	start_driver: chain::Driver,
-	/// The state this input runs on, and the changes of the block being built.
-	state: state::FlatState,
-	overlay: sp_state_machine::OverlayedChanges<state::Hashing>,
-	extensions: sp_externalities::Extensions,
-	state_version: sp_storage::StateVersion,
-	/// Tests: check after each block that the map holds the trie's pairs.
-	check_state: bool,
 }
 
 impl Chain {
@@ -56,46 +52,21 @@ impl Chain {
 		ext.commit_all().expect("block 1 commits");
 		// No trie cache: the trie only computes roots, and a cache's upkeep (a new one per
 		// block, its root changed) costs more than the node decoding it saves (measured).
-		let start = state::FlatState::new(std::mem::take(&mut ext.backend));
-		let state = start.fork();
-		Self {
-			start,
-			start_driver,
-			state,
-			overlay: Default::default(),
-			extensions: Default::default(),
-			state_version: ext.state_version,
-			check_state: false,
-		}
-	}
-
-	/// Back to block 1, nothing pending.
-	fn reset(&mut self) {
-		self.overlay = Default::default();
-		self.state = self.start.fork();
+		let host = Host::new(std::mem::take(&mut ext.backend), ext.state_version);
+		Self { host, start_driver }
 	}
 }
 
 impl chain::Blocks for Chain {
 	fn execute<R>(&mut self, f: impl FnOnce() -> R) -> R {
-		let mut ext =
-			sp_state_machine::Ext::new(&mut self.overlay, &self.state, Some(&mut self.extensions));
-		sp_externalities::set_and_run_with_externalities(&mut ext, f)
+		// The host takes a `dyn FnMut`, so that its externalities are compiled in its crate.
+		let (mut f, mut result) = (Some(f), None);
+		self.host.execute(&mut || result = f.take().map(|f| f()));
+		result.expect("the host runs what it is given")
 	}
 
 	fn commit(&mut self, state_root: sp_core::H256) {
-		let changes = self
-			.overlay
-			.drain_storage_changes(&self.state, self.state_version)
-			.expect("a block's changes drain");
-		assert_eq!(
-			changes.transaction_storage_root, state_root,
-			"the state changed after the block's header was made"
-		);
-		self.state.commit(changes);
-		if self.check_state {
-			assert!(self.state.map_is_trie(), "the map holds the trie's pairs");
-		}
+		self.host.commit(state_root);
 	}
 }
 
@@ -109,7 +80,7 @@ pub fn run(data: &[u8]) {
 	let actions = decode(data);
 	CHAIN.with(|chain| {
 		let chain = &mut *chain.borrow_mut();
-		chain.reset();
+		chain.host.reset();
 		let mut driver = chain.start_driver.clone();
 		chain::run(chain, &mut driver, actions);
 		BLOCKS_RUN.fetch_add(driver.blocks().into(), Ordering::Relaxed);
@@ -125,10 +96,10 @@ mod tests {
 	#[test]
 	fn after_every_block_the_map_holds_the_tries_pairs() {
 		let mut chain = Chain::new();
-		chain.check_state = true;
+		chain.host.check_state = true;
 		let mut blocks = 0;
 		for (_, actions) in seeds::seeds() {
-			chain.reset();
+			chain.host.reset();
 			let mut driver = chain.start_driver.clone();
 			chain::run(&mut chain, &mut driver, actions);
 			blocks += driver.blocks();
