@@ -57,19 +57,29 @@ export RUSTFLAGS="${RUSTFLAGS:-} --cfg bulwark_fuzz_wrapper=\"$wrapper_hash\""
 start=$(date +%s)
 libfuzzer_manifest=$(cargo "+$toolchain" metadata --format-version 1 --locked --features libfuzzer \
 	--manifest-path fuzz/Cargo.toml | grep -o '"manifest_path":"[^"]*/libfuzzer-sys-[0-9][^"]*"' |
-	head -1 | sed 's/^"manifest_path":"//; s/"$//')
-libfuzzer_dir=$(dirname "$libfuzzer_manifest")
-libfuzzer="$CARGO_TARGET_DIR/$(basename "$libfuzzer_dir")-no-interceptors/libfuzzer.a"
+	head -1 | sed 's/^"manifest_path":"//; s/"$//') || true
+libfuzzer_dir=$(dirname "${libfuzzer_manifest:-.}")
+if [ ! -d "$libfuzzer_dir/libfuzzer" ]; then
+	echo "fuzz.sh: libfuzzer-sys's sources not found (cargo metadata: '$libfuzzer_manifest')" >&2
+	exit 1
+fi
+cxx="${CXX:-c++}"
+compile=("$cxx" -O2 -std=c++17 -fPIC -fno-omit-frame-pointer -w -c)
+# The archive is rebuilt when libfuzzer-sys, the compiler or the command changes.
+libfuzzer_key=$(printf '%s\n' "${compile[*]}" "$("$cxx" --version | head -1)" | sha256sum | cut -c1-12)
+libfuzzer="$CARGO_TARGET_DIR/$(basename "$libfuzzer_dir")-no-interceptors-$libfuzzer_key/libfuzzer.a"
 if [ ! -f "$libfuzzer" ]; then
 	objects=$(mktemp -d)
+	trap 'rm -rf "$objects"' EXIT
 	find "$libfuzzer_dir/libfuzzer" -maxdepth 1 -name '*.cpp' ! -name FuzzerInterceptors.cpp -print0 |
 		xargs -0 -P "$(nproc)" -I{} sh -c \
-			'"${CXX:-c++}" -O2 -std=c++17 -fPIC -fno-omit-frame-pointer -w -c "$1" -o "$2/$(basename "$1" .cpp).o"' \
-			_ {} "$objects"
+			'source=$0 objects=$1; shift; exec "$@" "$source" -o "$objects/$(basename "$source" .cpp).o"' \
+			{} "$objects" "${compile[@]}"
 	mkdir -p "$(dirname "$libfuzzer")"
 	ar rcs "$objects/libfuzzer.a" "$objects"/*.o
 	mv "$objects/libfuzzer.a" "$libfuzzer"
 	rm -rf "$objects"
+	trap - EXIT
 fi
 export CUSTOM_LIBFUZZER_PATH="$libfuzzer"
 cargo "+$toolchain" fuzz build "${options[@]}"

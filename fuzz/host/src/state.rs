@@ -230,7 +230,8 @@ impl Backend<Hashing> for FlatState {
 mod tests {
 	use super::*;
 
-	/// A pair in the map that the trie lacks, or a different value, is seen.
+	/// A pair in the map that the trie lacks, a pair missing from the map, or a different
+	/// value, is seen.
 	#[test]
 	fn a_map_that_differs_from_its_trie_is_seen() {
 		let pairs: BTreeMap<StorageKey, StorageValue> =
@@ -243,5 +244,8 @@ mod tests {
 		let mut changed = flat.fork();
 		changed.values.insert(vec![0, 0], vec![1]);
 		assert!(!changed.map_is_trie());
+		let mut missing = flat.fork();
+		assert!(missing.values.remove(&[0, 0][..]).is_some());
+		assert!(!missing.map_is_trie());
 	}
 }
