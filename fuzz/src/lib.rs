@@ -50,8 +50,6 @@ impl Chain {
 		let mut ext = sp_io::TestExternalities::new(Default::default());
 		let start_driver = ext.execute_with(chain::setup);
 		ext.commit_all().expect("block 1 commits");
-		// No trie cache: the trie only computes roots, and a cache's upkeep (a new one per
-		// block, its root changed) costs more than the node decoding it saves (measured).
 		let host = Host::new(std::mem::take(&mut ext.backend), ext.state_version);
 		Self { host, start_driver }
 	}
