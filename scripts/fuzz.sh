@@ -69,7 +69,9 @@ compile=("$cxx" -O2 -std=c++17 -fPIC -fno-omit-frame-pointer -w -c)
 libfuzzer_key=$(printf '%s\n' "${compile[*]}" "$("$cxx" --version | head -1)" | sha256sum | cut -c1-12)
 libfuzzer="$CARGO_TARGET_DIR/$(basename "$libfuzzer_dir")-no-interceptors-$libfuzzer_key/libfuzzer.a"
 if [ ! -f "$libfuzzer" ]; then
-	objects=$(mktemp -d)
+	# Built beside its final place, so the last step is a rename on one file system, and two
+	# runs building it at once each write their own directory (the second rename wins, same bytes).
+	objects=$(mktemp -d "$CARGO_TARGET_DIR/libfuzzer-build.XXXXXX")
 	trap 'rm -rf "$objects"' EXIT
 	find "$libfuzzer_dir/libfuzzer" -maxdepth 1 -name '*.cpp' ! -name FuzzerInterceptors.cpp -print0 |
 		xargs -0 -P "$(nproc)" -I{} sh -c \
