@@ -193,11 +193,30 @@ fn raw_spec_with_garbage_runtime_code_is_refused() {
 	assert_clean_failure(&output, "cannot deserialize module");
 }
 
-fn tempdir(name: &str) -> PathBuf {
+/// A test's own directory under the system's temp dir, removed when the test passes and kept
+/// (for its files and the node's database) when it fails.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+	type Target = Path;
+	fn deref(&self) -> &Path {
+		&self.0
+	}
+}
+
+impl Drop for TempDir {
+	fn drop(&mut self) {
+		if !std::thread::panicking() {
+			let _ = std::fs::remove_dir_all(&self.0);
+		}
+	}
+}
+
+fn tempdir(name: &str) -> TempDir {
 	let dir = std::env::temp_dir().join(format!("bulwark-node-test-{}-{name}", std::process::id()));
 	let _ = std::fs::remove_dir_all(&dir);
 	std::fs::create_dir_all(&dir).expect("temp dir");
-	dir
+	TempDir(dir)
 }
 
 /// `scripts/staging-spec.py`: a staging chain from a validator's own keys. It refuses a
