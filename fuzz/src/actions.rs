@@ -46,6 +46,8 @@ pub enum Action {
 		silo: u8,
 		dollars: u32,
 	},
+	/// Free margin out of a silo; `u32::MAX` dollars (more than anyone holds): all of it, to
+	/// the unit, as a trader leaving for good asks.
 	Withdraw {
 		who: u8,
 		silo: u8,
@@ -57,7 +59,7 @@ pub enum Action {
 		dollars: u32,
 		min_shares: u32,
 	},
-	/// An LP asks to withdraw `percent` of its shares (values above 100 ask for more than it has).
+	/// An LP asks to withdraw `percent` of its shares, exactly (above 100: more than it has).
 	RequestWithdrawal {
 		who: u8,
 		silo: u8,
@@ -76,7 +78,8 @@ pub enum Action {
 		silo: u8,
 		dollars: u32,
 	},
-	SweepSurplus {
+	/// Anyone closes a wound-down silo (refused unless it is empty).
+	CloseSilo {
 		who: u8,
 		silo: u8,
 	},
@@ -91,9 +94,10 @@ pub enum Action {
 		who: u8,
 		market: u8,
 	},
-	/// One oracle round: every feeder reports the last price moved by `move_bp` basis points
-	/// (at least -99%), except those in `liars` (a bit per feeder), who report `liar_percent`
-	/// percent of the honest price. `skip` (a bit per feeder) stays silent.
+	/// One oracle round: every reporter (the four validators' oracle keys, then Eve's, which
+	/// counts only once governance adds it) reports the last price moved by `move_bp` basis
+	/// points (at least -99%), except those in `liars` (a bit per reporter), who report
+	/// `liar_percent` percent of the honest price. `skip` (a bit per reporter) stays silent.
 	Price {
 		market: u8,
 		move_bp: i16,
@@ -107,7 +111,8 @@ pub enum Action {
 		to: u8,
 		amount: u64,
 	},
-	/// USDB between accounts, in dollars.
+	/// USDB, in dollars, to an account or (`to` 8 and 9, modulo 10) straight to silo 0's or
+	/// 1's account: a donation outside the silos pallet, which its books must survive.
 	TransferUsdb {
 		from: u8,
 		to: u8,
@@ -165,15 +170,18 @@ pub enum Governance {
 	WindDown {
 		silo: u8,
 	},
-	CloseSilo {
+	/// Books what was sent straight to the silo's account into the silo.
+	SweepSurplus {
 		silo: u8,
 	},
 	RemoveFeed {
 		market: u8,
 	},
+	/// Removes an oracle key (the four validators', then Eve's) from the feeders.
 	RemoveFeeder {
 		feeder: u8,
 	},
+	/// Adds an oracle key (the four validators', then Eve's) to the feeders.
 	AddFeeder {
 		feeder: u8,
 	},
@@ -254,7 +262,7 @@ mod tests {
 	#[test]
 	fn any_first_byte_is_an_action_and_a_short_tail_ends_the_input() {
 		// 21 + 2 = 23 is action 2 (AddMargin: three fields, 6 bytes); 200 % 21 = 11 is
-		// SweepSurplus, cut short.
+		// CloseSilo, cut short.
 		let data = [23, 1, 2, 3, 0, 0, 0, 200, 1];
 		assert_eq!(decode(&data), vec![Action::AddMargin { who: 1, market: 2, dollars: 3 }]);
 		assert_eq!(decode(&[]), vec![]);

@@ -36,15 +36,23 @@ pub const ACCOUNTS: [Sr25519Keyring; 8] = [
 	Sr25519Keyring::EveStash,
 	Sr25519Keyring::FerdieStash,
 ];
-/// The local chain's validators, whose oracle keys (`//Alice//oracle`, ...) are its feeders.
-const FEEDERS: [Sr25519Keyring; 4] =
-	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+/// Whose oracle keys (`//Alice//oracle`, ...) report prices: the local chain's four
+/// validators, its feeders at genesis, and Eve, whose reports count once governance adds her key.
+const REPORTERS: [Sr25519Keyring; 5] = [
+	Sr25519Keyring::Alice,
+	Sr25519Keyring::Bob,
+	Sr25519Keyring::Charlie,
+	Sr25519Keyring::Dave,
+	Sr25519Keyring::Eve,
+];
 /// BTC, ETH, DOT in silo 0 (the preset's), JELLY in silo 1 (listed by the setup), and one
 /// market id that does not exist.
 const MARKETS: MarketId = 5;
 pub const JELLY: MarketId = 3;
 /// Silos 0 and 1, and one that does not exist.
 const SILOS: SiloId = 3;
+/// The silos whose accounts receive USDB straight from an account (`Action::TransferUsdb`).
+const DONATED_SILOS: u8 = 2;
 pub const JELLY_SILO: SiloId = 1;
 /// The first slot; each block is at least one slot later than its parent.
 const FIRST_SLOT: u64 = 1_000_000;
@@ -80,9 +88,9 @@ fn keys() -> &'static Keys {
 	static KEYS: OnceLock<Keys> = OnceLock::new();
 	KEYS.get_or_init(|| Keys {
 		accounts: ACCOUNTS.iter().map(|who| (*who, who.pair())).collect(),
-		feeders: FEEDERS
+		feeders: REPORTERS
 			.iter()
-			.map(|feeder| (*feeder, bulwark_runtime::harness::oracle_pair(*feeder)))
+			.map(|reporter| (*reporter, bulwark_runtime::harness::oracle_pair(*reporter)))
 			.collect(),
 	})
 }
@@ -138,6 +146,9 @@ pub struct Driver {
 	/// USDB's supply at genesis: nobody mints or burns it here (its owner, Alice, signs no raw
 	/// call), so it never changes.
 	usdb_supply: Balance,
+	/// What each silo's account received straight from accounts and governance has not swept
+	/// into its books yet: the account must hold exactly its books plus this.
+	donated: std::collections::BTreeMap<SiloId, Balance>,
 }
 
 impl Driver {
@@ -157,7 +168,7 @@ impl Driver {
 	fn end_block(&mut self) -> sp_core::H256 {
 		let number = System::block_number();
 		let header = Executive::finalize_block();
-		check_invariants(number, self.usdb_supply);
+		check_invariants(number, self);
 		header.state_root
 	}
 }
@@ -173,7 +184,8 @@ pub fn setup() -> Driver {
 			.expect("the local preset");
 	frame_support::traits::BuildGenesisConfig::build(&config);
 	let usdb_supply = <Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID);
-	let mut driver = Driver { slot: FIRST_SLOT, blocks: 0, usdb_supply };
+	let mut driver =
+		Driver { slot: FIRST_SLOT, blocks: 0, usdb_supply, donated: Default::default() };
 	driver.start_block(1);
 	let root = || RuntimeOrigin::root();
 	let ok = |result: sp_runtime::DispatchResult| result.expect("setup call");
@@ -280,12 +292,12 @@ fn limit_price(market: u8, buy: bool, slippage_bp: u16) -> FixedU128 {
 	}
 }
 
-/// One oracle round for `market` at `price`: each feeder not in `skip` reports, those in
-/// `liars` report `liar` instead.
+/// One oracle round for `market` at `price`: each reporter not in `skip` reports (a report by
+/// a key that is no feeder is refused), those in `liars` report `liar` instead.
 fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, skip: u8) {
 	use sp_core::Pair as _;
 	let Some(round) = Rounds::<Runtime>::get(market).map(|round| round.round) else { return };
-	for (index, feeder) in FEEDERS.iter().enumerate() {
+	for (index, (_, pair)) in keys().feeders.iter().enumerate() {
 		let bit = 1u8 << index;
 		if skip & bit != 0 {
 			continue;
@@ -295,12 +307,9 @@ fn report_round(market: MarketId, price: FixedU128, liars: u8, liar: FixedU128, 
 			market,
 			round,
 			price: reported,
-			feeder: bulwark_runtime::genesis_config_presets::dev_oracle_key(*feeder)
-				.expect("a dev validator")
-				.into(),
+			feeder: pair.public().into(),
 		};
-		let signature =
-			pair_of(&keys().feeders, *feeder).sign(&PriceOracle::report_payload(&report)).into();
+		let signature = pair.sign(&PriceOracle::report_payload(&report)).into();
 		apply(authorized(RuntimeCall::PriceOracle(pallet_price_oracle::Call::submit_report {
 			report,
 			signature,
@@ -327,7 +336,7 @@ pub fn run(chain: &mut impl Blocks, driver: &mut Driver, actions: Vec<Action>) {
 			if trace() {
 				println!("block {}: {action:?}", System::block_number());
 			}
-			perform(action)
+			perform(action, &mut driver.donated)
 		});
 		let Some(NewBlocks { count, skip_slots }) = blocks else { continue };
 		for _ in 0..count {
@@ -353,8 +362,17 @@ struct NewBlocks {
 	skip_slots: u64,
 }
 
-/// Performs one action in the current block; the blocks it asks to end and start, if any.
-fn perform(action: Action) -> Option<NewBlocks> {
+/// The events deposited in this block since the first `from`.
+fn events_since(from: u32) -> impl Iterator<Item = bulwark_runtime::RuntimeEvent> {
+	System::events().into_iter().skip(from as usize).map(|record| record.event)
+}
+
+/// Performs one action in the current block, counting what it sends straight to a silo's
+/// account into `donated`; the blocks it asks to end and start, if any.
+fn perform(
+	action: Action,
+	donated: &mut std::collections::BTreeMap<SiloId, Balance>,
+) -> Option<NewBlocks> {
 	use pallet_collateral_silos::Call as Silos;
 	use pallet_perpetual_margin::Call as Margin;
 	let signer = |who: u8| ACCOUNTS[usize::from(who) % ACCOUNTS.len()];
@@ -388,7 +406,12 @@ fn perform(action: Action) -> Option<NewBlocks> {
 				.into(),
 		),
 		Action::Withdraw { who, silo: s, dollars: amount } => {
-			send(who, Silos::withdraw_margin { silo: silo(s), amount: dollars(amount) }.into())
+			let amount = if amount == u32::MAX {
+				pallet_collateral_silos::Margin::<Runtime>::get(silo(s), account(who)).free
+			} else {
+				dollars(amount)
+			};
+			send(who, Silos::withdraw_margin { silo: silo(s), amount }.into())
 		},
 		Action::AddLiquidity { who, silo: s, dollars: amount, min_shares } => send(
 			who,
@@ -402,7 +425,7 @@ fn perform(action: Action) -> Option<NewBlocks> {
 		),
 		Action::RequestWithdrawal { who, silo: s, percent } => {
 			let shares = pallet_collateral_silos::LpShares::<Runtime>::get(silo(s), account(who));
-			let shares = (shares / 100).saturating_mul(u128::from(percent));
+			let shares = shares.saturating_mul(u128::from(percent)) / 100;
 			send(who, Silos::request_liquidity_withdrawal { silo: silo(s), shares }.into());
 		},
 		Action::CancelWithdrawal { who, silo: s } => {
@@ -416,9 +439,7 @@ fn perform(action: Action) -> Option<NewBlocks> {
 			Silos::fund_insurance { silo: silo(s), asset: USDB_ASSET_ID, amount: dollars(amount) }
 				.into(),
 		),
-		Action::SweepSurplus { who, silo: s } => {
-			send(who, Silos::sweep_surplus { silo: silo(s) }.into())
-		},
+		Action::CloseSilo { who, silo: s } => send(who, Silos::close_silo { silo: silo(s) }.into()),
 		Action::Liquidate { keeper, who, market: m } => {
 			let call: RuntimeCall =
 				Margin::liquidate { who: account(who), market: market(m) }.into();
@@ -448,18 +469,45 @@ fn perform(action: Action) -> Option<NewBlocks> {
 			}
 			.into(),
 		),
-		Action::TransferUsdb { from, to, dollars: amount } => send(
-			from,
-			pallet_assets::Call::transfer {
+		Action::TransferUsdb { from, to, dollars: amount } => {
+			let to = to % (ACCOUNTS.len() as u8 + DONATED_SILOS);
+			let donee = to.checked_sub(ACCOUNTS.len() as u8).map(SiloId::from);
+			let target = donee.map_or_else(|| account(to), CollateralSilos::account_of);
+			let before = System::event_count();
+			let call = pallet_assets::Call::transfer {
 				id: USDB_ASSET_ID.into(),
-				target: MultiAddress::Id(account(to)),
+				target: MultiAddress::Id(target.clone()),
 				amount: dollars(amount),
+			};
+			send(from, call.into());
+			// A donation: what arrived (the transfer may have been refused) is counted.
+			if let Some(silo) = donee {
+				for event in events_since(before) {
+					if let bulwark_runtime::RuntimeEvent::Assets(
+						pallet_assets::Event::Transferred { to, amount, .. },
+					) = event
+					{
+						if to == target {
+							let total = donated.entry(silo).or_default();
+							*total = total.saturating_add(amount);
+						}
+					}
+				}
 			}
-			.into(),
-		),
+		},
 		Action::Govern(decision) => {
 			let call = Box::new(governance_call(decision));
+			let before = System::event_count();
 			apply(signed(Sr25519Keyring::Alice, pallet_sudo::Call::sudo { call }.into()));
+			for event in events_since(before) {
+				if let bulwark_runtime::RuntimeEvent::CollateralSilos(
+					pallet_collateral_silos::Event::SurplusSwept { silo, amount },
+				) = event
+				{
+					let sent = donated.remove(&silo).unwrap_or_default();
+					assert_eq!(amount, sent, "silo {silo} swept {amount}, but was sent {sent}");
+				}
+			}
 		},
 		Action::NextBlock { skip_slots } => {
 			return Some(NewBlocks { count: 1, skip_slots: skip_slots.into() })
@@ -493,8 +541,9 @@ fn governance_call(decision: Governance) -> RuntimeCall {
 		_ => WithdrawalStatus::Frozen,
 	};
 	let feeder = |index: u8| {
-		let keys = [FEEDERS[0], FEEDERS[1], FEEDERS[2], FEEDERS[3], Sr25519Keyring::Eve];
-		keys[usize::from(index) % keys.len()].public().into()
+		use sp_core::Pair as _;
+		let reporters = &keys().feeders;
+		reporters[usize::from(index) % reporters.len()].1.public().into()
 	};
 	match decision {
 		Governance::TripMarket { market: m, level } => {
@@ -531,7 +580,7 @@ fn governance_call(decision: Governance) -> RuntimeCall {
 		}
 		.into(),
 		Governance::WindDown { silo: s } => Silos::wind_down { silo: silo(s) }.into(),
-		Governance::CloseSilo { silo: s } => Silos::close_silo { silo: silo(s) }.into(),
+		Governance::SweepSurplus { silo: s } => Silos::sweep_surplus { silo: silo(s) }.into(),
 		Governance::RemoveFeed { market: m } => Oracle::remove_feed { market: market(m) }.into(),
 		Governance::RemoveFeeder { feeder: f } => {
 			Oracle::remove_feeder { feeder: feeder(f) }.into()
@@ -563,10 +612,11 @@ fn governance_call(decision: Governance) -> RuntimeCall {
 /// - BWK: the total issuance is what the accounts hold;
 /// - USDB: its supply is what the accounts hold, and unchanged (nobody mints here: the owner,
 ///   Alice, signs no raw call);
-/// - each silo: its account holds exactly its books and its claims add up (both are the silos
-///   pallet's `try_state`, above);
+/// - each silo: its account holds exactly its books plus what was sent to it outside the silos
+///   pallet and not swept (the pallet's `try_state`, above, can only check "at least", and
+///   checks that its claims add up);
 /// - the block's weight within the limits of each class and of the block.
-pub fn check_invariants(number: BlockNumber, usdb_supply: Balance) {
+pub fn check_invariants(number: BlockNumber, driver: &Driver) {
 	#[cfg(feature = "try-runtime")]
 	{
 		use frame_support::traits::{TryState, TryStateSelect};
@@ -606,7 +656,21 @@ pub fn check_invariants(number: BlockNumber, usdb_supply: Balance) {
 		.sum();
 	let supply = <Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID);
 	assert_eq!(usdb, supply, "USDB held vs supply after block {number}");
-	assert_eq!(supply, usdb_supply, "USDB supply changed by block {number}");
+	assert_eq!(supply, driver.usdb_supply, "USDB supply changed by block {number}");
+
+	for (silo, state) in pallet_collateral_silos::Silos::<Runtime>::iter() {
+		let held = <Assets as fungibles::Inspect<AccountId>>::balance(
+			state.asset,
+			&CollateralSilos::account_of(silo),
+		);
+		let donated = driver.donated.get(&silo).copied().unwrap_or_default();
+		assert_eq!(
+			Some(held),
+			state.books.held().checked_add(donated),
+			"silo {silo}'s account after block {number}: books {:?}, sent to it {donated}",
+			state.books
+		);
+	}
 
 	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
 	let used = System::block_weight();
