@@ -484,10 +484,10 @@ fn perform(
 			if let Some(silo) = donee {
 				for event in events_since(before) {
 					if let bulwark_runtime::RuntimeEvent::Assets(
-						pallet_assets::Event::Transferred { to, amount, .. },
+						pallet_assets::Event::Transferred { from: sender, to, amount, .. },
 					) = event
 					{
-						if to == target {
+						if sender == account(from) && to == target {
 							let total = donated.entry(silo).or_default();
 							*total = total.saturating_add(amount);
 						}

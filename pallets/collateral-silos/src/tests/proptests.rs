@@ -516,7 +516,7 @@ fn setup() {
 /// only once recorded, as at the end of a real block), then `try_state`.
 fn invariants_at_end_of_block() -> Result<(), sp_runtime::TryRuntimeError> {
 	CollateralSilos::on_finalize(System::block_number());
-	CollateralSilos::do_try_state()
+	crate::mock::try_state()
 }
 
 /// Everything stored about one silo, encoded: its record, every trader's margin, LP's shares
