@@ -146,15 +146,29 @@ pub struct Driver {
 	/// USDB's supply at genesis: nobody mints or burns it here (its owner, Alice, signs no raw
 	/// call), so it never changes.
 	usdb_supply: Balance,
-	/// What each silo's account received straight from accounts and governance has not swept
-	/// into its books yet: the account must hold exactly its books plus this.
-	donated: std::collections::BTreeMap<SiloId, Balance>,
+	/// USDB sent straight to silos' accounts, outside the silos pallet.
+	donations: Donations,
+}
+
+/// USDB sent straight to silos' accounts (`Action::TransferUsdb`), which the silos pallet does
+/// not see until governance sweeps it into a silo's books.
+#[derive(Clone, Debug, Default)]
+pub struct Donations {
+	/// Per silo, what arrived and is not swept yet: its account must hold its books plus this.
+	unswept: std::collections::BTreeMap<SiloId, Balance>,
+	/// What sweeps have booked in all (each exactly what had arrived).
+	swept: Balance,
 }
 
 impl Driver {
 	/// How many blocks this input has built.
 	pub fn blocks(&self) -> u32 {
 		self.blocks
+	}
+
+	/// What governance's sweeps have booked into silos, in all.
+	pub fn swept(&self) -> Balance {
+		self.donations.swept
 	}
 
 	/// Starts the next block, `skip` slots after the current one (at least one).
@@ -185,7 +199,7 @@ pub fn setup() -> Driver {
 	frame_support::traits::BuildGenesisConfig::build(&config);
 	let usdb_supply = <Assets as fungibles::Inspect<AccountId>>::total_issuance(USDB_ASSET_ID);
 	let mut driver =
-		Driver { slot: FIRST_SLOT, blocks: 0, usdb_supply, donated: Default::default() };
+		Driver { slot: FIRST_SLOT, blocks: 0, usdb_supply, donations: Default::default() };
 	driver.start_block(1);
 	let root = || RuntimeOrigin::root();
 	let ok = |result: sp_runtime::DispatchResult| result.expect("setup call");
@@ -336,7 +350,7 @@ pub fn run(chain: &mut impl Blocks, driver: &mut Driver, actions: Vec<Action>) {
 			if trace() {
 				println!("block {}: {action:?}", System::block_number());
 			}
-			perform(action, &mut driver.donated)
+			perform(action, &mut driver.donations)
 		});
 		let Some(NewBlocks { count, skip_slots }) = blocks else { continue };
 		for _ in 0..count {
@@ -368,11 +382,8 @@ fn events_since(from: u32) -> impl Iterator<Item = bulwark_runtime::RuntimeEvent
 }
 
 /// Performs one action in the current block, counting what it sends straight to a silo's
-/// account into `donated`; the blocks it asks to end and start, if any.
-fn perform(
-	action: Action,
-	donated: &mut std::collections::BTreeMap<SiloId, Balance>,
-) -> Option<NewBlocks> {
+/// account into `donations`; the blocks it asks to end and start, if any.
+fn perform(action: Action, donations: &mut Donations) -> Option<NewBlocks> {
 	use pallet_collateral_silos::Call as Silos;
 	use pallet_perpetual_margin::Call as Margin;
 	let signer = |who: u8| ACCOUNTS[usize::from(who) % ACCOUNTS.len()];
@@ -488,7 +499,7 @@ fn perform(
 					) = event
 					{
 						if sender == account(from) && to == target {
-							let total = donated.entry(silo).or_default();
+							let total = donations.unswept.entry(silo).or_default();
 							*total = total.saturating_add(amount);
 						}
 					}
@@ -504,8 +515,9 @@ fn perform(
 					pallet_collateral_silos::Event::SurplusSwept { silo, amount },
 				) = event
 				{
-					let sent = donated.remove(&silo).unwrap_or_default();
+					let sent = donations.unswept.remove(&silo).unwrap_or_default();
 					assert_eq!(amount, sent, "silo {silo} swept {amount}, but was sent {sent}");
+					donations.swept = donations.swept.saturating_add(amount);
 				}
 			}
 		},
@@ -663,7 +675,7 @@ pub fn check_invariants(number: BlockNumber, driver: &Driver) {
 			state.asset,
 			&CollateralSilos::account_of(silo),
 		);
-		let donated = driver.donated.get(&silo).copied().unwrap_or_default();
+		let donated = driver.donations.unswept.get(&silo).copied().unwrap_or_default();
 		assert_eq!(
 			Some(held),
 			state.books.held().checked_add(donated),

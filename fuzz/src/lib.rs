@@ -104,4 +104,27 @@ mod tests {
 		}
 		assert!(blocks > 100, "{blocks} blocks");
 	}
+
+	/// The seeds that send USDB straight to silo 1's account get there: the sweeps book exactly
+	/// what was sent (250 and 1 USDB), and the wound-down silo, emptied to the unit, closes.
+	#[test]
+	fn the_seeds_sweep_what_they_send_and_close_the_wound_down_silo() {
+		use pallet_collateral_silos::{Ends, SiloEnd};
+		let mut chain = Chain::new();
+		let mut run_seed = |name: &str| {
+			let (_, actions) =
+				seeds::seeds().into_iter().find(|(seed, _)| *seed == name).expect("a seed");
+			chain.host.reset();
+			let mut driver = chain.start_driver.clone();
+			chain::run(&mut chain, &mut driver, actions);
+			let end = chain::Blocks::execute(&mut chain, || {
+				Ends::<bulwark_runtime::Runtime>::get(chain::JELLY_SILO)
+			});
+			(driver.swept(), end)
+		};
+		assert_eq!(run_seed("lp-in-and-out"), (250 * bulwark_runtime::USDB, None));
+		let (swept, end) = run_seed("dead-feed-settled-and-silo-wound-down");
+		assert_eq!(swept, bulwark_runtime::USDB);
+		assert!(matches!(end, Some(SiloEnd::Closed { .. })), "{end:?}");
+	}
 }
