@@ -113,9 +113,10 @@ pub fn seeds() -> Vec<(&'static str, Vec<Action>)> {
 				Wait { blocks: 10 },
 				Govern(Governance::WindDown { silo: 1 }),
 				// Everyone leaves, to the unit (`u32::MAX` dollars: all of it), and the empty
-				// silo is closed. The last LP's claim needs the dollar sent first: what the
-				// locked shares hold (a unit or so) is below USDB's minimum balance, which the
-				// silo's account must keep while it pays anything but its whole balance.
+				// silo is closed. The last LP's claim needs the dollar sent first: each
+				// request's value is rounded down, so the last claim leaves a unit or so in
+				// the silo's account, below USDB's minimum balance, which the account must
+				// keep while it pays anything but its whole balance.
 				Withdraw { who: 0, silo: 1, dollars: u32::MAX },
 				Withdraw { who: 1, silo: 1, dollars: u32::MAX },
 				Withdraw { who: 2, silo: 1, dollars: u32::MAX },
