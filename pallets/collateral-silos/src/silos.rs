@@ -114,3 +114,15 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 }
+
+#[cfg(any(feature = "std", feature = "try-runtime"))]
+impl<T: Config> Pallet<T> {
+	/// What `silo`'s account holds beyond its books: what was sent to it outside this pallet
+	/// and not swept yet. `None` for an unknown silo or an account holding less than its books.
+	/// For checks that know what was sent (tests, the fuzzer): `try_state` can only require
+	/// `Some`, since anyone may send to the account.
+	pub fn surplus(silo: SiloId) -> Option<crate::Balance> {
+		let state = Silos::<T>::get(silo)?;
+		T::Assets::balance(state.asset, &Self::account_of(silo)).checked_sub(state.books.held())
+	}
+}
