@@ -159,6 +159,33 @@ pub struct Donations {
 	unswept: std::collections::BTreeMap<SiloId, Balance>,
 	/// What sweeps have booked in all (each exactly what had arrived).
 	swept: Balance,
+	/// What the last ones out of wound-down silos took beyond the books (each exactly what had
+	/// arrived), in all.
+	taken_last_out: Balance,
+	/// What they took of the pools' rounding (not sent by anyone: for the seeds' tests).
+	pool_dust_taken: Balance,
+}
+
+impl Donations {
+	/// Books the events in `events` that move what was sent to a silo: a sweep books all of
+	/// it; the last payment out of a wound-down silo takes all of it with the account's dust.
+	fn observe(&mut self, events: impl Iterator<Item = bulwark_runtime::RuntimeEvent>) {
+		use pallet_collateral_silos::Event::{DustPaidOut, SurplusSwept};
+		for event in events {
+			let bulwark_runtime::RuntimeEvent::CollateralSilos(event) = event else { continue };
+			let (silo, amount, total) = match event {
+				SurplusSwept { silo, amount } => (silo, amount, &mut self.swept),
+				DustPaidOut { silo, from_pool, surplus, .. } => {
+					self.pool_dust_taken = self.pool_dust_taken.saturating_add(from_pool);
+					(silo, surplus, &mut self.taken_last_out)
+				},
+				_ => continue,
+			};
+			let sent = self.unswept.remove(&silo).unwrap_or_default();
+			assert_eq!(amount, sent, "silo {silo}: {event:?}, but it was sent {sent}");
+			*total = total.saturating_add(amount);
+		}
+	}
 }
 
 impl Driver {
@@ -172,11 +199,19 @@ impl Driver {
 		self.donations.swept
 	}
 
+	/// What the last ones out of wound-down silos took beyond the books (what was sent to the
+	/// silos, then what the pools' rounding left), in all.
+	pub fn taken_last_out(&self) -> (Balance, Balance) {
+		(self.donations.taken_last_out, self.donations.pool_dust_taken)
+	}
+
 	/// Starts the next block, `skip` slots after the current one (at least one).
 	fn start_block(&mut self, skip: u64) {
 		self.slot += skip.max(1);
 		bulwark_runtime::harness::start_block(System::block_number() + 1, self.slot);
 		self.blocks += 1;
+		// Queued withdrawals are paid as the block starts.
+		self.donations.observe(events_since(0));
 	}
 
 	/// Ends the block and checks every invariant; the block's state root (its header's).
@@ -351,7 +386,10 @@ pub fn run(chain: &mut impl Blocks, driver: &mut Driver, actions: Vec<Action>) {
 			if trace() {
 				println!("block {}: {action:?}", System::block_number());
 			}
-			perform(action, &mut driver.donations)
+			let before = System::event_count();
+			let blocks = perform(action, &mut driver.donations);
+			driver.donations.observe(events_since(before));
+			blocks
 		});
 		let Some(NewBlocks { count, skip_slots }) = blocks else { continue };
 		for _ in 0..count {
@@ -509,18 +547,7 @@ fn perform(action: Action, donations: &mut Donations) -> Option<NewBlocks> {
 		},
 		Action::Govern(decision) => {
 			let call = Box::new(governance_call(decision));
-			let before = System::event_count();
 			apply(signed(Sr25519Keyring::Alice, pallet_sudo::Call::sudo { call }.into()));
-			for event in events_since(before) {
-				if let bulwark_runtime::RuntimeEvent::CollateralSilos(
-					pallet_collateral_silos::Event::SurplusSwept { silo, amount },
-				) = event
-				{
-					let sent = donations.unswept.remove(&silo).unwrap_or_default();
-					assert_eq!(amount, sent, "silo {silo} swept {amount}, but was sent {sent}");
-					donations.swept = donations.swept.saturating_add(amount);
-				}
-			}
 		},
 		Action::NextBlock { skip_slots } => {
 			return Some(NewBlocks { count: 1, skip_slots: skip_slots.into() })

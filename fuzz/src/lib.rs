@@ -105,8 +105,9 @@ mod tests {
 		assert!(blocks > 100, "{blocks} blocks");
 	}
 
-	/// The seeds that send USDB straight to silo 1's account get there: the sweeps book exactly
-	/// what was sent (250 and 1 USDB), and the wound-down silo, emptied to the unit, closes.
+	/// The seed that sends USDB straight to silo 1's account gets it there: the sweep books
+	/// exactly what was sent (250 USDB). The wound-down silo, emptied to the unit (the last LP
+	/// out takes the pool's rounding), closes with its account empty.
 	#[test]
 	fn the_seeds_sweep_what_they_send_and_close_the_wound_down_silo() {
 		use pallet_collateral_silos::{Ends, SiloEnd};
@@ -117,14 +118,21 @@ mod tests {
 			chain.host.reset();
 			let mut driver = chain.start_driver.clone();
 			chain::run(&mut chain, &mut driver, actions);
-			let end = chain::Blocks::execute(&mut chain, || {
-				Ends::<bulwark_runtime::Runtime>::get(chain::JELLY_SILO)
+			let (end, held) = chain::Blocks::execute(&mut chain, || {
+				let account = bulwark_runtime::CollateralSilos::account_of(chain::JELLY_SILO);
+				(
+					Ends::<bulwark_runtime::Runtime>::get(chain::JELLY_SILO),
+					bulwark_runtime::Assets::balance(bulwark_runtime::USDB_ASSET_ID, account),
+				)
 			});
-			(driver.swept(), end)
+			(driver.swept(), driver.taken_last_out(), end, held)
 		};
-		assert_eq!(run_seed("lp-in-and-out"), (250 * bulwark_runtime::USDB, None));
-		let (swept, end) = run_seed("dead-feed-settled-and-silo-wound-down");
-		assert_eq!(swept, bulwark_runtime::USDB);
+		let (swept, taken, end, _) = run_seed("lp-in-and-out");
+		assert_eq!((swept, taken, end), (250 * bulwark_runtime::USDB, (0, 0), None));
+		let (swept, (sent, rounding), end, held) =
+			run_seed("dead-feed-settled-and-silo-wound-down");
+		// The two LPs' requests were rounded down by a unit between them.
+		assert_eq!((swept, sent, rounding, held), (0, 0, 1, 0));
 		assert!(matches!(end, Some(SiloEnd::Closed { .. })), "{end:?}");
 	}
 }

@@ -423,6 +423,15 @@ pub mod pallet {
 			silo: SiloId,
 			amount: Balance,
 		},
+		/// The last payment out of a wound-down silo emptied its account: `who` also received
+		/// what it would have kept below the asset's minimum balance, `from_pool` (the LPs'
+		/// rounding, owned by no share left) and `surplus` (sent to the account, not swept).
+		DustPaidOut {
+			silo: SiloId,
+			who: T::AccountId,
+			from_pool: Balance,
+			surplus: Balance,
+		},
 	}
 
 	#[pallet::error]
@@ -606,8 +615,11 @@ pub mod pallet {
 		/// Withdraws `amount` of the caller's free margin.
 		///
 		/// Origin: signed (the trader). Locked margin and unrealized profit are never
-		/// withdrawable. Normal: paid at once. RateLimited: paid up to the window's allowance,
-		/// the rest queued. Frozen: refused.
+		/// withdrawable. At least the silo's `min_amount`, but in a wound-down silo all of the
+		/// caller's free margin may leave (nothing can come in to lift it over the minimum).
+		/// Normal: paid at once. RateLimited: paid up to the window's allowance, the rest
+		/// queued. Frozen: refused. The last one out of a wound-down silo also takes its
+		/// account's dust (see [`Event::DustPaidOut`]).
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::withdraw_margin().saturating_add(T::OnSiloEvent::max_weight()))]
 		pub fn withdraw_margin(
@@ -724,7 +736,7 @@ pub mod pallet {
 		/// loss left for it to cover: its LPs bore the risk it backed), so the LPs share both pro
 		/// rata; from then on no deposit, liquidity or insurance comes in and no margin is locked,
 		/// an LP's withdrawal request is ready at once (claims are still paid first), and traders
-		/// withdraw their free margin as before.
+		/// withdraw their free margin as before (and all of it, even below the minimum).
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::wind_down().saturating_add(T::Marks::marks_weight()))]
 		pub fn wind_down(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {
@@ -735,8 +747,9 @@ pub mod pallet {
 		/// Closes a wound-down silo that is empty: no trader margin, claims, queued payments,
 		/// withdrawal requests or LP shares but the locked ones.
 		///
-		/// Origin: signed (anyone). Marks the silo closed; what its locked shares hold (dust)
-		/// stays in its account.
+		/// Origin: signed (anyone). Marks the silo closed; what its locked shares hold (dust at
+		/// or above the asset's minimum balance: the last one out takes less) stays in its
+		/// account.
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::close_silo())]
 		pub fn close_silo(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {

@@ -169,11 +169,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(amount == owed || amount >= state.params.min_amount, Error::<T>::ReserveRequired);
 		let burnt =
 			math::shares_for_part(request.shares, amount, owed).ok_or(Error::<T>::Overflow)?;
-		// Leave first: a window that opens now opens on the pool as it was.
-		let paid = Self::leave_silo(silo, &mut state, &who, amount)?;
-		state.books.pool = state.books.pool.checked_sub(amount).ok_or(Error::<T>::Overflow)?;
+		// Off the books before it leaves (the last one out of a silo that winds down is told
+		// by what the books still owe); a window that opens now opens on the pool as it was.
+		let pool_before = state.books.pool;
+		state.books.pool = pool_before.checked_sub(amount).ok_or(Error::<T>::Overflow)?;
 		state.books.total_shares.saturating_reduce(burnt);
 		state.books.pending_shares.saturating_reduce(burnt);
+		let paid = Self::leave_silo(silo, &mut state, &who, amount, pool_before)?;
 		request.shares.saturating_reduce(burnt);
 		let shares_left = request.shares;
 		if shares_left.is_zero() {

@@ -97,21 +97,24 @@ impl<T: Config> Pallet<T> {
 			matches!(Ends::<T>::get(silo), Some(SiloEnd::WindingDown { .. })),
 			Error::<T>::NotWindingDown
 		);
-		let books = &state.books;
-		ensure!(
-			books.trader_free.is_zero()
-				&& books.trader_locked.is_zero()
-				&& books.claims.is_zero()
-				&& crate::HeldProfit::<T>::get(silo).is_zero()
-				&& books.queued.is_zero()
-				&& books.pending_shares.is_zero()
-				&& books.total_shares == LOCKED_SHARES,
-			Error::<T>::SiloNotEmpty
-		);
+		ensure!(Self::owes_no_one(silo, &state.books), Error::<T>::SiloNotEmpty);
 		let at = frame_system::Pallet::<T>::block_number();
 		Ends::<T>::insert(silo, SiloEnd::Closed { at });
-		Self::deposit_event(Event::SiloClosed { silo, dust: books.pool });
+		Self::deposit_event(Event::SiloClosed { silo, dust: state.books.pool });
 		Ok(())
+	}
+
+	/// Whether no one has a claim on `books` any more: no trader margin, claim, held profit,
+	/// queued payment, withdrawal request or LP share but the locked ones. What the pool still
+	/// holds then is dust that belongs to no one.
+	pub(crate) fn owes_no_one(silo: SiloId, books: &SiloBooks) -> bool {
+		books.trader_free.is_zero()
+			&& books.trader_locked.is_zero()
+			&& books.claims.is_zero()
+			&& books.queued.is_zero()
+			&& books.pending_shares.is_zero()
+			&& books.total_shares == LOCKED_SHARES
+			&& crate::HeldProfit::<T>::get(silo).is_zero()
 	}
 }
 

@@ -779,6 +779,174 @@ fn a_silo_whose_markets_are_settled_winds_down_its_lps_leave_pro_rata_and_it_clo
 	});
 }
 
+/// An asset whose minimum balance is 100 units, [`START`] of it for LP, TRADER, OTHER and
+/// DONOR, and silo 0 over it with a minimum amount of 100.
+const COIN: u32 = 7;
+
+fn coin(who: AccountId) -> u128 {
+	Assets::balance(COIN, who)
+}
+
+/// Creates [`COIN`] and silo 0 over it; returns the silo's account.
+fn coin_silo() -> AccountId {
+	use frame_support::traits::fungibles::{Create, Mutate};
+	assert_ok!(<Assets as Create<AccountId>>::create(COIN, 0, true, 100));
+	for who in [LP, TRADER, OTHER, DONOR] {
+		assert_ok!(Assets::mint_into(COIN, &who, START));
+	}
+	assert_ok!(CollateralSilos::create_silo(
+		RuntimeOrigin::root(),
+		COIN,
+		SiloParams { min_amount: 100, ..params() }
+	));
+	crate::Pallet::<Test>::account_of(SILO)
+}
+
+/// The last one out of a wound-down silo whose asset's minimum balance is above a unit: the
+/// LPs' requests round down and leave a unit in the pool, and a trader's margin below the
+/// silo's minimum amount can still leave. Before, the trader was refused
+/// (`AmountBelowMinimum`) and the last LP's claim was too (`Token(NotExpendable)`: the account
+/// would have kept the unit, below the minimum balance), so the silo could never close.
+#[test]
+fn the_last_one_out_of_a_wound_down_silo_takes_its_dust_and_it_closes() {
+	new_test_ext().execute_with(|| {
+		let account = coin_silo();
+		let add = |who, amount| {
+			assert_ok!(CollateralSilos::add_liquidity(
+				RuntimeOrigin::signed(who),
+				SILO,
+				COIN,
+				amount,
+				0
+			));
+		};
+		// 100_000_000 and 50_000_000 shares (as in `funded_silo`), insurance 1_001, and a
+		// trader left with 50 of free margin, below the minimum amount of 100.
+		add(LP, 100_000);
+		add(OTHER, 50_000);
+		assert_ok!(CollateralSilos::fund_insurance(
+			RuntimeOrigin::signed(DONOR),
+			SILO,
+			COIN,
+			1_001
+		));
+		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(TRADER), SILO, COIN, 200));
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 150));
+		// In a live silo the minimum holds for all of it too: more can come in to lift it.
+		assert_noop!(
+			CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 50),
+			Error::<Test>::AmountBelowMinimum
+		);
+		assert_ok!(CollateralSilos::wind_down(RuntimeOrigin::root(), SILO));
+		assert_eq!(books(SILO).pool, 151_001);
+		// In a wound-down silo: all of it, never a part, never nothing.
+		assert_noop!(
+			CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 49),
+			Error::<Test>::AmountBelowMinimum
+		);
+		assert_noop!(
+			CollateralSilos::withdraw_margin(RuntimeOrigin::signed(OTHER), SILO, 0),
+			Error::<Test>::AmountBelowMinimum
+		);
+		let trader_before = coin(TRADER);
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 50));
+		assert_eq!(coin(TRADER) - trader_before, 50);
+		// 100_000_000 of 150_000_000 shares of 151_001: 100_667 (of 100_667.33); the other
+		// 50_000_000: 50_333 (of 50_333.67). One unit of the pool is no one's.
+		let (lp_before, other_before) = (coin(LP), coin(OTHER));
+		request(LP, 100_000_000);
+		request(OTHER, 50_000_000);
+		assert_eq!(
+			LpWithdrawals::<Test>::get(SILO, OTHER).map(|request| request.value),
+			Some(50_333)
+		);
+		assert_ok!(claim(LP));
+		assert_eq!(coin(LP) - lp_before, 100_667);
+		assert_eq!(coin(account), 50_334);
+		// Someone sends 30 to the silo's account: a surplus not swept, below the minimum too.
+		assert_ok!(Assets::transfer(RuntimeOrigin::signed(DONOR), COIN, account, 30));
+		crate::mock::sent_to_silo(SILO, 30);
+		// The last LP out takes 50_333, the pool's unit and the 30: the account is emptied.
+		assert_ok!(claim(OTHER));
+		assert_eq!(coin(OTHER) - other_before, 50_364);
+		assert_eq!(coin(account), 0);
+		System::assert_has_event(
+			Event::DustPaidOut { silo: SILO, who: OTHER, from_pool: 1, surplus: 30 }.into(),
+		);
+		System::assert_last_event(
+			Event::LiquidityRemoved {
+				silo: SILO,
+				who: OTHER,
+				shares: 50_000_000,
+				amount: 50_333,
+				paid: 50_333,
+				shares_left: 0,
+			}
+			.into(),
+		);
+		assert_eq!(books(SILO).held(), 0);
+		crate::mock::sent_to_silo(SILO, 0);
+		assert_ok!(CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO));
+		System::assert_last_event(Event::SiloClosed { silo: SILO, dust: 0 }.into());
+		crate::mock::try_state().expect("invariants");
+	});
+}
+
+/// A withdrawal queued before the silo wound down is paid in full at the next block whatever
+/// the breakers say, and, last out, takes the account's dust. Before, a rate-limited silo's
+/// queue waited on windows measured on its pool, which its LPs empty as they leave: once they
+/// had, the window allowed nothing and the payment waited for ever.
+#[test]
+fn a_queued_withdrawal_last_out_of_a_wound_down_silo_is_paid_with_its_dust() {
+	new_test_ext().execute_with(|| {
+		let account = coin_silo();
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(LP),
+			SILO,
+			COIN,
+			100_000,
+			0
+		));
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(TRADER),
+			SILO,
+			COIN,
+			20_000
+		));
+		// 10% of the 100_000 pool this window: 10_000 now, 10_000 queued.
+		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 20_000));
+		assert_eq!((coin(TRADER), books(SILO).queued), (START - 10_000, 10_000));
+		assert_ok!(CollateralSilos::wind_down(RuntimeOrigin::root(), SILO));
+		// The LP leaves at once with all of the pool (no rate limit once it winds down).
+		request(LP, 100_000_000);
+		assert_ok!(claim(LP));
+		assert_eq!((coin(LP), books(SILO).pool), (START, 0));
+		// 40 sent to the account, not swept.
+		assert_ok!(Assets::transfer(RuntimeOrigin::signed(DONOR), COIN, account, 40));
+		crate::mock::sent_to_silo(SILO, 40);
+		assert_eq!(coin(account), 10_040);
+		crate::mock::sent_to_silo(SILO, 0);
+		run_to_block(2);
+		System::assert_has_event(
+			Event::QueuedWithdrawalPaid { silo: SILO, who: TRADER, amount: 10_000 }.into(),
+		);
+		System::assert_has_event(
+			Event::DustPaidOut { silo: SILO, who: TRADER, from_pool: 0, surplus: 40 }.into(),
+		);
+		assert_eq!((coin(TRADER), coin(account)), (START + 40, 0));
+		assert!(WithdrawalQueue::<Test>::get(SILO).is_empty());
+		// The breakers heard of every payment as it left, the dust with the last one.
+		use crate::mock::SiloEvent::Withdrawal;
+		assert_eq!(
+			crate::mock::RecordEvents::take(),
+			vec![Withdrawal(SILO, 10_000), Withdrawal(SILO, 100_000), Withdrawal(SILO, 10_040)]
+		);
+		assert_ok!(CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO));
+		System::assert_last_event(Event::SiloClosed { silo: SILO, dust: 0 }.into());
+	});
+}
+
 #[test]
 fn held_profit_is_the_pools_debt_until_judged_and_realizes_at_most_what_was_held() {
 	new_test_ext().execute_with(|| {

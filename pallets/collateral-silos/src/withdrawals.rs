@@ -27,13 +27,20 @@ impl<T: Config> Pallet<T> {
 		amount: Balance,
 	) -> DispatchResult {
 		let mut state = Self::silo(silo)?;
-		ensure!(amount >= state.params.min_amount, Error::<T>::AmountBelowMinimum);
 		let mut account = Margin::<T>::get(silo, &who);
+		// Below the minimum only as the whole of it out of a silo that winds down: nothing can
+		// come in there to lift it over, and the silo closes only once it is out.
+		let all_out_of_ending = Self::ending(silo) && amount == account.free;
+		ensure!(
+			amount >= state.params.min_amount || (all_out_of_ending && !amount.is_zero()),
+			Error::<T>::AmountBelowMinimum
+		);
 		ensure!(account.free >= amount, Error::<T>::InsufficientFreeMargin);
 		account.free.saturating_reduce(amount);
 		state.books.trader_free.saturating_reduce(amount);
 
-		let paid = Self::leave_silo(silo, &mut state, &who, amount)?;
+		let pool = state.books.pool;
+		let paid = Self::leave_silo(silo, &mut state, &who, amount, pool)?;
 		Margin::<T>::insert(silo, &who, account);
 		Silos::<T>::insert(silo, state);
 		Self::deposit_event(Event::MarginWithdrawn { silo, who, amount, paid });
@@ -44,6 +51,7 @@ impl<T: Config> Pallet<T> {
 	/// has run its length.
 	fn current_window(
 		silo: SiloId,
+		pool: Balance,
 		state: &Silo<T::AssetId, BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 	) -> RateWindow<BlockNumberFor<T>> {
@@ -51,22 +59,26 @@ impl<T: Config> Pallet<T> {
 		if window.start.is_zero()
 			|| now >= window.start.saturating_add(state.params.withdrawal_window)
 		{
-			RateWindow { start: now, base: state.books.pool, paid: 0 }
+			RateWindow { start: now, base: pool, paid: 0 }
 		} else {
 			window
 		}
 	}
 
-	/// Sends `amount`, already taken off its owner's books, out of the silo as its withdrawal
-	/// status allows; queues the rest. Returns what was paid now. The caller writes `state`.
+	/// Sends `amount`, already taken off the books in `state`, out of the silo as its
+	/// withdrawal status allows; queues the rest. A rate-limit window that opens now opens on
+	/// `pool_before`, the pool as it was before the books were changed. Returns what was paid
+	/// now (dust the last one out also takes is told apart: [`Self::pay_out`]). The caller
+	/// writes `state`.
 	pub(crate) fn leave_silo(
 		silo: SiloId,
 		state: &mut Silo<T::AssetId, BlockNumberFor<T>>,
 		who: &T::AccountId,
 		amount: Balance,
+		pool_before: Balance,
 	) -> Result<Balance, DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut window = Self::current_window(silo, state, now);
+		let mut window = Self::current_window(silo, pool_before, state, now);
 		let mut queue = WithdrawalQueue::<T>::get(silo);
 		let pay_now = match T::Status::withdrawal_status(silo) {
 			WithdrawalStatus::Frozen => return Err(Error::<T>::WithdrawalsFrozen.into()),
@@ -99,29 +111,67 @@ impl<T: Config> Pallet<T> {
 			WithdrawalQueue::<T>::insert(silo, queue);
 			Self::deposit_event(Event::WithdrawalQueued { silo, who: who.clone(), amount: queued });
 		}
-		if !pay_now.is_zero() {
-			// The silo's account keeps its existence deposit while it holds anything more; the
-			// last payment out of a silo that winds down (all its account holds) empties it.
-			let account = Self::account_of(silo);
-			let last = Self::ending(silo) && T::Assets::balance(state.asset, &account) == pay_now;
-			let preservation = if last { Preservation::Expendable } else { Preservation::Preserve };
-			T::Assets::transfer(state.asset, &account, who, pay_now, preservation)?;
-			window.paid = window.paid.saturating_add(pay_now);
-		}
+		let sent = if pay_now.is_zero() { 0 } else { Self::pay_out(silo, state, who, pay_now)? };
+		window.paid = window.paid.saturating_add(sent);
 		RateWindows::<T>::insert(silo, window);
-		if !pay_now.is_zero() {
-			T::OnSiloEvent::on_withdrawal(silo, pay_now);
+		if !sent.is_zero() {
+			T::OnSiloEvent::on_withdrawal(silo, sent);
 		}
 		Ok(pay_now)
+	}
+
+	/// Sends `amount`, already taken off the books in `state`, from the silo's account to
+	/// `who`. Returns what was sent: `amount`, or more for the last one out of a silo that
+	/// winds down.
+	///
+	/// The account keeps the asset's minimum balance while it holds anything more. The last
+	/// payment out of a silo that winds down (once the books owe no one else) takes all the
+	/// account holds when what would stay is below that minimum: the LPs' rounding left in the
+	/// pool (it belongs to no share any more) and any surplus not swept. Left there, that
+	/// dust would refuse the payment (the account could neither keep it nor be emptied) and
+	/// the silo could never close.
+	pub(crate) fn pay_out(
+		silo: SiloId,
+		state: &mut Silo<T::AssetId, BlockNumberFor<T>>,
+		who: &T::AccountId,
+		amount: Balance,
+	) -> Result<Balance, DispatchError> {
+		let account = Self::account_of(silo);
+		let balance = T::Assets::balance(state.asset, &account);
+		let rest = balance.saturating_sub(amount);
+		let last_out = Self::ending(silo)
+			&& rest < T::Assets::minimum_balance(state.asset)
+			&& (rest.is_zero() || Self::owes_no_one(silo, &state.books));
+		if !last_out {
+			T::Assets::transfer(state.asset, &account, who, amount, Preservation::Preserve)?;
+			return Ok(amount);
+		}
+		T::Assets::transfer(state.asset, &account, who, balance, Preservation::Expendable)?;
+		if !rest.is_zero() {
+			// The account held at least its books (the tripwire's rule): the pool is within
+			// the rest; the remainder was surplus.
+			let from_pool = state.books.pool.min(rest);
+			state.books.pool.saturating_reduce(from_pool);
+			Self::deposit_event(Event::DustPaidOut {
+				silo,
+				who: who.clone(),
+				from_pool,
+				surplus: rest.saturating_sub(from_pool),
+			});
+		}
+		Ok(balance)
 	}
 
 	/// Pays a silo's queue, oldest first, at most `budget` payouts. Returns how many were made.
 	pub(crate) fn pay_queue(silo: SiloId, now: BlockNumberFor<T>, budget: u32) -> u32 {
 		let Some(mut state) = Silos::<T>::get(silo) else { return 0 };
-		let mut window = Self::current_window(silo, &state, now);
+		let mut window = Self::current_window(silo, state.books.pool, &state, now);
 		let mut allowance = match T::Status::withdrawal_status(silo) {
 			WithdrawalStatus::Frozen => return 0,
 			WithdrawalStatus::Normal => Balance::MAX,
+			// As in `leave_silo`: no rate limit in a silo that winds down. Its pool empties as
+			// its LPs leave, and a window measured on an empty pool would allow nothing.
+			WithdrawalStatus::RateLimited if Self::ending(silo) => Balance::MAX,
 			WithdrawalStatus::RateLimited => {
 				math::window_allowance(state.params.withdrawal_limit, window.base, window.paid)
 			},
@@ -136,26 +186,23 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 			payouts = payouts.saturating_add(1);
-			let asset = state.asset;
 			let who = front.who.clone();
-			// As in `leave_silo`: the last payment out of a silo that winds down empties it.
-			let last =
-				Self::ending(silo) && T::Assets::balance(asset, &Self::account_of(silo)) == part;
-			let preservation = if last { Preservation::Expendable } else { Preservation::Preserve };
+			// Off the books before it is paid, as `pay_out` expects; back on if it fails.
+			state.books.queued.saturating_reduce(part);
 			let delivered = frame_support::storage::with_storage_layer(|| {
-				T::Assets::transfer(asset, &Self::account_of(silo), &who, part, preservation)
+				Self::pay_out(silo, &mut state, &who, part)
 			});
-			if delivered.is_ok() {
-				state.books.queued.saturating_reduce(part);
+			if let Ok(sent) = delivered {
 				front.amount.saturating_reduce(part);
 				allowance.saturating_reduce(part);
-				window.paid = window.paid.saturating_add(part);
+				window.paid = window.paid.saturating_add(sent);
 				Self::deposit_event(Event::QueuedWithdrawalPaid { silo, who, amount: part });
-				T::OnSiloEvent::on_withdrawal(silo, part);
+				T::OnSiloEvent::on_withdrawal(silo, sent);
 			} else {
 				// Undeliverable: back to the owner's free margin, where they can withdraw it
 				// in a form the asset accepts.
 				let returned = front.amount;
+				state.books.queued = state.books.queued.saturating_add(part);
 				state.books.queued.saturating_reduce(returned);
 				state.books.trader_free = state.books.trader_free.saturating_add(returned);
 				Margin::<T>::mutate(silo, &who, |account| {
