@@ -176,6 +176,10 @@ impl Donations {
 			let (silo, amount, total) = match event {
 				SurplusSwept { silo, amount } => (silo, amount, &mut self.swept),
 				DustPaidOut { silo, from_pool, surplus, .. } => {
+					let dust = from_pool.saturating_add(surplus);
+					let minimum =
+						<Assets as fungibles::Inspect<AccountId>>::minimum_balance(USDB_ASSET_ID);
+					assert!(dust < minimum, "silo {silo}: {dust} taken last out as dust");
 					self.pool_dust_taken = self.pool_dust_taken.saturating_add(from_pool);
 					(silo, surplus, &mut self.taken_last_out)
 				},

@@ -493,6 +493,10 @@ pub mod pallet {
 		SiloNotEmpty,
 		/// A release of more profit than the silo holds back.
 		HeldProfitShort,
+		/// The payment would leave the wound-down silo's account less than the asset's minimum
+		/// balance while others are still owed it: they leave first (the last one out takes
+		/// what is left).
+		LeavesDustBehind,
 	}
 
 	#[pallet::hooks]
@@ -747,9 +751,9 @@ pub mod pallet {
 		/// Closes a wound-down silo that is empty: no trader margin, claims, queued payments,
 		/// withdrawal requests or LP shares but the locked ones.
 		///
-		/// Origin: signed (anyone). Marks the silo closed; what its locked shares hold (dust at
-		/// or above the asset's minimum balance: the last one out takes less) stays in its
-		/// account.
+		/// Origin: signed (anyone). Marks the silo closed; what its locked shares hold (the
+		/// pool's dust, unless the last one out took it with the rest of the account) stays in
+		/// its account.
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::close_silo())]
 		pub fn close_silo(origin: OriginFor<T>, silo: SiloId) -> DispatchResult {

@@ -105,10 +105,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether no one has a claim on `books` any more: no trader margin, claim, held profit,
-	/// queued payment, withdrawal request or LP share but the locked ones. What the pool still
-	/// holds then is dust that belongs to no one.
+	/// queued payment, withdrawal request or LP share but the locked ones, and no insurance
+	/// (an ending silo has none). What the pool still holds then is dust that belongs to no one.
 	pub(crate) fn owes_no_one(silo: SiloId, books: &SiloBooks) -> bool {
-		books.trader_free.is_zero()
+		books.insurance.is_zero()
+			&& books.trader_free.is_zero()
 			&& books.trader_locked.is_zero()
 			&& books.claims.is_zero()
 			&& books.queued.is_zero()

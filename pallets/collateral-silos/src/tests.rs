@@ -848,9 +848,6 @@ fn the_last_one_out_of_a_wound_down_silo_takes_its_dust_and_it_closes() {
 			CollateralSilos::withdraw_margin(RuntimeOrigin::signed(OTHER), SILO, 0),
 			Error::<Test>::AmountBelowMinimum
 		);
-		let trader_before = coin(TRADER);
-		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 50));
-		assert_eq!(coin(TRADER) - trader_before, 50);
 		// 100_000_000 of 150_000_000 shares of 151_001: 100_667 (of 100_667.33); the other
 		// 50_000_000: 50_333 (of 50_333.67). One unit of the pool is no one's.
 		let (lp_before, other_before) = (coin(LP), coin(OTHER));
@@ -862,10 +859,16 @@ fn the_last_one_out_of_a_wound_down_silo_takes_its_dust_and_it_closes() {
 		);
 		assert_ok!(claim(LP));
 		assert_eq!(coin(LP) - lp_before, 100_667);
-		assert_eq!(coin(account), 50_334);
+		assert_eq!(coin(account), 50_384);
 		// Someone sends 30 to the silo's account: a surplus not swept, below the minimum too.
 		assert_ok!(Assets::transfer(RuntimeOrigin::signed(DONOR), COIN, account, 30));
 		crate::mock::sent_to_silo(SILO, 30);
+		// The trader's 50 are still owed: the LP's claim would leave 81, which the account can
+		// neither keep nor pay out. The trader leaves first.
+		assert_noop!(claim(OTHER), Error::<Test>::LeavesDustBehind);
+		let trader_before = coin(TRADER);
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 50));
+		assert_eq!(coin(TRADER) - trader_before, 50);
 		// The last LP out takes 50_333, the pool's unit and the 30: the account is emptied.
 		assert_ok!(claim(OTHER));
 		assert_eq!(coin(OTHER) - other_before, 50_364);

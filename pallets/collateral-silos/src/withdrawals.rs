@@ -124,12 +124,12 @@ impl<T: Config> Pallet<T> {
 	/// `who`. Returns what was sent: `amount`, or more for the last one out of a silo that
 	/// winds down.
 	///
-	/// The account keeps the asset's minimum balance while it holds anything more. The last
-	/// payment out of a silo that winds down (once the books owe no one else) takes all the
-	/// account holds when what would stay is below that minimum: the LPs' rounding left in the
-	/// pool (it belongs to no share any more) and any surplus not swept. Left there, that
-	/// dust would refuse the payment (the account could neither keep it nor be emptied) and
-	/// the silo could never close.
+	/// The account keeps the asset's minimum balance while it holds anything more. In a silo
+	/// that winds down, a payment that would leave it less (dust it could neither keep nor pay
+	/// out) is refused while the books owe anyone else ([`Error::LeavesDustBehind`]: they leave
+	/// first); once they owe no one, it is the last one out and takes all the account holds:
+	/// the LPs' rounding left in the pool (it belongs to no share any more) and any surplus
+	/// not swept. Without that, the last claim would be refused and the silo never close.
 	pub(crate) fn pay_out(
 		silo: SiloId,
 		state: &mut Silo<T::AssetId, BlockNumberFor<T>>,
@@ -137,19 +137,25 @@ impl<T: Config> Pallet<T> {
 		amount: Balance,
 	) -> Result<Balance, DispatchError> {
 		let account = Self::account_of(silo);
+		let keep_alive = |amount| {
+			T::Assets::transfer(state.asset, &account, who, amount, Preservation::Preserve)
+		};
+		if !Self::ending(silo) {
+			return keep_alive(amount);
+		}
 		let balance = T::Assets::balance(state.asset, &account);
 		let rest = balance.saturating_sub(amount);
-		let last_out = Self::ending(silo)
-			&& rest < T::Assets::minimum_balance(state.asset)
-			&& (rest.is_zero() || Self::owes_no_one(silo, &state.books));
-		if !last_out {
-			T::Assets::transfer(state.asset, &account, who, amount, Preservation::Preserve)?;
-			return Ok(amount);
+		if rest >= T::Assets::minimum_balance(state.asset) {
+			return keep_alive(amount);
 		}
+		ensure!(
+			rest.is_zero() || Self::owes_no_one(silo, &state.books),
+			Error::<T>::LeavesDustBehind
+		);
 		T::Assets::transfer(state.asset, &account, who, balance, Preservation::Expendable)?;
 		if !rest.is_zero() {
-			// The account held at least its books (the tripwire's rule): the pool is within
-			// the rest; the remainder was surplus.
+			// The account held at least its books (the tripwire's rule), which hold nothing
+			// but the pool now: the pool is within the rest; the remainder was surplus.
 			let from_pool = state.books.pool.min(rest);
 			state.books.pool.saturating_reduce(from_pool);
 			Self::deposit_event(Event::DustPaidOut {
