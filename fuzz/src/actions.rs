@@ -133,6 +133,14 @@ pub enum Action {
 		who: u8,
 		call: Vec<u8>,
 	},
+	/// USDB's issuer (Alice, its admin and freezer) acts on an account (`who` as `to` in
+	/// [`Action::TransferUsdb`]: 8 and 9 are silo 0's and 1's): `act` modulo 3 thaws it,
+	/// freezes it (it can send nothing) or blocks it (it can neither send nor receive), as a
+	/// stablecoin's issuer may do to anyone, a silo included.
+	UsdbIssuer {
+		who: u8,
+		act: u8,
+	},
 }
 
 /// What governance may decide: every `AdminOrigin` / `TripOrigin` call of the Bulwark pallets
@@ -193,7 +201,7 @@ pub enum Governance {
 }
 
 /// Number of [`Action`] variants: a first byte is taken modulo this.
-const ACTIONS: u8 = 21;
+const ACTIONS: u8 = 22;
 /// The index of [`Action::Govern`].
 const GOVERN: u8 = 17;
 /// Number of [`Governance`] variants.
@@ -249,7 +257,7 @@ mod tests {
 		];
 		assert_eq!(decode(&encode(&actions)), actions);
 		// The last variant's index is the count minus one: a new variant must raise the count.
-		assert_eq!(Action::Raw { who: 0, call: vec![] }.encode()[0], ACTIONS - 1);
+		assert_eq!(Action::UsdbIssuer { who: 0, act: 0 }.encode()[0], ACTIONS - 1);
 		assert_eq!(
 			Governance::SetLeverage { market: 0, max_leverage: 0 }.encode()[0],
 			GOVERNANCE - 1
@@ -261,9 +269,9 @@ mod tests {
 
 	#[test]
 	fn any_first_byte_is_an_action_and_a_short_tail_ends_the_input() {
-		// 21 + 2 = 23 is action 2 (AddMargin: three fields, 6 bytes); 200 % 21 = 11 is
-		// CloseSilo, cut short.
-		let data = [23, 1, 2, 3, 0, 0, 0, 200, 1];
+		// 22 + 2 = 24 is action 2 (AddMargin: three fields, 6 bytes); 198 % 22 = 0 is Trade,
+		// cut short.
+		let data = [24, 1, 2, 3, 0, 0, 0, 198, 1];
 		assert_eq!(decode(&data), vec![Action::AddMargin { who: 1, market: 2, dollars: 3 }]);
 		assert_eq!(decode(&[]), vec![]);
 		// A long input stops at MAX_ACTIONS.

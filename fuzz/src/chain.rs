@@ -51,8 +51,16 @@ const MARKETS: MarketId = 5;
 pub const JELLY: MarketId = 3;
 /// Silos 0 and 1, and one that does not exist.
 const SILOS: SiloId = 3;
-/// The silos whose accounts receive USDB straight from an account (`Action::TransferUsdb`).
+/// The silos whose accounts receive USDB straight from an account (`Action::TransferUsdb`)
+/// and whose accounts USDB's issuer may freeze (`Action::UsdbIssuer`).
 const DONATED_SILOS: u8 = 2;
+
+/// A USDB holder by index: the accounts, then silo 0's and 1's accounts (and which silo).
+fn usdb_holder(index: u8) -> (AccountId, Option<SiloId>) {
+	let index = index % (ACCOUNTS.len() as u8 + DONATED_SILOS);
+	let silo = index.checked_sub(ACCOUNTS.len() as u8).map(SiloId::from);
+	(silo.map_or_else(|| account(index), CollateralSilos::account_of), silo)
+}
 pub const JELLY_SILO: SiloId = 1;
 /// The first slot; each block is at least one slot later than its parent.
 const FIRST_SLOT: u64 = 1_000_000;
@@ -214,6 +222,11 @@ impl Driver {
 		self.slot += skip.max(1);
 		bulwark_runtime::harness::start_block(System::block_number() + 1, self.slot);
 		self.blocks += 1;
+		if trace() {
+			for event in events_since(0) {
+				println!("  (block start) {event:.200?}");
+			}
+		}
 		// Queued withdrawals are paid as the block starts.
 		self.donations.observe(events_since(0));
 	}
@@ -524,9 +537,7 @@ fn perform(action: Action, donations: &mut Donations) -> Option<NewBlocks> {
 			.into(),
 		),
 		Action::TransferUsdb { from, to, dollars: amount } => {
-			let to = to % (ACCOUNTS.len() as u8 + DONATED_SILOS);
-			let donee = to.checked_sub(ACCOUNTS.len() as u8).map(SiloId::from);
-			let target = donee.map_or_else(|| account(to), CollateralSilos::account_of);
+			let (target, donee) = usdb_holder(to);
 			let before = System::event_count();
 			let call = pallet_assets::Call::transfer {
 				id: USDB_ASSET_ID.into(),
@@ -564,6 +575,16 @@ fn perform(action: Action, donations: &mut Donations) -> Option<NewBlocks> {
 			// Alice is sudo: the governance above is hers alone.
 			let signer = ACCOUNTS[1 + usize::from(who) % (ACCOUNTS.len() - 1)];
 			apply(signed(signer, call));
+		},
+		Action::UsdbIssuer { who, act } => {
+			use pallet_assets::Call as Usdb;
+			let (id, who) = (USDB_ASSET_ID.into(), MultiAddress::Id(usdb_holder(who).0));
+			let call = match act % 3 {
+				0 => Usdb::thaw { id, who },
+				1 => Usdb::freeze { id, who },
+				_ => Usdb::block { id, who },
+			};
+			apply(signed(Sr25519Keyring::Alice, call.into()));
 		},
 	}
 	None

@@ -2,7 +2,8 @@
 //! (`cargo run -p bulwark-fuzz --bin write-seeds`). Each seed is a short scenario that reaches
 //! one part of the system, for the fuzzer to mutate from: trading and protocol liquidation,
 //! lying and silent feeders, LPs in and out, governance's breakers and wind-down, a pump closed
-//! while flagged (held profit), a dead feed settled, keepers, raw calls.
+//! while flagged (held profit), a dead feed settled, keepers, raw calls, USDB's issuer blocking
+//! a payee and a silo.
 
 use crate::actions::{Action, Governance};
 use codec::Encode;
@@ -173,6 +174,35 @@ pub fn seeds() -> Vec<(&'static str, Vec<Action>)> {
 					)
 					.encode(),
 				},
+			],
+		),
+		(
+			"usdb-issuer-blocks-a-payee-and-a-silo",
+			vec![
+				// Silo 0 rate-limited: 10% of its pool (200,001.23) this window. Account 6's
+				// 20,000 take nearly all of it; account 7's 20,000 wait in the queue, but 1.23.
+				Govern(Governance::TripSilo { silo: 0, withdrawals: 1, block_new_risk: 0 }),
+				Withdraw { who: 6, silo: 0, dollars: 20_000 },
+				Withdraw { who: 7, silo: 0, dollars: 20_000 },
+				// The issuer blocks account 7, the breaker is lifted: the queued payment cannot
+				// be delivered at the next block and goes back to 7's free margin.
+				UsdbIssuer { who: 7, act: 2 },
+				Govern(Governance::LiftSilo { silo: 0 }),
+				next(),
+				UsdbIssuer { who: 7, act: 0 },
+				Withdraw { who: 7, silo: 0, dollars: u32::MAX },
+				// Silo 0's own account blocked, then frozen: nothing leaves (nor, blocked,
+				// comes in), and its books still match what it holds.
+				UsdbIssuer { who: 8, act: 2 },
+				Deposit { who: 0, silo: 0, dollars: 1_000 },
+				Withdraw { who: 0, silo: 0, dollars: 1_000 },
+				next(),
+				UsdbIssuer { who: 8, act: 1 },
+				Withdraw { who: 2, silo: 0, dollars: 1_000 },
+				RequestWithdrawal { who: 2, silo: 0, percent: 10 },
+				next(),
+				UsdbIssuer { who: 8, act: 0 },
+				Withdraw { who: 0, silo: 0, dollars: 1_000 },
 			],
 		),
 	]
