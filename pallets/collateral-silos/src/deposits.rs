@@ -40,15 +40,22 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Moves `amount` of `asset` from `who` into the silo's account.
+	/// Moves `amount` of `asset` from `who` into the silo's account. All of `who`'s balance may
+	/// come in; a part must leave `who` at least the asset's minimum balance
+	/// (`Token(NotExpendable)` otherwise): the asset would reap the account and the remainder
+	/// would vanish from every account while its supply still counted it.
 	pub(crate) fn pull_in(
 		asset: T::AssetId,
 		who: &T::AccountId,
 		silo: SiloId,
 		amount: Balance,
 	) -> DispatchResult {
-		T::Assets::transfer(asset, who, &Self::account_of(silo), amount, Preservation::Expendable)
-			.map(|_| ())
+		let preservation = if T::Assets::balance(asset, who) == amount {
+			Preservation::Expendable
+		} else {
+			Preservation::Preserve
+		};
+		T::Assets::transfer(asset, who, &Self::account_of(silo), amount, preservation).map(|_| ())
 	}
 
 	/// Credits `amount` to `who`'s free margin within the caps and pulls it in. The body of

@@ -1015,3 +1015,43 @@ fn a_deposit_made_while_profit_is_held_buys_no_cheaper_shares() {
 		run_to_block(System::block_number() + 1);
 	});
 }
+
+/// A deposit that would leave the depositor less than the asset's minimum balance (but not
+/// nothing) is refused: the asset would reap the account, and the remainder would vanish from
+/// every account while the asset's supply still counted it. A deposit of all of it is fine.
+#[test]
+fn a_deposit_that_would_leave_the_depositor_dust_is_refused() {
+	use frame_support::traits::fungibles::Inspect;
+	new_test_ext().execute_with(|| {
+		let account = coin_silo();
+		// TRADER and LP keep 10_000 each, OTHER 5_000.
+		for (who, keep) in [(TRADER, 10_000), (LP, 10_000), (OTHER, 5_000)] {
+			assert_ok!(Assets::transfer(RuntimeOrigin::signed(who), COIN, DONOR, START - keep));
+		}
+		let held = || coin(TRADER) + coin(LP) + coin(OTHER) + coin(DONOR) + coin(account);
+		assert_eq!(held(), Assets::total_issuance(COIN));
+		assert_noop!(
+			CollateralSilos::deposit_margin(RuntimeOrigin::signed(TRADER), SILO, COIN, 9_950),
+			sp_runtime::TokenError::NotExpendable
+		);
+		assert_noop!(
+			CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, COIN, 9_901, 0),
+			sp_runtime::TokenError::NotExpendable
+		);
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(TRADER),
+			SILO,
+			COIN,
+			9_900
+		));
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(OTHER),
+			SILO,
+			COIN,
+			5_000
+		));
+		assert_eq!((coin(TRADER), coin(OTHER), coin(account)), (100, 0, 14_900));
+		assert_eq!(held(), Assets::total_issuance(COIN));
+		crate::mock::try_state().expect("invariants");
+	});
+}
