@@ -179,7 +179,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<Action>)> {
 		(
 			"usdb-issuer-blocks-a-payee-and-a-silo",
 			vec![
-				// Silo 0 rate-limited: 10% of its pool (200,001.23) this window. Account 6's
+				// Silo 0 rate-limited: 10% of its pool (200,012.25) this window. Account 6's
 				// 20,000 take nearly all of it; account 7's 20,000 wait in the queue, but 1.23.
 				Govern(Governance::TripSilo { silo: 0, withdrawals: 1, block_new_risk: 0 }),
 				Withdraw { who: 6, silo: 0, dollars: 20_000 },

@@ -950,6 +950,134 @@ fn a_queued_withdrawal_last_out_of_a_wound_down_silo_is_paid_with_its_dust() {
 	});
 }
 
+/// The asset's issuer may freeze a silo's account: its queue then waits, whole and in order
+/// (before, every entry went back to its owner's margin, losing its place). A payee the issuer
+/// blocks cannot receive: its entry goes back to its margin, and the next one is paid.
+#[test]
+fn a_queue_waits_while_the_silos_account_is_frozen_and_a_blocked_payee_gets_its_margin_back() {
+	new_test_ext().execute_with(|| {
+		let account = coin_silo();
+		let issuer = || RuntimeOrigin::signed(0);
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(LP),
+			SILO,
+			COIN,
+			100_000,
+			0
+		));
+		for who in [TRADER, OTHER] {
+			assert_ok!(CollateralSilos::deposit_margin(
+				RuntimeOrigin::signed(who),
+				SILO,
+				COIN,
+				20_000
+			));
+		}
+		// 10% of the 100_000 pool this window: the trader's 20_000 is half paid, half queued;
+		// OTHER's 5_000 waits behind it.
+		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 20_000));
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(OTHER), SILO, 5_000));
+		let queue = || {
+			WithdrawalQueue::<Test>::get(SILO)
+				.iter()
+				.map(|entry| (entry.who, entry.amount))
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(queue(), vec![(TRADER, 10_000), (OTHER, 5_000)]);
+		// The breakers let everything out, but the issuer froze the silo's account.
+		assert_ok!(Assets::freeze(issuer(), COIN, account));
+		MockStatus::set(SILO, WithdrawalStatus::Normal);
+		run_to_block(2);
+		assert_eq!(queue(), vec![(TRADER, 10_000), (OTHER, 5_000)]);
+		assert_eq!((books(SILO).queued, coin(TRADER)), (15_000, START - 10_000));
+		assert_eq!(Margin::<Test>::get(SILO, TRADER).free, 0);
+		// Thawed, with OTHER blocked: the trader is paid, OTHER's 5_000 goes back to its margin.
+		assert_ok!(Assets::thaw(issuer(), COIN, account));
+		assert_ok!(Assets::block(issuer(), COIN, OTHER));
+		run_to_block(3);
+		System::assert_has_event(
+			Event::QueuedWithdrawalPaid { silo: SILO, who: TRADER, amount: 10_000 }.into(),
+		);
+		System::assert_has_event(
+			Event::QueuedWithdrawalReturned { silo: SILO, who: OTHER, amount: 5_000 }.into(),
+		);
+		assert_eq!(queue(), vec![]);
+		assert_eq!((books(SILO).queued, coin(TRADER)), (0, START));
+		assert_eq!(Margin::<Test>::get(SILO, OTHER).free, 20_000);
+	});
+}
+
+/// A queued payment out of a wound-down silo that would leave dust while the one owed it
+/// waits behind in the same queue goes back to its owner's margin, so the queue moves on; its
+/// owner, last out, takes the dust. (Stopping the queue there would stall it for ever.)
+#[test]
+fn a_queued_payment_that_would_leave_dust_owed_further_back_returns_and_the_queue_moves_on() {
+	new_test_ext().execute_with(|| {
+		let account = coin_silo();
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(LP),
+			SILO,
+			COIN,
+			100_000,
+			0
+		));
+		assert_ok!(CollateralSilos::add_liquidity(
+			RuntimeOrigin::signed(OTHER),
+			SILO,
+			COIN,
+			100,
+			0
+		));
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(TRADER),
+			SILO,
+			COIN,
+			20_000
+		));
+		// OTHER's 100 bought 100_000 shares; it asks for half of them (49, rounded down).
+		request(OTHER, 50_000);
+		// Rate-limited: 10% of the 100_100 pool, 10_010, paid to the trader; 9_990 queued.
+		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 20_000));
+		wait_cooldown();
+		// OTHER's claim, below the minimum amount but all it is owed, waits behind the trader.
+		assert_ok!(claim(OTHER));
+		let queue = || {
+			WithdrawalQueue::<Test>::get(SILO)
+				.iter()
+				.map(|entry| (entry.who, entry.amount))
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(queue(), vec![(TRADER, 9_990), (OTHER, 49)]);
+		// Wound down, the LPs leave at once (OTHER with the rest of its shares): the account
+		// holds the queue alone.
+		assert_ok!(CollateralSilos::wind_down(RuntimeOrigin::root(), SILO));
+		request(LP, 100_000_000);
+		assert_ok!(claim(LP));
+		request(OTHER, 50_000);
+		assert_ok!(claim(OTHER));
+		assert_eq!((coin(account), books(SILO).queued, books(SILO).pool), (10_039, 10_039, 0));
+		// Paying the trader first would leave OTHER's 49, below the minimum balance of 100:
+		// the trader's 9_990 goes back to its margin and OTHER is paid.
+		let other_before = coin(OTHER);
+		run_to_block(System::block_number() + 1);
+		System::assert_has_event(
+			Event::QueuedWithdrawalReturned { silo: SILO, who: TRADER, amount: 9_990 }.into(),
+		);
+		System::assert_has_event(
+			Event::QueuedWithdrawalPaid { silo: SILO, who: OTHER, amount: 49 }.into(),
+		);
+		assert_eq!(queue(), vec![]);
+		assert_eq!((coin(OTHER) - other_before, coin(account)), (49, 9_990));
+		assert_eq!(Margin::<Test>::get(SILO, TRADER).free, 9_990);
+		// The trader, last out, empties the account; the silo closes.
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 9_990));
+		assert_eq!((coin(account), coin(TRADER)), (0, START));
+		assert_ok!(CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO));
+	});
+}
+
 #[test]
 fn held_profit_is_the_pools_debt_until_judged_and_realizes_at_most_what_was_held() {
 	new_test_ext().execute_with(|| {
@@ -1021,7 +1149,6 @@ fn a_deposit_made_while_profit_is_held_buys_no_cheaper_shares() {
 /// every account while the asset's supply still counted it. A deposit of all of it is fine.
 #[test]
 fn a_deposit_that_would_leave_the_depositor_dust_is_refused() {
-	use frame_support::traits::fungibles::Inspect;
 	new_test_ext().execute_with(|| {
 		let account = coin_silo();
 		// TRADER and LP keep 10_000 each, OTHER 5_000.
@@ -1036,6 +1163,10 @@ fn a_deposit_that_would_leave_the_depositor_dust_is_refused() {
 		);
 		assert_noop!(
 			CollateralSilos::add_liquidity(RuntimeOrigin::signed(LP), SILO, COIN, 9_901, 0),
+			sp_runtime::TokenError::NotExpendable
+		);
+		assert_noop!(
+			CollateralSilos::fund_insurance(RuntimeOrigin::signed(LP), SILO, COIN, 9_999),
 			sp_runtime::TokenError::NotExpendable
 		);
 		assert_ok!(CollateralSilos::deposit_margin(

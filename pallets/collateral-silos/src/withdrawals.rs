@@ -168,7 +168,9 @@ impl<T: Config> Pallet<T> {
 		Ok(balance)
 	}
 
-	/// Pays a silo's queue, oldest first, at most `budget` payouts. Returns how many were made.
+	/// Pays a silo's queue, oldest first, at most `budget` payouts; stops at a payment the silo
+	/// itself cannot make ([`Self::silo_cannot_pay`]), and sends one its owner cannot receive
+	/// back to their free margin. Returns how many payouts were tried.
 	pub(crate) fn pay_queue(silo: SiloId, now: BlockNumberFor<T>, budget: u32) -> u32 {
 		let Some(mut state) = Silos::<T>::get(silo) else { return 0 };
 		let mut window = Self::current_window(silo, state.books.pool, &state, now);
@@ -198,28 +200,39 @@ impl<T: Config> Pallet<T> {
 			let delivered = frame_support::storage::with_storage_layer(|| {
 				Self::pay_out(silo, &mut state, &who, part)
 			});
-			if let Ok(sent) = delivered {
-				front.amount.saturating_reduce(part);
-				allowance.saturating_reduce(part);
-				window.paid = window.paid.saturating_add(sent);
-				Self::deposit_event(Event::QueuedWithdrawalPaid { silo, who, amount: part });
-				T::OnSiloEvent::on_withdrawal(silo, sent);
-			} else {
-				// Undeliverable: back to the owner's free margin, where they can withdraw it
-				// in a form the asset accepts.
-				let returned = front.amount;
-				state.books.queued = state.books.queued.saturating_add(part);
-				state.books.queued.saturating_reduce(returned);
-				state.books.trader_free = state.books.trader_free.saturating_add(returned);
-				Margin::<T>::mutate(silo, &who, |account| {
-					account.free = account.free.saturating_add(returned)
-				});
-				front.amount = 0;
-				Self::deposit_event(Event::QueuedWithdrawalReturned {
-					silo,
-					who,
-					amount: returned,
-				});
+			match delivered {
+				Ok(sent) => {
+					front.amount.saturating_reduce(part);
+					allowance.saturating_reduce(part);
+					window.paid = window.paid.saturating_add(sent);
+					Self::deposit_event(Event::QueuedWithdrawalPaid { silo, who, amount: part });
+					T::OnSiloEvent::on_withdrawal(silo, sent);
+				},
+				// The silo cannot pay now (its account, or the whole asset, frozen by the
+				// asset's issuer): no one's fault in the queue, which waits in its order for a
+				// later block.
+				Err(error) if Self::silo_cannot_pay(error) => {
+					state.books.queued = state.books.queued.saturating_add(part);
+					break;
+				},
+				// Undeliverable to its owner (or, in a silo that winds down, it would leave dust
+				// while someone behind it is owed): back to their free margin, where they can
+				// withdraw it in a form the asset accepts, or once the others are out.
+				Err(_) => {
+					let returned = front.amount;
+					state.books.queued = state.books.queued.saturating_add(part);
+					state.books.queued.saturating_reduce(returned);
+					state.books.trader_free = state.books.trader_free.saturating_add(returned);
+					Margin::<T>::mutate(silo, &who, |account| {
+						account.free = account.free.saturating_add(returned)
+					});
+					front.amount = 0;
+					Self::deposit_event(Event::QueuedWithdrawalReturned {
+						silo,
+						who,
+						amount: returned,
+					});
+				},
 			}
 			if front.amount.is_zero() {
 				queue.remove(0);
@@ -235,5 +248,14 @@ impl<T: Config> Pallet<T> {
 		RateWindows::<T>::insert(silo, window);
 		Silos::<T>::insert(silo, state);
 		payouts
+	}
+
+	/// Whether a payment out of a silo failed on the silo's side, so that the queue should
+	/// wait rather than send its front back: the silo's account frozen or blocked, or the whole
+	/// asset frozen (all refuse to send as `Frozen`; a payee's account can only refuse to
+	/// receive, as `Blocked`, `BelowMinimum` or `CannotCreate`). Not `LeavesDustBehind`: the
+	/// one owed the dust may be behind in the same queue, which would then wait for ever.
+	fn silo_cannot_pay(error: DispatchError) -> bool {
+		error == sp_runtime::TokenError::Frozen.into()
 	}
 }
