@@ -787,6 +787,16 @@ fn coin(who: AccountId) -> u128 {
 	Assets::balance(COIN, who)
 }
 
+/// `who` adds `amount` of [`COIN`] to silo 0's pool, accepting any number of shares.
+fn add_coin(who: AccountId, amount: u128) {
+	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(who), SILO, COIN, amount, 0));
+}
+
+/// Silo 0's withdrawal queue, front first: (who, amount).
+fn queue() -> Vec<(AccountId, u128)> {
+	WithdrawalQueue::<Test>::get(SILO).iter().map(|entry| (entry.who, entry.amount)).collect()
+}
+
 /// Creates [`COIN`] and silo 0 over it; returns the silo's account.
 fn coin_silo() -> AccountId {
 	use frame_support::traits::fungibles::{Create, Mutate};
@@ -811,19 +821,10 @@ fn coin_silo() -> AccountId {
 fn the_last_one_out_of_a_wound_down_silo_takes_its_dust_and_it_closes() {
 	new_test_ext().execute_with(|| {
 		let account = coin_silo();
-		let add = |who, amount| {
-			assert_ok!(CollateralSilos::add_liquidity(
-				RuntimeOrigin::signed(who),
-				SILO,
-				COIN,
-				amount,
-				0
-			));
-		};
 		// 100_000_000 and 50_000_000 shares (as in `funded_silo`), insurance 1_001, and a
 		// trader left with 50 of free margin, below the minimum amount of 100.
-		add(LP, 100_000);
-		add(OTHER, 50_000);
+		add_coin(LP, 100_000);
+		add_coin(OTHER, 50_000);
 		assert_ok!(CollateralSilos::fund_insurance(
 			RuntimeOrigin::signed(DONOR),
 			SILO,
@@ -903,13 +904,7 @@ fn the_last_one_out_of_a_wound_down_silo_takes_its_dust_and_it_closes() {
 fn a_queued_withdrawal_last_out_of_a_wound_down_silo_is_paid_with_its_dust() {
 	new_test_ext().execute_with(|| {
 		let account = coin_silo();
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(LP),
-			SILO,
-			COIN,
-			100_000,
-			0
-		));
+		add_coin(LP, 100_000);
 		assert_ok!(CollateralSilos::deposit_margin(
 			RuntimeOrigin::signed(TRADER),
 			SILO,
@@ -958,13 +953,7 @@ fn a_queue_waits_while_the_silos_account_is_frozen_and_a_blocked_payee_gets_its_
 	new_test_ext().execute_with(|| {
 		let account = coin_silo();
 		let issuer = || RuntimeOrigin::signed(0);
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(LP),
-			SILO,
-			COIN,
-			100_000,
-			0
-		));
+		add_coin(LP, 100_000);
 		for who in [TRADER, OTHER] {
 			assert_ok!(CollateralSilos::deposit_margin(
 				RuntimeOrigin::signed(who),
@@ -978,12 +967,6 @@ fn a_queue_waits_while_the_silos_account_is_frozen_and_a_blocked_payee_gets_its_
 		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
 		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 20_000));
 		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(OTHER), SILO, 5_000));
-		let queue = || {
-			WithdrawalQueue::<Test>::get(SILO)
-				.iter()
-				.map(|entry| (entry.who, entry.amount))
-				.collect::<Vec<_>>()
-		};
 		assert_eq!(queue(), vec![(TRADER, 10_000), (OTHER, 5_000)]);
 		// The breakers let everything out, but the issuer froze the silo's account.
 		assert_ok!(Assets::freeze(issuer(), COIN, account));
@@ -1015,20 +998,8 @@ fn a_queue_waits_while_the_silos_account_is_frozen_and_a_blocked_payee_gets_its_
 fn a_queued_payment_that_would_leave_dust_owed_further_back_returns_and_the_queue_moves_on() {
 	new_test_ext().execute_with(|| {
 		let account = coin_silo();
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(LP),
-			SILO,
-			COIN,
-			100_000,
-			0
-		));
-		assert_ok!(CollateralSilos::add_liquidity(
-			RuntimeOrigin::signed(OTHER),
-			SILO,
-			COIN,
-			100,
-			0
-		));
+		add_coin(LP, 100_000);
+		add_coin(OTHER, 100);
 		assert_ok!(CollateralSilos::deposit_margin(
 			RuntimeOrigin::signed(TRADER),
 			SILO,
@@ -1043,12 +1014,6 @@ fn a_queued_payment_that_would_leave_dust_owed_further_back_returns_and_the_queu
 		wait_cooldown();
 		// OTHER's claim, below the minimum amount but all it is owed, waits behind the trader.
 		assert_ok!(claim(OTHER));
-		let queue = || {
-			WithdrawalQueue::<Test>::get(SILO)
-				.iter()
-				.map(|entry| (entry.who, entry.amount))
-				.collect::<Vec<_>>()
-		};
 		assert_eq!(queue(), vec![(TRADER, 9_990), (OTHER, 49)]);
 		// Wound down, the LPs leave at once (OTHER with the rest of its shares): the account
 		// holds the queue alone.
