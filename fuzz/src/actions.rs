@@ -11,8 +11,11 @@ use codec::{Decode, Encode};
 pub const MAX_ACTIONS: usize = 256;
 
 /// One thing that happens on the chain. Accounts, markets and silos are indices taken modulo
-/// what exists (`chain.rs`), so every value names something; amounts are in whole dollars
-/// (USDB) or coins' dollar worth, so that most draws are amounts a trader could mean.
+/// what exists (`chain.rs`), so every value names something; amounts are mostly whole dollars
+/// (USDB) or coins' dollar worth, so that most draws are amounts a trader could mean, and with
+/// the top bit set an amount to the unit (`chain::dollars`). Where an action moves what someone
+/// holds (deposits, liquidity, insurance, USDB transfers, withdrawals), `u32::MAX - k` (`k`
+/// below 16,384) is all of it less `k` units.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum Action {
 	/// A trade of `notional` dollars (negative: sell) with `margin` dollars, its limit
@@ -46,8 +49,8 @@ pub enum Action {
 		silo: u8,
 		dollars: u32,
 	},
-	/// Free margin out of a silo; `u32::MAX` dollars (more than anyone holds): all of it, to
-	/// the unit, as a trader leaving for good asks.
+	/// Free margin out of a silo; `u32::MAX` dollars: all of it, to the unit, as a trader
+	/// leaving for good asks (`u32::MAX - k`: all but `k` units).
 	Withdraw {
 		who: u8,
 		silo: u8,
@@ -198,6 +201,31 @@ pub enum Governance {
 		market: u8,
 		max_leverage: u8,
 	},
+	/// The silo's parameters that shape leaving it, the others kept: its smallest amount
+	/// (`min_amount` read as an action's dollars), the share of the pool that may leave per
+	/// rate-limit window and that window's length (short ones roll over within an input), the
+	/// LPs' cooldown, and the price move its reserve covers. Zeros and out-of-range values are
+	/// refused by the pallet, as on chain.
+	SetSiloParams {
+		silo: u8,
+		min_amount: u32,
+		withdrawal_limit_percent: u8,
+		withdrawal_window: u8,
+		lp_cooldown: u8,
+		reserve_move_percent: u8,
+	},
+	/// The market's fees and risk limits, the others kept: the trading fee, the liquidation
+	/// penalty and the keeper's reward (basis points of the value traded or liquidated), the
+	/// volatility add-on's factor, and how much open interest a side may hold against the
+	/// silo's free pool (percent). Values the pallet refuses are refused, as on chain.
+	SetMarketRisk {
+		market: u8,
+		trading_fee_bp: u16,
+		liquidation_penalty_bp: u16,
+		keeper_reward_bp: u16,
+		volatility_factor: u8,
+		open_interest_to_pool_percent: u16,
+	},
 }
 
 /// Number of [`Action`] variants: a first byte is taken modulo this.
@@ -205,7 +233,7 @@ const ACTIONS: u8 = 22;
 /// The index of [`Action::Govern`].
 const GOVERN: u8 = 17;
 /// Number of [`Governance`] variants.
-const GOVERNANCE: u8 = 15;
+const GOVERNANCE: u8 = 17;
 
 /// The actions `data` encodes, at most [`MAX_ACTIONS`].
 pub fn decode(mut data: &[u8]) -> Vec<Action> {
@@ -259,12 +287,40 @@ mod tests {
 		// The last variant's index is the count minus one: a new variant must raise the count.
 		assert_eq!(Action::UsdbIssuer { who: 0, act: 0 }.encode()[0], ACTIONS - 1);
 		assert_eq!(
-			Governance::SetLeverage { market: 0, max_leverage: 0 }.encode()[0],
+			Governance::SetMarketRisk {
+				market: 0,
+				trading_fee_bp: 0,
+				liquidation_penalty_bp: 0,
+				keeper_reward_bp: 0,
+				volatility_factor: 0,
+				open_interest_to_pool_percent: 0,
+			}
+			.encode()[0],
 			GOVERNANCE - 1
 		);
 		assert_eq!(Action::Govern(Governance::DeclareEmergency).encode()[0], GOVERN);
-		// A decision's byte is taken modulo: 15 + 4 = 19 is DeclareEmergency.
-		assert_eq!(decode(&[GOVERN, 19]), vec![Action::Govern(Governance::DeclareEmergency)]);
+		// A decision's byte is taken modulo: 17 + 4 = 21 is DeclareEmergency.
+		assert_eq!(decode(&[GOVERN, 21]), vec![Action::Govern(Governance::DeclareEmergency)]);
+	}
+
+	#[test]
+	fn amounts_are_whole_dollars_or_to_the_unit_with_the_top_bit() {
+		use crate::chain::{dollars, dollars_and, dollars_less};
+		assert_eq!(dollars(0), 0);
+		assert_eq!(dollars(3), 3_000_000);
+		assert_eq!(dollars((1 << 31) - 1), 2_147_483_647_000_000);
+		// Top bit: 2 dollars (bits 29..14) and 5 units (bits 13..0), added...
+		assert_eq!(dollars((1 << 31) | (2 << 14) | 5), 2_000_005);
+		assert_eq!(dollars_and(2, 5), (1 << 31) | (2 << 14) | 5);
+		// ...or, with bit 30, taken off.
+		assert_eq!(dollars((3 << 30) | (2 << 14) | 5), 1_999_995);
+		assert_eq!(dollars_less(2, 5), (3 << 30) | (2 << 14) | 5);
+		// Dust alone, and more units than dollars (nothing, not a wrap).
+		assert_eq!(dollars(dollars_and(0, 9_999)), 9_999);
+		assert_eq!(dollars(dollars_less(0, 1)), 0);
+		// The largest of each.
+		assert_eq!(dollars(dollars_and(u16::MAX, 0x3fff)), 65_535_016_383);
+		assert_eq!(dollars(u32::MAX), 65_534_983_617);
 	}
 
 	#[test]

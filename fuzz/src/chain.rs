@@ -16,7 +16,7 @@ use frame_support::{
 	dispatch::DispatchClass,
 	traits::{fungible, fungibles},
 };
-use pallet_perpetual_margin::{Markets, Positions};
+use pallet_perpetual_margin::{MarketParamsOf, Markets, Positions};
 use pallet_price_oracle::{Prices, Rounds};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
@@ -79,8 +79,52 @@ fn silo(index: u8) -> SiloId {
 	SiloId::from(index) % SILOS
 }
 
-fn dollars(amount: u32) -> Balance {
-	Balance::from(amount) * USDB
+/// What an action's `dollars` field means. With its top bit clear, whole dollars: the amounts a
+/// trader usually means. With it set, an amount to the unit, near a whole number of dollars:
+/// bits 29..14 are dollars (up to 65,535), bits 13..0 units (up to 16,383: past USDB's minimum
+/// balance of 10,000), added, or taken off when bit 30 is set. So "a wallet less a few units",
+/// "all but dust" and dust alone, where rounding and minimum balances bite, are one mutation
+/// away from any whole amount.
+pub fn dollars(amount: u32) -> Balance {
+	const EXACT: u32 = 1 << 31;
+	const LESS: u32 = 1 << 30;
+	const UNIT_BITS: u32 = 14;
+	if amount & EXACT == 0 {
+		return Balance::from(amount) * USDB;
+	}
+	let whole = Balance::from((amount & !(EXACT | LESS)) >> UNIT_BITS) * USDB;
+	let units = Balance::from(amount & ((1 << UNIT_BITS) - 1));
+	if amount & LESS == 0 {
+		whole + units
+	} else {
+		whole.saturating_sub(units)
+	}
+}
+
+/// The `dollars` field that [`dollars`] reads as `whole` dollars less `units` (`units` at most
+/// 16,383), for seeds.
+pub const fn dollars_less(whole: u16, units: u16) -> u32 {
+	(1 << 31) | (1 << 30) | ((whole as u32) << 14) | (units as u32 & 0x3fff)
+}
+
+/// The `dollars` field that [`dollars`] reads as `whole` dollars and `units` (at most 16,383).
+pub const fn dollars_and(whole: u16, units: u16) -> u32 {
+	(1 << 31) | ((whole as u32) << 14) | (units as u32 & 0x3fff)
+}
+
+/// The `dollars` field of an action that moves what someone holds: `u32::MAX - k`, for `k` below
+/// 16,384, is all of it (`all`) less `k` units, the way a trader empties a wallet or a margin
+/// account, to the unit or all but dust; any other value is read by [`dollars`].
+fn all_or_dollars(amount: u32, all: impl FnOnce() -> Balance) -> Balance {
+	match u32::MAX - amount {
+		short if short < 1 << 14 => all().saturating_sub(short.into()),
+		_ => dollars(amount),
+	}
+}
+
+/// `who`'s USDB.
+fn usdb_of(who: &AccountId) -> Balance {
+	<Assets as fungibles::Inspect<AccountId>>::balance(USDB_ASSET_ID, who)
 }
 
 /// Each account's and each feeder's key pair, derived once per process: deriving a dev key from
@@ -467,29 +511,26 @@ fn perform(action: Action, donations: &mut Donations) -> Option<NewBlocks> {
 		Action::RemoveMargin { who, market: m, dollars: amount } => {
 			send(who, Margin::remove_margin { market: market(m), amount: dollars(amount) }.into())
 		},
-		Action::Deposit { who, silo: s, dollars: amount } => send(
-			who,
-			Silos::deposit_margin { silo: silo(s), asset: USDB_ASSET_ID, amount: dollars(amount) }
-				.into(),
-		),
+		Action::Deposit { who, silo: s, dollars: amount } => {
+			let amount = all_or_dollars(amount, || usdb_of(&account(who)));
+			send(who, Silos::deposit_margin { silo: silo(s), asset: USDB_ASSET_ID, amount }.into())
+		},
 		Action::Withdraw { who, silo: s, dollars: amount } => {
-			let amount = if amount == u32::MAX {
+			let amount = all_or_dollars(amount, || {
 				pallet_collateral_silos::Margin::<Runtime>::get(silo(s), account(who)).free
-			} else {
-				dollars(amount)
-			};
+			});
 			send(who, Silos::withdraw_margin { silo: silo(s), amount }.into())
 		},
-		Action::AddLiquidity { who, silo: s, dollars: amount, min_shares } => send(
-			who,
-			Silos::add_liquidity {
+		Action::AddLiquidity { who, silo: s, dollars: amount, min_shares } => {
+			let amount = all_or_dollars(amount, || usdb_of(&account(who)));
+			let call = Silos::add_liquidity {
 				silo: silo(s),
 				asset: USDB_ASSET_ID,
-				amount: dollars(amount),
+				amount,
 				min_shares: dollars(min_shares),
-			}
-			.into(),
-		),
+			};
+			send(who, call.into())
+		},
 		Action::RequestWithdrawal { who, silo: s, percent } => {
 			let shares = pallet_collateral_silos::LpShares::<Runtime>::get(silo(s), account(who));
 			let shares = shares.saturating_mul(u128::from(percent)) / 100;
@@ -501,11 +542,10 @@ fn perform(action: Action, donations: &mut Donations) -> Option<NewBlocks> {
 		Action::ClaimWithdrawal { who, silo: s } => {
 			send(who, Silos::claim_liquidity_withdrawal { silo: silo(s), min_amount: 0 }.into())
 		},
-		Action::FundInsurance { who, silo: s, dollars: amount } => send(
-			who,
-			Silos::fund_insurance { silo: silo(s), asset: USDB_ASSET_ID, amount: dollars(amount) }
-				.into(),
-		),
+		Action::FundInsurance { who, silo: s, dollars: amount } => {
+			let amount = all_or_dollars(amount, || usdb_of(&account(who)));
+			send(who, Silos::fund_insurance { silo: silo(s), asset: USDB_ASSET_ID, amount }.into())
+		},
 		Action::CloseSilo { who, silo: s } => send(who, Silos::close_silo { silo: silo(s) }.into()),
 		Action::Liquidate { keeper, who, market: m } => {
 			let call: RuntimeCall =
@@ -542,7 +582,7 @@ fn perform(action: Action, donations: &mut Donations) -> Option<NewBlocks> {
 			let call = pallet_assets::Call::transfer {
 				id: USDB_ASSET_ID.into(),
 				target: MultiAddress::Id(target.clone()),
-				amount: dollars(amount),
+				amount: all_or_dollars(amount, || usdb_of(&account(from))),
 			};
 			send(from, call.into());
 			// A donation: what arrived (the transfer may have been refused) is counted.
@@ -652,22 +692,63 @@ fn governance_call(decision: Governance) -> RuntimeCall {
 		},
 		Governance::AddFeeder { feeder: f } => Oracle::add_feeder { feeder: feeder(f) }.into(),
 		Governance::SetLeverage { market: m, max_leverage } => {
-			let market = market(m);
-			let Some(state) = Markets::<Runtime>::get(market) else {
-				return Margin::set_market_params {
-					market,
-					params: genesis_config_presets::dev_markets()[0].2.clone(),
-				}
-				.into();
-			};
-			let mut params = state.params;
-			let leverage = u128::from(max_leverage.max(1));
-			params.max_leverage = FixedU128::saturating_from_integer(leverage);
-			params.initial_margin = FixedU128::from_rational(1, leverage);
-			params.maintenance_margin = FixedU128::from_rational(6, 10 * leverage);
-			Margin::set_market_params { market, params }.into()
+			set_market_params(market(m), |params| {
+				let leverage = u128::from(max_leverage.max(1));
+				params.max_leverage = FixedU128::saturating_from_integer(leverage);
+				params.initial_margin = FixedU128::from_rational(1, leverage);
+				params.maintenance_margin = FixedU128::from_rational(6, 10 * leverage);
+			})
 		},
+		Governance::SetSiloParams {
+			silo: s,
+			min_amount,
+			withdrawal_limit_percent,
+			withdrawal_window,
+			lp_cooldown,
+			reserve_move_percent,
+		} => {
+			let silo = silo(s);
+			let mut params = pallet_collateral_silos::Silos::<Runtime>::get(silo)
+				.map_or_else(genesis_config_presets::usdb_silo_params, |state| state.params);
+			params.min_amount = dollars(min_amount);
+			params.withdrawal_limit = Permill::from_percent(withdrawal_limit_percent.into());
+			params.withdrawal_window = withdrawal_window.into();
+			params.lp_cooldown = lp_cooldown.into();
+			params.reserve_move = Permill::from_percent(reserve_move_percent.into());
+			Silos::set_silo_params { silo, params }.into()
+		},
+		Governance::SetMarketRisk {
+			market: m,
+			trading_fee_bp,
+			liquidation_penalty_bp,
+			keeper_reward_bp,
+			volatility_factor,
+			open_interest_to_pool_percent,
+		} => set_market_params(market(m), |params| {
+			let basis_points = |bp: u16| Permill::from_parts(u32::from(bp) * 100);
+			params.trading_fee = basis_points(trading_fee_bp);
+			params.liquidation_penalty = basis_points(liquidation_penalty_bp);
+			params.keeper_reward = basis_points(keeper_reward_bp);
+			params.volatility_factor = FixedU128::saturating_from_integer(volatility_factor);
+			params.max_open_interest_to_pool =
+				FixedU128::from_rational(open_interest_to_pool_percent.into(), 100);
+		}),
 	}
+}
+
+/// Governance's call setting `market`'s parameters to its current ones as `change` leaves them;
+/// for a market that does not exist, the dev chain's first market's (refused: no such market).
+fn set_market_params(
+	market: MarketId,
+	change: impl FnOnce(&mut MarketParamsOf<Runtime>),
+) -> RuntimeCall {
+	let Some(state) = Markets::<Runtime>::get(market) else {
+		let params = genesis_config_presets::dev_markets()[0].2.clone();
+		return pallet_perpetual_margin::Call::set_market_params { market, params }.into();
+	};
+	let mut params = state.params;
+	change(&mut params);
+	pallet_perpetual_margin::Call::set_market_params { market, params }.into()
 }
 
 /// Every invariant, after block `number`: a failure panics, which the fuzzer reports as a crash.

@@ -3,9 +3,12 @@
 //! one part of the system, for the fuzzer to mutate from: trading and protocol liquidation,
 //! lying and silent feeders, LPs in and out, governance's breakers and wind-down, a pump closed
 //! while flagged (held profit), a dead feed settled, keepers, raw calls, USDB's issuer blocking
-//! a payee and a silo.
+//! a payee and a silo, amounts to the unit and rate-limit windows that roll over.
 
-use crate::actions::{Action, Governance};
+use crate::{
+	actions::{Action, Governance},
+	chain::{dollars_and, dollars_less},
+};
 use codec::Encode;
 
 /// The seeds: (file name, program).
@@ -142,6 +145,16 @@ pub fn seeds() -> Vec<(&'static str, Vec<Action>)> {
 					slippage_bp: 200,
 					reduce_only: 0,
 				},
+				// Governance raises the liquidation penalty and the keeper's reward, and halves
+				// the open interest the pool may back, while the short is open.
+				Govern(Governance::SetMarketRisk {
+					market: 2,
+					trading_fee_bp: 10,
+					liquidation_penalty_bp: 300,
+					keeper_reward_bp: 200,
+					volatility_factor: 4,
+					open_interest_to_pool_percent: 25,
+				}),
 				next(),
 				price(2, 800),
 				next(),
@@ -203,6 +216,36 @@ pub fn seeds() -> Vec<(&'static str, Vec<Action>)> {
 				next(),
 				UsdbIssuer { who: 8, act: 0 },
 				Withdraw { who: 0, silo: 0, dollars: 1_000 },
+			],
+		),
+		(
+			"dust-and-short-rate-windows",
+			vec![
+				// Silo 1 takes amounts down to a cent, and while rate-limited lets 10% of its
+				// pool leave per 5-block window; LPs wait 3 blocks.
+				Govern(Governance::SetSiloParams {
+					silo: 1,
+					min_amount: dollars_and(0, 10_000),
+					withdrawal_limit_percent: 10,
+					withdrawal_window: 5,
+					lp_cooldown: 3,
+					reserve_move_percent: 25,
+				}),
+				Govern(Governance::TripSilo { silo: 1, withdrawals: 1, block_new_risk: 0 }),
+				// A whole wallet but a unit: refused, it would leave the depositor dust.
+				Deposit { who: 4, silo: 1, dollars: u32::MAX - 1 },
+				// A dollar less a unit in, then all of it but half a cent out: the half cent
+				// stays as margin, below USDB's minimum balance.
+				Deposit { who: 4, silo: 1, dollars: dollars_less(1, 1) },
+				Withdraw { who: 4, silo: 1, dollars: u32::MAX - 5_000 },
+				// More than a window allows: the rest waits in the queue, paid as windows
+				// roll over.
+				Withdraw { who: 6, silo: 1, dollars: 19_000 },
+				RequestWithdrawal { who: 2, silo: 1, percent: 30 },
+				Wait { blocks: 6 },
+				ClaimWithdrawal { who: 2, silo: 1 },
+				Wait { blocks: 12 },
+				TransferUsdb { from: 3, to: 2, dollars: dollars_and(0, 9_999) },
 			],
 		),
 	]
