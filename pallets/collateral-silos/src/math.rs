@@ -85,6 +85,27 @@ pub fn window_allowance(limit: Permill, window_base: Balance, already_paid: Bala
 	limit.mul_floor(window_base).saturating_sub(already_paid)
 }
 
+/// What of `amount` a rate-limited window pays now, given what it still `allows` and what a
+/// whole window allows (`window_limit`): all of it if it fits; else what it allows, unless that
+/// is a part smaller than the silo's `smallest` amount while a whole window allows at least
+/// that, which waits for the next window rather than leave as dust. A window whose whole limit
+/// is below `smallest` (a small pool) pays such parts: else nothing would ever leave while the
+/// limit stands.
+pub fn payable_part(
+	amount: Balance,
+	allows: Balance,
+	window_limit: Balance,
+	smallest: Balance,
+) -> Balance {
+	if amount <= allows {
+		amount
+	} else if allows < smallest && window_limit >= smallest {
+		0
+	} else {
+		allows
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -158,6 +179,25 @@ mod tests {
 		// 10% of 12_345 = 1_234.5 -> 1_234; 1_000 already left: 234 more.
 		assert_eq!(window_allowance(Permill::from_percent(10), 12_345, 1_000), 234);
 		assert_eq!(window_allowance(Permill::from_percent(10), 12_345, 5_000), 0);
+	}
+
+	#[test]
+	fn a_window_pays_whole_amounts_and_parts_but_dust_waits_unless_a_window_is_all_dust() {
+		// Fits: all of it.
+		assert_eq!(payable_part(500, 1_000, 10_000, 100), 500);
+		assert_eq!(payable_part(1_000, 1_000, 10_000, 100), 1_000);
+		// A part of at least the smallest amount.
+		assert_eq!(payable_part(5_000, 1_000, 10_000, 100), 1_000);
+		assert_eq!(payable_part(5_000, 100, 10_000, 100), 100);
+		// A part below it waits while a whole window allows more.
+		assert_eq!(payable_part(5_000, 99, 10_000, 100), 0);
+		assert_eq!(payable_part(5_000, 99, 100, 100), 0);
+		// A whole window allows less than the smallest amount: its parts are paid.
+		assert_eq!(payable_part(5_000, 99, 99, 100), 99);
+		assert_eq!(payable_part(5_000, 40, 99, 100), 40);
+		// An empty window pays nothing.
+		assert_eq!(payable_part(5_000, 0, 99, 100), 0);
+		assert_eq!(payable_part(5_000, 0, 0, 100), 0);
 	}
 
 	#[test]

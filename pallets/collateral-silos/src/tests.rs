@@ -639,6 +639,77 @@ fn the_queue_is_bounded_and_drains_when_withdrawals_return_to_normal() {
 	});
 }
 
+/// A rate-limited silo whose whole window allows less than its smallest amount (10% of a pool
+/// of 50 is 5, the smallest amount 10) pays its queue 5 a window. Before, a part below the
+/// smallest amount was never paid from the queue, so it waited for as long as the limit stood,
+/// and everything after it queued behind.
+#[test]
+fn a_queue_moves_by_its_limit_when_a_whole_window_allows_less_than_the_smallest_amount() {
+	new_test_ext().execute_with(|| {
+		create(USD);
+		add(LP, 50);
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(TRADER),
+			SILO,
+			USD,
+			1_000
+		));
+		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
+		let opened = System::block_number();
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 1_000));
+		System::assert_last_event(
+			Event::MarginWithdrawn { silo: SILO, who: TRADER, amount: 1_000, paid: 5 }.into(),
+		);
+		assert_eq!(queue(), vec![(TRADER, 995)]);
+		// Each new window (10 blocks) opens on the pool of 50 and pays 5.
+		run_to_block(opened + 9);
+		assert_eq!(queue(), vec![(TRADER, 995)]);
+		run_to_block(opened + 10);
+		assert_eq!(queue(), vec![(TRADER, 990)]);
+		run_to_block(opened + 20);
+		assert_eq!(queue(), vec![(TRADER, 985)]);
+		assert_eq!(usd(TRADER), START - 985);
+		assert_eq!(books(SILO).queued, 985);
+		// Back to normal: the rest at the next block.
+		MockStatus::set(SILO, WithdrawalStatus::Normal);
+		run_to_block(opened + 21);
+		assert_eq!((queue(), usd(TRADER), books(SILO).queued), (vec![], START, 0));
+	});
+}
+
+/// A withdrawal that finds its window nearly spent (5 left, below the smallest amount of 10,
+/// of a window of 10_000) waits whole for the next window rather than take the 5 as dust now.
+/// Before, it was paid 5 at once (and, to an account holding none of the asset, failed whole
+/// on the asset's minimum balance).
+#[test]
+fn a_withdrawal_waits_whole_rather_than_take_a_spent_windows_dust() {
+	new_test_ext().execute_with(|| {
+		funded_silo();
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(OTHER),
+			SILO,
+			USD,
+			10_000
+		));
+		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
+		let opened = System::block_number();
+		// 10% of the 100_000 pool: 10_000 this window, 9_995 of it to the trader.
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 9_995));
+		assert_eq!(usd(TRADER), START - 5);
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(OTHER), SILO, 1_000));
+		System::assert_has_event(
+			Event::WithdrawalQueued { silo: SILO, who: OTHER, amount: 1_000 }.into(),
+		);
+		System::assert_last_event(
+			Event::MarginWithdrawn { silo: SILO, who: OTHER, amount: 1_000, paid: 0 }.into(),
+		);
+		assert_eq!((queue(), usd(OTHER)), (vec![(OTHER, 1_000)], START - 10_000));
+		// The next window pays it whole.
+		run_to_block(opened + 10);
+		assert_eq!((queue(), usd(OTHER)), (vec![], START - 9_000));
+	});
+}
+
 #[test]
 fn a_loss_in_one_silo_never_touches_another() {
 	new_test_ext().execute_with(|| {

@@ -88,11 +88,12 @@ impl<T: Config> Pallet<T> {
 			WithdrawalStatus::RateLimited if Self::ending(silo) => amount,
 			// Those already waiting go first.
 			WithdrawalStatus::RateLimited if !queue.is_empty() => 0,
-			WithdrawalStatus::RateLimited => amount.min(math::window_allowance(
-				state.params.withdrawal_limit,
-				window.base,
-				window.paid,
-			)),
+			WithdrawalStatus::RateLimited => {
+				let window_limit =
+					math::window_allowance(state.params.withdrawal_limit, window.base, 0);
+				let allows = window_limit.saturating_sub(window.paid);
+				math::payable_part(amount, allows, window_limit, state.params.min_amount)
+			},
 		};
 		let queued = amount.saturating_sub(pay_now);
 		if !queued.is_zero() {
@@ -174,23 +175,26 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn pay_queue(silo: SiloId, now: BlockNumberFor<T>, budget: u32) -> u32 {
 		let Some(mut state) = Silos::<T>::get(silo) else { return 0 };
 		let mut window = Self::current_window(silo, state.books.pool, &state, now);
-		let mut allowance = match T::Status::withdrawal_status(silo) {
+		// What a whole window allows, and what this one still does.
+		let (window_limit, mut allowance) = match T::Status::withdrawal_status(silo) {
 			WithdrawalStatus::Frozen => return 0,
-			WithdrawalStatus::Normal => Balance::MAX,
+			WithdrawalStatus::Normal => (Balance::MAX, Balance::MAX),
 			// As in `leave_silo`: no rate limit in a silo that winds down. Its pool empties as
 			// its LPs leave, and a window measured on an empty pool would allow nothing.
-			WithdrawalStatus::RateLimited if Self::ending(silo) => Balance::MAX,
+			WithdrawalStatus::RateLimited if Self::ending(silo) => (Balance::MAX, Balance::MAX),
 			WithdrawalStatus::RateLimited => {
-				math::window_allowance(state.params.withdrawal_limit, window.base, window.paid)
+				let limit = math::window_allowance(state.params.withdrawal_limit, window.base, 0);
+				(limit, limit.saturating_sub(window.paid))
 			},
 		};
 		let mut queue = WithdrawalQueue::<T>::get(silo).into_inner();
 		let mut payouts = 0u32;
 		while payouts < budget && !allowance.is_zero() {
 			let Some(front) = queue.first_mut() else { break };
-			let part = front.amount.min(allowance);
-			// A partial payment smaller than the minimum would be dust: wait for more room.
-			if part < front.amount && part < state.params.min_amount {
+			// A part that would be dust waits for the next window (`math::payable_part`).
+			let part =
+				math::payable_part(front.amount, allowance, window_limit, state.params.min_amount);
+			if part.is_zero() {
 				break;
 			}
 			payouts = payouts.saturating_add(1);
