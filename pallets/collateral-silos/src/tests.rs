@@ -704,7 +704,9 @@ fn a_withdrawal_waits_whole_rather_than_take_a_spent_windows_dust() {
 			Event::MarginWithdrawn { silo: SILO, who: OTHER, amount: 1_000, paid: 0 }.into(),
 		);
 		assert_eq!((queue(), usd(OTHER)), (vec![(OTHER, 1_000)], START - 10_000));
-		// The next window pays it whole.
+		// Nothing more this window; the next pays it whole.
+		run_to_block(opened + 9);
+		assert_eq!(queue(), vec![(OTHER, 1_000)]);
 		run_to_block(opened + 10);
 		assert_eq!((queue(), usd(OTHER)), (vec![], START - 9_000));
 	});
@@ -1111,6 +1113,43 @@ fn a_queued_payment_that_would_leave_dust_owed_further_back_returns_and_the_queu
 		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 9_990));
 		assert_eq!((coin(account), coin(TRADER)), (0, START));
 		assert_ok!(CollateralSilos::close_silo(RuntimeOrigin::signed(LP), SILO));
+	});
+}
+
+/// Where a whole window allows less than the minimum amount (10% of a pool of 500 is 50; the
+/// minimum 100), its parts are paid; one its owner cannot receive (they emptied their wallet,
+/// and 50 is below the asset's minimum balance of 100) sends the entry back to their margin.
+#[test]
+fn a_part_below_the_minimum_balance_to_an_emptied_wallet_returns_the_entry_to_margin() {
+	use frame_support::traits::{fungibles::Mutate, tokens::Preservation};
+	new_test_ext().execute_with(|| {
+		coin_silo();
+		add_coin(LP, 500);
+		assert_ok!(CollateralSilos::deposit_margin(
+			RuntimeOrigin::signed(TRADER),
+			SILO,
+			COIN,
+			1_000
+		));
+		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
+		let opened = System::block_number();
+		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 1_000));
+		assert_eq!((coin(TRADER), queue()), (START - 950, vec![(TRADER, 950)]));
+		let all = coin(TRADER);
+		assert_ok!(<Assets as Mutate<AccountId>>::transfer(
+			COIN,
+			&TRADER,
+			&DONOR,
+			all,
+			Preservation::Expendable
+		));
+		run_to_block(opened + 10);
+		System::assert_has_event(
+			Event::QueuedWithdrawalReturned { silo: SILO, who: TRADER, amount: 950 }.into(),
+		);
+		assert_eq!((queue(), coin(TRADER)), (vec![], 0));
+		assert_eq!(Margin::<Test>::get(SILO, TRADER).free, 950);
+		assert_eq!((books(SILO).queued, books(SILO).trader_free), (0, 950));
 	});
 }
 
