@@ -61,6 +61,11 @@ fn add(who: AccountId, amount: u128) {
 	assert_ok!(CollateralSilos::add_liquidity(RuntimeOrigin::signed(who), SILO, USD, amount, 0));
 }
 
+/// `who` deposits `amount` of USD into silo 0 as free margin.
+fn deposit(who: AccountId, amount: u128) {
+	assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(who), SILO, USD, amount));
+}
+
 /// `who` asks to take `shares` out of silo 0's pool.
 fn request(who: AccountId, shares: u128) {
 	assert_ok!(CollateralSilos::request_liquidity_withdrawal(
@@ -87,7 +92,7 @@ fn funded_silo() {
 	add(LP, 100_000);
 	assert_eq!(LpShares::<Test>::get(SILO, LP), 100_000_000);
 	assert_eq!(books(SILO).total_shares, 100_001_000);
-	assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(TRADER), SILO, USD, 10_000));
+	deposit(TRADER, 10_000);
 }
 
 #[test]
@@ -153,12 +158,7 @@ fn governance_creates_silos_with_valid_params_only() {
 fn deposits_move_assets_into_the_silo_account_and_onto_the_books() {
 	new_test_ext().execute_with(|| {
 		create(USD);
-		assert_ok!(CollateralSilos::deposit_margin(
-			RuntimeOrigin::signed(TRADER),
-			SILO,
-			USD,
-			10_000
-		));
+		deposit(TRADER, 10_000);
 		assert_eq!(usd(TRADER), START - 10_000);
 		assert_eq!(silo_usd(), 10_000);
 		assert_eq!(Margin::<Test>::get(SILO, TRADER).free, 10_000);
@@ -231,7 +231,7 @@ fn a_frozen_silo_pays_nothing() {
 		);
 		assert_noop!(claim(LP), Error::<Test>::WithdrawalsFrozen);
 		// Deposits are still welcome.
-		assert_ok!(CollateralSilos::deposit_margin(RuntimeOrigin::signed(OTHER), SILO, USD, 1_000));
+		deposit(OTHER, 1_000);
 		run_to_block(7);
 	});
 }
@@ -445,12 +445,7 @@ fn a_profit_the_pool_cannot_pay_becomes_the_traders_claim() {
 	new_test_ext().execute_with(|| {
 		create(USD);
 		add(LP, 1_000);
-		assert_ok!(CollateralSilos::deposit_margin(
-			RuntimeOrigin::signed(TRADER),
-			SILO,
-			USD,
-			10_000
-		));
+		deposit(TRADER, 10_000);
 		assert_eq!(
 			<CollateralSilos as SiloLedger<_>>::realize_profit(SILO, &TRADER, 1_500),
 			Ok(ProfitSettlement { paid: 1_000, claimed: 500 })
@@ -542,12 +537,7 @@ fn margin_locks_and_releases_only_what_exists() {
 fn rate_limited_withdrawals_queue_and_pay_out_in_order_per_window() {
 	new_test_ext().execute_with(|| {
 		funded_silo();
-		assert_ok!(CollateralSilos::deposit_margin(
-			RuntimeOrigin::signed(OTHER),
-			SILO,
-			USD,
-			10_000
-		));
+		deposit(OTHER, 10_000);
 		// 25_000_250 of 100_001_000 shares of a pool of 100_000 are worth exactly 25_000.
 		request(LP, 25_000_250);
 		wait_cooldown();
@@ -608,12 +598,7 @@ fn the_queue_is_bounded_and_drains_when_withdrawals_return_to_normal() {
 	new_test_ext().execute_with(|| {
 		funded_silo();
 		for who in [OTHER, DONOR, KEEPER, 6] {
-			assert_ok!(CollateralSilos::deposit_margin(
-				RuntimeOrigin::signed(who),
-				SILO,
-				USD,
-				1_000
-			));
+			deposit(who, 1_000);
 		}
 		// 10_000_100 shares are worth exactly 10_000: the whole window's 10_000.
 		request(LP, 10_000_100);
@@ -648,12 +633,7 @@ fn a_queue_moves_by_its_limit_when_a_whole_window_allows_less_than_the_smallest_
 	new_test_ext().execute_with(|| {
 		create(USD);
 		add(LP, 50);
-		assert_ok!(CollateralSilos::deposit_margin(
-			RuntimeOrigin::signed(TRADER),
-			SILO,
-			USD,
-			1_000
-		));
+		deposit(TRADER, 1_000);
 		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
 		let opened = System::block_number();
 		assert_ok!(CollateralSilos::withdraw_margin(RuntimeOrigin::signed(TRADER), SILO, 1_000));
@@ -685,12 +665,7 @@ fn a_queue_moves_by_its_limit_when_a_whole_window_allows_less_than_the_smallest_
 fn a_withdrawal_waits_whole_rather_than_take_a_spent_windows_dust() {
 	new_test_ext().execute_with(|| {
 		funded_silo();
-		assert_ok!(CollateralSilos::deposit_margin(
-			RuntimeOrigin::signed(OTHER),
-			SILO,
-			USD,
-			10_000
-		));
+		deposit(OTHER, 10_000);
 		MockStatus::set(SILO, WithdrawalStatus::RateLimited);
 		let opened = System::block_number();
 		// 10% of the 100_000 pool: 10_000 this window, 9_995 of it to the trader.
