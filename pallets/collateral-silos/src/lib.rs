@@ -24,7 +24,8 @@
 //!   `reserve_move`). Every silo has [`LOCKED_SHARES`] that nobody owns.
 //! - Withdrawals obey the breakers ([`Config::Status`]): Normal pays at once; RateLimited pays
 //!   at most a share of the pool per window and queues the rest, paid in order at the start of
-//!   later blocks; Frozen pays nothing.
+//!   later blocks, never in parts smaller than the silo's minimum amount while a whole window
+//!   allows more; Frozen pays nothing.
 //!
 //! ## Where each rule lives
 //!
@@ -621,8 +622,12 @@ pub mod pallet {
 		/// Origin: signed (the trader). Locked margin and unrealized profit are never
 		/// withdrawable. At least the silo's `min_amount`, but in a wound-down silo all of the
 		/// caller's free margin may leave (nothing can come in to lift it over the minimum).
-		/// Normal: paid at once. RateLimited: paid up to the window's allowance, the rest
-		/// queued. Frozen: refused. The last one out of a wound-down silo also takes its
+		/// Normal: paid at once. RateLimited: queued whole behind earlier requests if any wait;
+		/// else paid up to what the window still allows and the rest queued, but a part
+		/// smaller than `min_amount` is not paid (all of it queues for the next window) unless
+		/// a whole window allows less than that. Queued amounts are paid in order at the start
+		/// of later blocks ([`Event::QueuedWithdrawalPaid`]). A wound-down silo is not rate
+		/// limited. Frozen: refused. The last one out of a wound-down silo also takes its
 		/// account's dust (see [`Event::DustPaidOut`]).
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::withdraw_margin().saturating_add(T::OnSiloEvent::max_weight()))]

@@ -79,10 +79,16 @@ pub fn split_fee(fee: Balance, insurance_share: Permill) -> (Balance, Balance) {
 	(fee.saturating_sub(to_insurance), to_insurance)
 }
 
-/// What may still leave a rate-limited silo in the current window: `limit` of the pool as it
-/// was when the window opened, rounded down, less what already left.
-pub fn window_allowance(limit: Permill, window_base: Balance, already_paid: Balance) -> Balance {
-	limit.mul_floor(window_base).saturating_sub(already_paid)
+/// A rate-limited silo's window as (what a whole window allows, what this one still allows):
+/// `limit` of the pool as it was when the window opened, rounded down, and that less what
+/// already left in it.
+pub fn window_limits(
+	limit: Permill,
+	window_base: Balance,
+	already_paid: Balance,
+) -> (Balance, Balance) {
+	let whole = limit.mul_floor(window_base);
+	(whole, whole.saturating_sub(already_paid))
 }
 
 /// What of `amount` a rate-limited window pays now, given what it still `allows` and what a
@@ -175,10 +181,11 @@ mod tests {
 	}
 
 	#[test]
-	fn window_allowance_is_a_share_of_the_pool_less_what_left() {
+	fn a_window_allows_a_share_of_the_pool_less_what_left() {
 		// 10% of 12_345 = 1_234.5 -> 1_234; 1_000 already left: 234 more.
-		assert_eq!(window_allowance(Permill::from_percent(10), 12_345, 1_000), 234);
-		assert_eq!(window_allowance(Permill::from_percent(10), 12_345, 5_000), 0);
+		assert_eq!(window_limits(Permill::from_percent(10), 12_345, 1_000), (1_234, 234));
+		assert_eq!(window_limits(Permill::from_percent(10), 12_345, 5_000), (1_234, 0));
+		assert_eq!(window_limits(Permill::zero(), 12_345, 0), (0, 0));
 	}
 
 	#[test]

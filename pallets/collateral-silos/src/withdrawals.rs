@@ -89,9 +89,8 @@ impl<T: Config> Pallet<T> {
 			// Those already waiting go first.
 			WithdrawalStatus::RateLimited if !queue.is_empty() => 0,
 			WithdrawalStatus::RateLimited => {
-				let window_limit =
-					math::window_allowance(state.params.withdrawal_limit, window.base, 0);
-				let allows = window_limit.saturating_sub(window.paid);
+				let (window_limit, allows) =
+					math::window_limits(state.params.withdrawal_limit, window.base, window.paid);
 				math::payable_part(amount, allows, window_limit, state.params.min_amount)
 			},
 		};
@@ -183,8 +182,7 @@ impl<T: Config> Pallet<T> {
 			// its LPs leave, and a window measured on an empty pool would allow nothing.
 			WithdrawalStatus::RateLimited if Self::ending(silo) => (Balance::MAX, Balance::MAX),
 			WithdrawalStatus::RateLimited => {
-				let limit = math::window_allowance(state.params.withdrawal_limit, window.base, 0);
-				(limit, limit.saturating_sub(window.paid))
+				math::window_limits(state.params.withdrawal_limit, window.base, window.paid)
 			},
 		};
 		let mut queue = WithdrawalQueue::<T>::get(silo).into_inner();
