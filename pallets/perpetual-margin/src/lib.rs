@@ -592,6 +592,9 @@ pub mod pallet {
 		InvalidSettlementRules,
 		/// A profit hold window of zero blocks or beyond a day.
 		InvalidHoldWindow,
+		/// A market's value scale cannot change while it has positions (their entry values
+		/// are collateral at the old scale).
+		ValueScaleLocked,
 	}
 
 	#[pallet::hooks]
@@ -645,7 +648,8 @@ pub mod pallet {
 		/// Origin: [`Config::AdminOrigin`]. Funding is accrued to now under the old parameters
 		/// first. Open positions stay; a lowered cap stops only their growth. Margin fractions
 		/// apply at once: raise them in steps, or positions become liquidatable. The size tiers
-		/// cannot change while the market has positions (`TiersLocked`).
+		/// and the value scale cannot change while the market has positions (`TiersLocked`,
+		/// `ValueScaleLocked`). Bounds: see [`Pallet::ensure_valid_params`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_market_params())]
 		pub fn set_market_params(

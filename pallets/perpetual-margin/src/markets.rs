@@ -25,8 +25,11 @@ impl<T: Config> Pallet<T> {
 	/// fractions `0 < maintenance < initial <= 1`, penalty plus reward below the initial
 	/// fraction (so a partial liquidation can restore it), ascending tiers with non-decreasing
 	/// factors of at least 1, `0 < min_size <= max_position_size <= MAX_SIZE`, caps within
-	/// `MAX_SIZE`, a positive skew scale, a price impact below 100% and a positive open-interest
-	/// to pool ratio.
+	/// `MAX_SIZE`, a positive skew scale, a price impact below 100%, a positive open-interest
+	/// to pool ratio, and a funding rate and velocity of at most 100% a block: beyond that,
+	/// accrual overflows, and since `set_market_params` accrues under the old parameters first,
+	/// nothing but a runtime upgrade would bring the market back (trades, liquidations and
+	/// settlement all accrue).
 	pub fn ensure_valid_params(params: &MarketParamsOf<T>) -> DispatchResult {
 		let one = FixedU128::one();
 		let costs = math::fraction(params.liquidation_penalty.saturating_add(params.keeper_reward));
@@ -51,7 +54,9 @@ impl<T: Config> Pallet<T> {
 				&& !params.skew_scale.is_zero()
 				&& params.skew_scale <= MAX_SIZE
 				&& params.max_price_impact < one
-				&& !params.max_open_interest_to_pool.is_zero(),
+				&& !params.max_open_interest_to_pool.is_zero()
+				&& params.max_funding_rate <= one
+				&& params.max_funding_velocity <= one,
 			Error::<T>::InvalidParams
 		);
 		Ok(())
@@ -165,7 +170,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `set_market_params`: funding accrued to now under the old parameters, then the new ones.
-	/// The size tiers stay while the market has positions.
+	/// The size tiers and the value scale stay while the market has positions.
 	pub(crate) fn do_set_market_params(
 		market: MarketId,
 		params: MarketParamsOf<T>,
@@ -175,6 +180,12 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_params(&params)?;
 		let open = state.open_interest.long_size != 0 || state.open_interest.short_size != 0;
 		ensure!(!open || params.size_tiers == state.params.size_tiers, Error::<T>::TiersLocked);
+		// Entry values are in collateral at the old scale: a new one would pay one side what
+		// the other loses, out of nothing.
+		ensure!(
+			!open || params.value_scale == state.params.value_scale,
+			Error::<T>::ValueScaleLocked
+		);
 		let price = Self::unit_price_if_any(market, &state.params);
 		Self::accrue(market, &mut state, price)?;
 		state.params = params;

@@ -173,8 +173,12 @@ pub fn funding_target(
 	skew_scale: u128,
 	max_rate: FixedU128,
 ) -> Option<FixedI128> {
-	let share =
-		FixedU128::checked_from_rational(skew.unsigned_abs(), skew_scale)?.min(FixedU128::one());
+	// Capped before the division: a skew many times the scale would not fit the ratio.
+	let share = if skew_scale != 0 && skew.unsigned_abs() >= skew_scale {
+		FixedU128::one()
+	} else {
+		FixedU128::checked_from_rational(skew.unsigned_abs(), skew_scale)?
+	};
 	let rate = fraction_of(max_rate.into_inner(), share, false)?;
 	signed(rate, skew < 0).map(FixedI128::from_inner)
 }
@@ -529,6 +533,11 @@ mod tests {
 		// Twice the scale is capped at the maximum.
 		assert_eq!(funding_target(2_000_000, 1_000_000, max), Some(rate(1_000_000_000_000_000)));
 		assert_eq!(funding_target(0, 1_000_000, max), Some(rate(0)));
+		// A skew 1.7e38 times the scale is capped, not an overflow (it was: the ratio was
+		// taken before the cap, and accrual failed for good).
+		assert_eq!(funding_target(SignedBalance::MAX, 1, max), Some(rate(1_000_000_000_000_000)));
+		assert_eq!(funding_target(-SignedBalance::MAX, 1, max), Some(rate(-1_000_000_000_000_000)));
+		assert_eq!(funding_target(0, 0, max), None);
 	}
 
 	#[test]

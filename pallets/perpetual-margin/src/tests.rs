@@ -1048,6 +1048,55 @@ fn governance_creates_markets_within_bounds() {
 	});
 }
 
+#[test]
+fn funding_past_one_a_block_and_a_new_value_scale_under_open_positions_are_refused() {
+	new_test_ext().execute_with(|| {
+		setup(10_000_000);
+		assert_ok!(buy(ALICE, 50, 1_000));
+		// A velocity or a rate past 100% a block: accrual would overflow in every later
+		// block, and `set_market_params` (which accrues under the old parameters first) could
+		// not undo it. Before, `FixedU128::max_value()` was taken and the next block's trades
+		// and liquidations failed with `Overflow`.
+		for (rate, velocity) in [
+			(fixed(1), FixedU128::from_inner(u128::MAX)),
+			(rational(1_000_001, 1_000_000), fixed(1)),
+		] {
+			let bad =
+				MarketParams { max_funding_rate: rate, max_funding_velocity: velocity, ..params() };
+			assert_noop!(
+				PerpetualMargin::set_market_params(RuntimeOrigin::root(), MARKET, bad.clone()),
+				Error::<Test>::InvalidParams
+			);
+			assert_noop!(
+				PerpetualMargin::create_market(RuntimeOrigin::root(), 1, SILO, bad),
+				Error::<Test>::InvalidParams
+			);
+		}
+		// Entry values are collateral at the market's value scale: doubling it under ALICE's
+		// 50 units entered at 5_000 would have paid her 5_000 of the shorts' and pool's money.
+		let rescaled = MarketParams { value_scale: fixed(2), ..params() };
+		assert_noop!(
+			PerpetualMargin::set_market_params(RuntimeOrigin::root(), MARKET, rescaled.clone()),
+			Error::<Test>::ValueScaleLocked
+		);
+		// At the bounds, accrual still works a block later.
+		let steepest =
+			MarketParams { max_funding_rate: fixed(1), max_funding_velocity: fixed(1), ..params() };
+		assert_ok!(PerpetualMargin::set_market_params(RuntimeOrigin::root(), MARKET, steepest));
+		run_to_block(2);
+		assert_ok!(sell(BOB, 10, 1_000));
+		assert_ok!(PerpetualMargin::close_position(RuntimeOrigin::signed(ALICE), MARKET, fixed(0)));
+		assert_ok!(PerpetualMargin::close_position(
+			RuntimeOrigin::signed(BOB),
+			MARKET,
+			fixed(1_000)
+		));
+		// No positions: a new scale is allowed.
+		assert_ok!(PerpetualMargin::set_market_params(RuntimeOrigin::root(), MARKET, rescaled));
+		check_invariants();
+	});
+}
+
 /// A Degraded price (fewer feeders than the quorum, which a liar beside one honest feeder can
 /// move by the spread bound) marks the LPs' books as cautiously as a Stale one: longs at the
 /// higher, shorts at the lower of the price and the TWAP.
