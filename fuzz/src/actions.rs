@@ -226,6 +226,18 @@ pub enum Governance {
 		volatility_factor: u8,
 		open_interest_to_pool_percent: u16,
 	},
+	/// The market's funding, the others kept: its largest rate and its most change per block,
+	/// each in parts per million doubled `*_doublings` times (saturating: up to FixedU128's
+	/// largest value; past 100% a block the pallet refuses them), and the skew at which the
+	/// rate peaks (size units; a small one puts the skew many times past it).
+	SetFunding {
+		market: u8,
+		max_rate_ppm: u32,
+		rate_doublings: u8,
+		max_velocity_ppm: u32,
+		velocity_doublings: u8,
+		skew_scale: u32,
+	},
 }
 
 /// Number of [`Action`] variants: a first byte is taken modulo this.
@@ -233,7 +245,7 @@ const ACTIONS: u8 = 22;
 /// The index of [`Action::Govern`].
 const GOVERN: u8 = 17;
 /// Number of [`Governance`] variants.
-const GOVERNANCE: u8 = 17;
+const GOVERNANCE: u8 = 18;
 
 /// The actions `data` encodes, at most [`MAX_ACTIONS`].
 pub fn decode(mut data: &[u8]) -> Vec<Action> {
@@ -287,20 +299,34 @@ mod tests {
 		// The last variant's index is the count minus one: a new variant must raise the count.
 		assert_eq!(Action::UsdbIssuer { who: 0, act: 0 }.encode()[0], ACTIONS - 1);
 		assert_eq!(
-			Governance::SetMarketRisk {
+			Governance::SetFunding {
 				market: 0,
-				trading_fee_bp: 0,
-				liquidation_penalty_bp: 0,
-				keeper_reward_bp: 0,
-				volatility_factor: 0,
-				open_interest_to_pool_percent: 0,
+				max_rate_ppm: 0,
+				rate_doublings: 0,
+				max_velocity_ppm: 0,
+				velocity_doublings: 0,
+				skew_scale: 0,
 			}
 			.encode()[0],
 			GOVERNANCE - 1
 		);
 		assert_eq!(Action::Govern(Governance::DeclareEmergency).encode()[0], GOVERN);
-		// A decision's byte is taken modulo: 17 + 4 = 21 is DeclareEmergency.
-		assert_eq!(decode(&[GOVERN, 21]), vec![Action::Govern(Governance::DeclareEmergency)]);
+		// A decision's byte is taken modulo: 18 + 4 = 22 is DeclareEmergency.
+		assert_eq!(decode(&[GOVERN, 22]), vec![Action::Govern(Governance::DeclareEmergency)]);
+	}
+
+	#[test]
+	fn funding_is_parts_per_million_doubled_up_to_the_largest_fixed_point_value() {
+		use crate::chain::doubled_ppm;
+		use sp_runtime::FixedU128;
+		assert_eq!(doubled_ppm(1_000_000, 0), FixedU128::from_u32(1));
+		assert_eq!(doubled_ppm(1_000_000, 1), FixedU128::from_u32(2));
+		assert_eq!(doubled_ppm(1, 0), FixedU128::from_inner(1_000_000_000_000));
+		// 1e12 takes 40 bits: 88 doublings still fit, 89 saturate.
+		assert_eq!(doubled_ppm(1, 88), FixedU128::from_inner(1_000_000_000_000 << 88));
+		assert_eq!(doubled_ppm(1, 89), FixedU128::from_inner(u128::MAX));
+		assert_eq!(doubled_ppm(u32::MAX, 255), FixedU128::from_inner(u128::MAX));
+		assert_eq!(doubled_ppm(0, 255), FixedU128::from_inner(0));
 	}
 
 	#[test]

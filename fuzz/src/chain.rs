@@ -733,7 +733,35 @@ fn governance_call(decision: Governance) -> RuntimeCall {
 			params.max_open_interest_to_pool =
 				FixedU128::from_rational(open_interest_to_pool_percent.into(), 100);
 		}),
+		Governance::SetFunding {
+			market: m,
+			max_rate_ppm,
+			rate_doublings,
+			max_velocity_ppm,
+			velocity_doublings,
+			skew_scale,
+		} => set_market_params(market(m), |params| {
+			params.max_funding_rate = doubled_ppm(max_rate_ppm, rate_doublings);
+			params.max_funding_velocity = doubled_ppm(max_velocity_ppm, velocity_doublings);
+			params.skew_scale = skew_scale.into();
+		}),
 	}
+}
+
+/// `ppm` parts per million doubled `doublings` times, saturating at FixedU128's largest value
+/// (past 127 doublings, any nonzero `ppm` is that).
+pub fn doubled_ppm(ppm: u32, doublings: u8) -> FixedU128 {
+	let inner = u128::from(ppm) * 1_000_000_000_000;
+	let shifted = if doublings >= 128 || inner.leading_zeros() < u32::from(doublings) {
+		if inner == 0 {
+			0
+		} else {
+			u128::MAX
+		}
+	} else {
+		inner << doublings
+	};
+	FixedU128::from_inner(shifted)
 }
 
 /// Governance's call setting `market`'s parameters to its current ones as `change` leaves them;

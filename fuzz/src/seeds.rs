@@ -155,6 +155,16 @@ pub fn seeds() -> Vec<(&'static str, Vec<Action>)> {
 					volatility_factor: 4,
 					open_interest_to_pool_percent: 25,
 				}),
+				// The steepest funding governance may set, peaking at a skew of one unit: the
+				// short's skew is far past it, and funding still accrues block after block.
+				Govern(Governance::SetFunding {
+					market: 2,
+					max_rate_ppm: 1_000_000,
+					rate_doublings: 0,
+					max_velocity_ppm: 1_000_000,
+					velocity_doublings: 0,
+					skew_scale: 1,
+				}),
 				next(),
 				price(2, 800),
 				next(),

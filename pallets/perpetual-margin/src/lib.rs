@@ -882,7 +882,8 @@ impl<T: Config> Pallet<T> {
 	/// - each settling market exists once, is not watched, and has its settlement in progress;
 	///   once its losers are closed, each position left in it is a winner at the settlement
 	///   price; a settled market is gone;
-	/// - the held profits are in order and add up to each silo's ([`Self::held_try_state`]).
+	/// - the held profits are in order and add up to each silo's ([`Self::held_try_state`]);
+	/// - every market's funding accrues to now (nothing acts on a market whose accrual fails).
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut interest: BTreeMap<MarketId, OpenInterest> = BTreeMap::new();
@@ -909,9 +910,14 @@ impl<T: Config> Pallet<T> {
 			PositionIndex::<T>::iter_keys().count() as u64 == places,
 			"the index holds entries of no position"
 		);
-		for (market, state) in Markets::<T>::iter() {
+		for (market, mut state) in Markets::<T>::iter() {
 			let expected = interest.get(&market).copied().unwrap_or_default();
 			ensure!(state.open_interest == expected, "open interest differs from positions");
+			// Every trade, liquidation and settlement accrues first: a market whose accrual
+			// fails is stuck, its positions beyond reach (`ensure_valid_params`).
+			let price = Self::unit_price_if_any(market, &state.params);
+			Self::accrue(market, &mut state, price)
+				.map_err(|_| "a market's funding no longer accrues")?;
 		}
 		let watched = Watched::<T>::get();
 		for (index, market) in watched.iter().enumerate() {
