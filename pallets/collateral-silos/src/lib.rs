@@ -24,8 +24,8 @@
 //!   `reserve_move`). Every silo has [`LOCKED_SHARES`] that nobody owns.
 //! - Withdrawals obey the breakers ([`Config::Status`]): Normal pays at once; RateLimited pays
 //!   at most a share of the pool per window and queues the rest, paid in order at the start of
-//!   later blocks, never in parts smaller than the silo's minimum amount while a whole window
-//!   allows more; Frozen pays nothing.
+//!   later blocks (a request is not split into a part smaller than the silo's minimum amount
+//!   while a whole window allows at least that); Frozen pays nothing.
 //!
 //! ## Where each rule lives
 //!

@@ -26,10 +26,13 @@ impl<T: Config> Pallet<T> {
 	/// fraction (so a partial liquidation can restore it), ascending tiers with non-decreasing
 	/// factors of at least 1, `0 < min_size <= max_position_size <= MAX_SIZE`, caps within
 	/// `MAX_SIZE`, a positive skew scale, a price impact below 100%, a positive open-interest
-	/// to pool ratio, and a funding rate and velocity of at most 100% a block: beyond that,
-	/// accrual overflows, and since `set_market_params` accrues under the old parameters first,
-	/// nothing but a runtime upgrade would bring the market back (trades, liquidations and
-	/// settlement all accrue).
+	/// to pool ratio, and a funding rate and velocity of at most 100% a block. FixedU128's
+	/// largest velocity was accepted and made every later accrual overflow; since
+	/// `set_market_params` accrues under the old parameters first, nothing but a runtime
+	/// upgrade brought the market back (trades, liquidations and settlement all accrue). The
+	/// funding index is absolute, so a bounded rate at an enormous value scale still overflows
+	/// it in time (at a unit price of 6.7e19, three blocks at 100%): keep the value scale near
+	/// the collateral's units per size unit.
 	pub fn ensure_valid_params(params: &MarketParamsOf<T>) -> DispatchResult {
 		let one = FixedU128::one();
 		let costs = math::fraction(params.liquidation_penalty.saturating_add(params.keeper_reward));
