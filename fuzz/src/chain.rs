@@ -751,17 +751,9 @@ fn governance_call(decision: Governance) -> RuntimeCall {
 /// `ppm` parts per million doubled `doublings` times, saturating at FixedU128's largest value
 /// (past 127 doublings, any nonzero `ppm` is that).
 pub fn doubled_ppm(ppm: u32, doublings: u8) -> FixedU128 {
-	let inner = u128::from(ppm) * 1_000_000_000_000;
-	let shifted = if doublings >= 128 || inner.leading_zeros() < u32::from(doublings) {
-		if inner == 0 {
-			0
-		} else {
-			u128::MAX
-		}
-	} else {
-		inner << doublings
-	};
-	FixedU128::from_inner(shifted)
+	// 2^doublings, or more than any inner value once it no longer fits.
+	let factor = 1u128.checked_shl(doublings.into()).unwrap_or(u128::MAX);
+	FixedU128::from_inner((u128::from(ppm) * 1_000_000_000_000).saturating_mul(factor))
 }
 
 /// Governance's call setting `market`'s parameters to its current ones as `change` leaves them;

@@ -163,10 +163,10 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "next-spec-version"))]
-runtime_version!(113);
+runtime_version!(114);
 /// The same code as its own next version, for upgrade tests (see `next_spec_version`).
 #[cfg(feature = "next-spec-version")]
-runtime_version!(114);
+runtime_version!(115);
 
 #[frame_support::runtime]
 mod runtime {

@@ -21,6 +21,15 @@ impl<T: Config> Pallet<T> {
 		Self::accrue_with(state, price, volatility)
 	}
 
+	/// [`Self::accrue`] at the last known unit price (see [`Self::unit_price_if_any`]).
+	pub(crate) fn accrue_to_now(
+		market: MarketId,
+		state: &mut MarketOf<T>,
+	) -> Result<(), DispatchError> {
+		let price = Self::unit_price_if_any(market, &state.params);
+		Self::accrue(market, state, price)
+	}
+
 	/// [`Self::accrue`] with the oracle's volatility estimate given, as a new aggregate hands
 	/// it over.
 	pub(crate) fn accrue_with(
@@ -67,8 +76,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The market as it would be after `accrue` now, without writing it.
 	pub(crate) fn with_accrual(market: MarketId, mut state: MarketOf<T>) -> MarketOf<T> {
-		let price = Self::unit_price_if_any(market, &state.params);
-		if Self::accrue(market, &mut state, price).is_err() {
+		if Self::accrue_to_now(market, &mut state).is_err() {
 			log::warn!(target: LOG_TARGET, "market {market}: funding accrual overflows");
 		}
 		state

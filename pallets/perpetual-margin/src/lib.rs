@@ -915,8 +915,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(state.open_interest == expected, "open interest differs from positions");
 			// Every trade, liquidation and settlement accrues first: a market whose accrual
 			// fails is stuck, its positions beyond reach (`ensure_valid_params`).
-			let price = Self::unit_price_if_any(market, &state.params);
-			Self::accrue(market, &mut state, price)
+			Self::accrue_to_now(market, &mut state)
 				.map_err(|_| "a market's funding no longer accrues")?;
 		}
 		let watched = Watched::<T>::get();

@@ -218,7 +218,7 @@ impl<T: Config> Pallet<T> {
 		let price =
 			Self::liquidation_unit_price(market, state.silo, &params, position.size_units > 0)?;
 		// Funding accrues at the oracle's price; the position is judged and filled at its side's.
-		Self::accrue(market, &mut state, Self::unit_price_if_any(market, &params))?;
+		Self::accrue_to_now(market, &mut state)?;
 		let health = Self::health(&state, &position, price)?;
 		ensure!(health.liquidatable(), Error::<T>::NotLiquidatable);
 

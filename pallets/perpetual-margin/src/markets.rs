@@ -189,8 +189,7 @@ impl<T: Config> Pallet<T> {
 			!open || params.value_scale == state.params.value_scale,
 			Error::<T>::ValueScaleLocked
 		);
-		let price = Self::unit_price_if_any(market, &state.params);
-		Self::accrue(market, &mut state, price)?;
+		Self::accrue_to_now(market, &mut state)?;
 		state.params = params;
 		Markets::<T>::insert(market, state);
 		Self::deposit_event(Event::MarketParamsSet { market });
