@@ -62,12 +62,18 @@ export async function ensureTrading(api, market, sudo) {
   return status;
 }
 
-/** Sends a control request to every loopback price server (`set?market=..&price=..`, ...). */
+/**
+ * Sends a control request to every loopback price server (`set?market=..&price=..`, `state`,
+ * ...); resolves with each server's state after it, in `ports` order.
+ */
 export async function controlFeeds(query, ports = FEED_PORTS) {
+  const states = [];
   for (const port of ports) {
     const response = await fetch(`http://127.0.0.1:${port}/control/${query}`);
     if (!response.ok) throw new Error(`price server ${port}: ${response.status} for ${query}`);
+    states.push(await response.json());
   }
+  return states;
 }
 
 /** `--name value` pairs of the command line, as an object. */

@@ -13,6 +13,9 @@
 //!
 //! - `/control/set?market=BTC-USD&price=60000`: set a price;
 //! - `/control/jump?market=BTC-USD&factor=0.1`: multiply a price (a crash, or a 10x liar);
+//! - `/control/wick?market=BTC-USD&price=50250&answers=3`: the next `answers` price answers for
+//!   the market carry `price`, then the set price again (a wick that lasts for a number of
+//!   readers rather than a time, so a test can make it reach exactly one oracle round);
 //! - `/control/mode?mode=M`: `normal`, `stall` (accept, never answer), `error` (HTTP 500),
 //!   `garbage` (binary junk), `html` (an error page), `empty` (close without answering),
 //!   `huge` (a 10 MB body);
@@ -113,18 +116,46 @@ pub fn parse_price(text: &str) -> Option<f64> {
 	text.parse::<f64>().ok().filter(|price| price.is_finite() && *price > 0.0)
 }
 
+/// A price served for a number of answers instead of the set one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wick {
+	pub price: f64,
+	pub answers_left: u32,
+}
+
 /// What the server serves right now.
 #[derive(Debug)]
 pub struct State {
 	pub prices: BTreeMap<String, f64>,
 	pub mode: Mode,
+	/// Per market: a wick still to be served. Removed once its last answer is out.
+	pub wicks: BTreeMap<String, Wick>,
 	script: Vec<Step>,
 	started: Instant,
 }
 
 impl State {
 	pub fn new(prices: BTreeMap<String, f64>, script: Vec<Step>) -> Self {
-		State { prices, mode: Mode::Normal, script, started: Instant::now() }
+		State {
+			prices,
+			mode: Mode::Normal,
+			wicks: BTreeMap::new(),
+			script,
+			started: Instant::now(),
+		}
+	}
+
+	/// The price to answer for `market` now; a wick's answer is counted as served.
+	fn serve_price(&mut self, market: &str) -> Option<f64> {
+		if let Some(wick) = self.wicks.get_mut(market) {
+			let price = wick.price;
+			wick.answers_left -= 1;
+			if wick.answers_left == 0 {
+				self.wicks.remove(market);
+			}
+			return Some(price);
+		}
+		self.prices.get(market).copied()
 	}
 
 	/// Applies the script's steps that are due.
@@ -229,7 +260,7 @@ pub fn respond(state: &mut State, target: &str) -> Reply {
 		},
 	}
 	let market = format!("{base}-USD");
-	let Some(price) = state.prices.get(&market).copied() else {
+	let Some(price) = state.serve_price(&market) else {
 		return json(400, format!(r#"{{"error":"unknown market {market}"}}"#));
 	};
 	json(
@@ -273,6 +304,20 @@ fn control(state: &mut State, command: &str, query: &str) -> Reply {
 			};
 			state.prices.insert(market.to_string(), price);
 		},
+		"wick" => {
+			let Some(market) = query_param(query, "market") else { return bad("market missing") };
+			if !state.prices.contains_key(market) {
+				return bad("unknown market");
+			}
+			let Some(price) = query_param(query, "price").and_then(parse_price) else {
+				return bad("bad number");
+			};
+			let answers = query_param(query, "answers").and_then(|text| text.parse::<u32>().ok());
+			let Some(answers_left) = answers.filter(|answers| *answers > 0) else {
+				return bad("answers must be a positive count");
+			};
+			state.wicks.insert(market.to_string(), Wick { price, answers_left });
+		},
 		"mode" => match query_param(query, "mode").and_then(Mode::parse) {
 			Some(mode) => state.mode = mode,
 			None => return bad("unknown mode"),
@@ -282,7 +327,22 @@ fn control(state: &mut State, command: &str, query: &str) -> Reply {
 	}
 	let prices: Vec<String> =
 		state.prices.iter().map(|(market, price)| format!(r#""{market}":{price}"#)).collect();
-	json(200, format!(r#"{{"mode":"{}","prices":{{{}}}}}"#, state.mode.name(), prices.join(",")))
+	let wicks: Vec<String> = state
+		.wicks
+		.iter()
+		.map(|(market, wick)| {
+			format!(r#""{market}":{{"price":{},"answers_left":{}}}"#, wick.price, wick.answers_left)
+		})
+		.collect();
+	json(
+		200,
+		format!(
+			r#"{{"mode":"{}","prices":{{{}}},"wicks":{{{}}}}}"#,
+			state.mode.name(),
+			prices.join(","),
+			wicks.join(",")
+		),
+	)
 }
 
 /// How long a stalled request is held before the connection drops.
@@ -389,7 +449,54 @@ mod tests {
 		let (status, huge) = body(respond(&mut state, "/v2/prices/BTC-USD/spot"));
 		assert_eq!((status, huge.len()), (200, 10 * 1024 * 1024 + 2));
 		let (_, snapshot) = body(respond(&mut state, "/control/state"));
-		assert_eq!(snapshot, r#"{"mode":"huge","prices":{"BTC-USD":600000,"DOT-USD":7.25}}"#);
+		assert_eq!(
+			snapshot,
+			r#"{"mode":"huge","prices":{"BTC-USD":600000,"DOT-USD":7.25},"wicks":{}}"#
+		);
+	}
+
+	#[test]
+	fn a_wick_lasts_for_its_answers_and_no_longer() {
+		let mut state = state();
+		assert_eq!(
+			body(respond(&mut state, "/control/wick?market=BTC-USD&price=50250&answers=2")).1,
+			r#"{"mode":"normal","prices":{"BTC-USD":67000.5,"DOT-USD":7.25},"wicks":{"BTC-USD":{"price":50250,"answers_left":2}}}"#
+		);
+		// Another market is not touched, and control requests are no answers.
+		assert_eq!(
+			body(respond(&mut state, "/v2/prices/DOT-USD/spot")).1,
+			r#"{"data":{"amount":"7.25","base":"DOT","currency":"USD"}}"#
+		);
+		respond(&mut state, "/control/state");
+		let coinbase = |state: &mut State| body(respond(state, "/v2/prices/BTC-USD/spot")).1;
+		assert_eq!(
+			coinbase(&mut state),
+			r#"{"data":{"amount":"50250.00","base":"BTC","currency":"USD"}}"#
+		);
+		assert_eq!(state.wicks["BTC-USD"].answers_left, 1);
+		assert_eq!(
+			body(respond(&mut state, "/api/v3/ticker/price?symbol=BTCUSDT")).1,
+			r#"{"symbol":"BTCUSDT","price":"50250.00000000"}"#
+		);
+		assert!(state.wicks.is_empty());
+		assert_eq!(
+			coinbase(&mut state),
+			r#"{"data":{"amount":"67000.50","base":"BTC","currency":"USD"}}"#
+		);
+		// An error answer carries no price, so it serves none of the wick.
+		respond(&mut state, "/control/wick?market=BTC-USD&price=1&answers=1");
+		respond(&mut state, "/control/mode?mode=error");
+		assert_eq!(body(respond(&mut state, "/v2/prices/BTC-USD/spot")).0, 500);
+		assert_eq!(state.wicks["BTC-USD"].answers_left, 1);
+		for bad in [
+			"/control/wick?market=XYZ-USD&price=1&answers=1",
+			"/control/wick?market=BTC-USD&price=0&answers=1",
+			"/control/wick?market=BTC-USD&price=1&answers=0",
+			"/control/wick?market=BTC-USD&price=1",
+			"/control/wick?price=1&answers=1",
+		] {
+			assert_eq!(body(respond(&mut state, bad)).0, 400, "{bad}");
+		}
 	}
 
 	#[test]
