@@ -12,11 +12,18 @@ const { signed, firstNonce } = await signTransfers(api, senders, dest, perSender
 await api.disconnect();
 parentPort.postMessage({ type: 'signed', count: accounts * perSender, seconds: (Date.now() - started) / 1000 });
 let taken = 0;
-parentPort.once('message', async () => {
+let stopRequested = false;
+parentPort.on('message', async (message) => {
+  if (message === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  if (message !== 'go') return;
   const stats = await flood(url, signed, firstNonce, {
     rate,
     seconds,
     onSubmitted: (_sender, _nonce, hash) => ++taken % chosenEvery === 0 && parentPort.postMessage({ type: 'chosen', hash }),
+    stopped: () => stopRequested,
   });
   parentPort.postMessage({ type: 'done', stats: { ...stats, refusals: [...stats.refusals] } });
 });

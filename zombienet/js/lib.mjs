@@ -202,9 +202,10 @@ export async function signTransfers(api, senders, dest, perSender, amount, tip =
  * on-chain nonce has not moved for two blocks starts again from it. Submissions beyond
  * `maxInFlight` unanswered wait (a node drops a connection that floods it faster than it
  * answers), so the achieved rate is what the node takes, and is reported.
- * `onSubmitted(sender, nonce, hash)` hears of every transfer the pool took.
+ * `onSubmitted(sender, nonce, hash)` hears of every transfer the pool took; the flood ends early
+ * once `stopped()` is true.
  */
-export async function flood(url, signed, firstNonce, { rate, seconds, depth = FLOOD_DEPTH, connections = 4, maxInFlight = 512, onSubmitted = () => {} }) {
+export async function flood(url, signed, firstNonce, { rate, seconds, depth = FLOOD_DEPTH, connections = 4, maxInFlight = 512, onSubmitted = () => {}, stopped = () => false }) {
   const api = await connect(url);
   const providers = await Promise.all(
     Array.from({ length: connections }, async () => {
@@ -235,7 +236,7 @@ export async function flood(url, signed, firstNonce, { rate, seconds, depth = FL
   const start = Date.now();
   const inFlight = new Set();
   let cursor = 0;
-  while (Date.now() - start < seconds * 1000) {
+  while (Date.now() - start < seconds * 1000 && !stopped()) {
     const due = Math.floor(((Date.now() - start) / 1000) * rate);
     for (let idle = 0; stats.submitted < due && inFlight.size < maxInFlight && idle < senders; idle++) {
       const s = cursor;
@@ -332,5 +333,7 @@ export function startFlood({ url, accounts, dest, perSender, amount, rate, secon
     signed: Promise.race([signed, failed]),
     done: Promise.race([done, failed]),
     go: () => worker.postMessage('go'),
+    /** Ends the flood before its `seconds`; `done` resolves as it would at the end. */
+    stop: () => worker.postMessage('stop'),
   };
 }

@@ -4,9 +4,10 @@
 //       in the background of zombienet's process; resolves once blocks are full of them.
 //   "after,<restarted node>": the restarted validator imports the network's head again and
 //       authors a block of its own (its Aura key in the pre-digest) holding at least 100 flood
-//       transfers, while the flood runs or from its backlog within 8 blocks of its end (a
-//       thinner first block, authored before the flood refilled its pool, is logged and waited
-//       past); then waits for the flood's end and reports its figures.
+//       transfers, while the flood runs or from its backlog within 8 blocks of its end; thinner
+//       blocks, authored before the flood refilled its pool, are logged and waited past, four
+//       at most. The flood then stops (it is given more time than that takes) and its figures
+//       are reported.
 // The flood's state lives in this module, which zombienet's process keeps between the two.
 import { best, connect, countFloodAndReports, fundedSenders, keyring, log, startFlood, transfersPerSender, waitFor } from './common.mjs';
 
@@ -23,7 +24,7 @@ async function start(api, url, seconds, rate) {
   const run = startFlood({ url, accounts, dest: bob.address, perSender, amount, rate, seconds });
   const { count } = await run.signed;
   run.go();
-  const state = { stats: null, error: null };
+  const state = { stats: null, error: null, stop: run.stop };
   // Settles either way, so a failed flood is reported by `after`, never left unhandled.
   state.done = run.done.then((stats) => (state.stats = stats), (error) => (state.error = error));
   running = state;
@@ -62,7 +63,9 @@ async function after(api, nodes, restarted) {
     // third, one second after the flood's end): a block of at least 100 flood transfers is
     // authored under the flood's load either way. A failed flood still stops the wait.
     // The backlog is drained within a few blocks; two of the restarted node's slots among
-    // four validators (8 blocks) past the flood's end is the most it is given.
+    // four validators (8 blocks) past the flood's end is the most it is given. The flood lasts
+    // long enough for four of its slots after the restart, and stops once it has its block.
+    const MAX_THIN = 4;
     let floodEnded = null;
     const seen = () => [...thin].map(([number, transfers]) => `${number} (${transfers})`).join(', ') || 'none';
     await waitFor(`${restarted} to author a block above ${floor} full of the flood`, async () => {
@@ -87,9 +90,13 @@ async function after(api, nodes, restarted) {
           return true;
         }
         thin.set(number, counts.transfers);
+        if (thin.size >= MAX_THIN) {
+          throw new Error(`${restarted} authored ${MAX_THIN} blocks above ${floor} without 100 flood transfers: ${seen()}`);
+        }
       }
       return undefined;
     }, 150, 500);
+    if (running.stats === null) running.stop();
     const before = [...thin].map(([number, transfers]) => `block ${number} with ${transfers}`).join(', ');
     const when = floodEnded === null ? 'while the flood ran' : `from the flood's backlog (submissions ended at block ${floodEnded})`;
     log(`${restarted}, restarted in the flood, authored block ${authored.number} ${when}: ${authored.transfers} flood transfers, ` +

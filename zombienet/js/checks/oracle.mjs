@@ -56,7 +56,9 @@ export default async function oracle({ wsUri }) {
 
     await controlFeeds('mode?mode=normal');
     log('sources back');
-    await waitFor('BTC Fresh again', async () => (await oraclePrice(api, BTC)).status === 'Fresh', 90);
+    // A Stale market's rounds close Degraded unless three reports land in one block: give the
+    // first full-quorum round many tries on a loaded machine.
+    await waitFor('BTC Fresh again', async () => (await oraclePrice(api, BTC)).status === 'Fresh', 240);
     const normal = await waitFor('BTC breaker Normal again', async () => {
       const b = await breaker(api, BTC);
       return b.status === 'Normal' ? b : undefined;
@@ -77,7 +79,8 @@ export default async function oracle({ wsUri }) {
  * offchain workers have read their sources. The four feeders read each source once at the next
  * block's import, so at least three of them see the wick on two sources or more and report it
  * for the same round, and no later round can have two such reports: exactly one aggregate moves
- * down. A time-bound wick could not promise that: a round left open by a late report takes a
+ * down (judged once a round after the one open at the last read has closed). A time-bound
+ * wick could not promise that: a round left open by a late report takes a
  * mix of old and new reports (CI saw no wick at all once). The breakers hold that aggregate
  * (`PriceHeld`), the next one is back at the price, and the long is never liquidated. Should
  * the wick still split across rounds (no aggregate below 60000), it is served again, at most
@@ -126,9 +129,12 @@ async function wickLiquidatesNoOne(api) {
     const from = seen.aggregates.length;
     await controlFeeds('wick?market=BTC-USD&price=50250&answers=3');
     const servedIn = await waitFor('the wick read by three feeders on every source', async () => ((await wickLeft()) === 0 ? bestNumber() : undefined), 60, 100);
-    log(`all three sources served 50250 (-25%) to three readers each, at block ${servedIn}`);
-    await nextBlock();
-    await nextBlock();
+    // Every wick report is for the round open then or an earlier one: judge once a later round
+    // has closed (and its events are in), not after a fixed number of blocks.
+    const open = await api.query.priceOracle.rounds(BTC);
+    const wickRound = open.isSome ? open.unwrap().round.toNumber() : (await oraclePrice(api, BTC)).round + 1;
+    log(`all three sources served 50250 (-25%) to three readers each, at block ${servedIn} (open round ${wickRound})`);
+    await waitFor(`an aggregate past round ${wickRound}`, async () => seen.rounds.some((round) => round > wickRound) || undefined, 90);
     const after = seen.aggregates.slice(from);
     if (after.some(wick)) break;
     const rounds = after.map((price, i) => `${seen.rounds[from + i]}: ${price}`).join(', ');
