@@ -13,12 +13,14 @@ await api.disconnect();
 parentPort.postMessage({ type: 'signed', count: accounts * perSender, seconds: (Date.now() - started) / 1000 });
 let taken = 0;
 let stopRequested = false;
+let flooding = false;
 parentPort.on('message', async (message) => {
   if (message === 'stop') {
     stopRequested = true;
     return;
   }
-  if (message !== 'go') return;
+  if (message !== 'go' || flooding) return;
+  flooding = true;
   const stats = await flood(url, signed, firstNonce, {
     rate,
     seconds,

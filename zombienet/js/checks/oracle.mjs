@@ -104,17 +104,23 @@ async function wickLiquidatesNoOne(api) {
   ], owner);
   log('a 0.01 BTC long on 60 USDB, liquidatable about 6% down');
 
-  const seen = { held: [], liquidated: [], aggregates: [], rounds: [] };
+  // BTC's aggregates by round (a block seen twice, in a re-org, is counted once), its held
+  // prices, and the liquidations.
+  const seen = { held: new Set(), liquidated: [], aggregates: new Map() };
+  const dollars = (price) => Number((price.toBigInt() * 100n) / 10n ** 18n) / 100;
   const unsubscribe = await api.query.system.events((events) => {
     for (const { event } of events) {
-      if (event.section === 'circuitBreaker' && event.method === 'PriceHeld') seen.held.push(event.data.price.toString());
+      if (event.section === 'circuitBreaker' && event.method === 'PriceHeld' && event.data.market.toNumber() === BTC) {
+        seen.held.add(dollars(event.data.price));
+      }
       if (event.section === 'perpetualMargin' && event.method === 'Liquidated') seen.liquidated.push(event.data.who.toString());
       if (event.section === 'priceOracle' && event.method === 'PriceAggregated' && event.data.market.toNumber() === BTC) {
-        seen.aggregates.push(Number((event.data.price.toBigInt() * 100n) / 10n ** 18n) / 100);
-        seen.rounds.push(event.data.round.toNumber());
+        seen.aggregates.set(event.data.round.toNumber(), dollars(event.data.price));
       }
     }
   });
+  const rounds = (from = -1) => [...seen.aggregates].filter(([round]) => round > from).sort(([a], [b]) => a - b);
+  const lastPrice = () => rounds().at(-1)?.[1];
   const bestNumber = async () => (await api.rpc.chain.getHeader()).number.toNumber();
   const nextBlock = async () => {
     const start = await bestNumber();
@@ -126,7 +132,7 @@ async function wickLiquidatesNoOne(api) {
   for (let attempt = 1; ; attempt++) {
     await nextBlock();
     await sleep(3000); // mid-slot: this block's offchain workers are done (2 s HTTP deadline)
-    const from = seen.aggregates.length;
+    const before = rounds().at(-1)?.[0] ?? -1;
     await controlFeeds('wick?market=BTC-USD&price=50250&answers=3');
     const servedIn = await waitFor('the wick read by three feeders on every source', async () => ((await wickLeft()) === 0 ? bestNumber() : undefined), 60, 100);
     // Every wick report is for the round open then or an earlier one: judge once a later round
@@ -134,23 +140,24 @@ async function wickLiquidatesNoOne(api) {
     const open = await api.query.priceOracle.rounds(BTC);
     const wickRound = open.isSome ? open.unwrap().round.toNumber() : (await oraclePrice(api, BTC)).round + 1;
     log(`all three sources served 50250 (-25%) to three readers each, at block ${servedIn} (open round ${wickRound})`);
-    await waitFor(`an aggregate past round ${wickRound}`, async () => seen.rounds.some((round) => round > wickRound) || undefined, 90);
-    const after = seen.aggregates.slice(from);
-    if (after.some(wick)) break;
-    const rounds = after.map((price, i) => `${seen.rounds[from + i]}: ${price}`).join(', ');
-    if (attempt === 3) throw new Error(`three wicks made no aggregate below 60000 (the last: rounds ${rounds})`);
-    log(`the wick split across rounds (${rounds}); served again`);
+    await waitFor(`an aggregate past round ${wickRound}`, async () => rounds(wickRound).length > 0 || undefined, 90);
+    const after = rounds(before);
+    if (after.some(([, price]) => wick(price))) break;
+    const list = after.map(([round, price]) => `${round}: ${price}`).join(', ');
+    if (attempt === 3) throw new Error(`three wicks made no aggregate below 60000 (the last: rounds ${list})`);
+    log(`the wick split across rounds (${list}); served again`);
   }
-  await waitFor('an aggregate back at 67000 after the wick', async () => (seen.aggregates.at(-1) === 67000) || undefined, 90);
+  await waitFor('an aggregate back at 67000 after the wick', async () => (lastPrice() === 67000) || undefined, 90);
   // Let the blocks after it pass: any liquidation would be in the next one or two.
   await nextBlock();
   await nextBlock();
   await nextBlock();
   unsubscribe();
-  const history = seen.aggregates.map((price, i) => `${seen.rounds[i]}: ${price}`).join(', ');
-  log(`BTC aggregates (round: price) ${history}; held ${seen.held.length}; liquidated ${seen.liquidated.length}`);
-  if (seen.aggregates.filter(wick).length !== 1) throw new Error(`not exactly one wick aggregate: ${history}`);
-  if (!seen.held.length) throw new Error('the wick aggregate was not held');
+  const history = rounds().map(([round, price]) => `${round}: ${price}`).join(', ');
+  const wicks = rounds().filter(([, price]) => wick(price));
+  log(`BTC aggregates (round: price) ${history}; held ${[...seen.held].join(', ') || 'none'}; liquidated ${seen.liquidated.length}`);
+  if (wicks.length !== 1) throw new Error(`not exactly one wick aggregate: ${history}`);
+  if (!seen.held.has(wicks[0][1])) throw new Error(`the wick aggregate (${wicks[0][1]}) was not held`);
   if (seen.liquidated.includes(owner.address)) throw new Error('a one-round wick liquidated the long');
   const position = await api.query.perpetualMargin.positions(owner.address, BTC);
   if (position.isNone) throw new Error('the long is gone');

@@ -51,8 +51,8 @@ export default async function twoDown({ node, wsUri, args }) {
         // Reports made before the two stopped may still close a full round in the first blocks.
         await waitFor(`2 more blocks on ${node}`, async () => (await best(api)) >= startBest + 2, 120);
         from = await best(api);
-        finalAtFrom = await finalized(api);
         counting = true;
+        finalAtFrom = await finalized(api);
         await waitFor(`${blocks} more blocks`, async () => (await best(api)) >= from + blocks, 30 * blocks);
         // Stale after 10 blocks without a full quorum, then a round of the two times out (5).
         price = await waitFor('a Degraded BTC aggregate', async () => {

@@ -15,7 +15,8 @@
 //! - `/control/jump?market=BTC-USD&factor=0.1`: multiply a price (a crash, or a 10x liar);
 //! - `/control/wick?market=BTC-USD&price=50250&answers=3`: the next `answers` price answers for
 //!   the market carry `price`, then the set price again (a wick that lasts for a number of
-//!   readers rather than a time, so a test can make it reach exactly one oracle round);
+//!   readers rather than a time, so a test can make it reach exactly one oracle round; a
+//!   `set` meanwhile changes the price served after it);
 //! - `/control/mode?mode=M`: `normal`, `stall` (accept, never answer), `error` (HTTP 500),
 //!   `garbage` (binary junk), `html` (an error page), `empty` (close without answering),
 //!   `huge` (a 10 MB body);
@@ -149,9 +150,11 @@ impl State {
 	fn serve_price(&mut self, market: &str) -> Option<f64> {
 		if let Some(wick) = self.wicks.get_mut(market) {
 			let price = wick.price;
-			wick.answers_left -= 1;
-			if wick.answers_left == 0 {
+			// The last answer (or a count of zero, which `control` never stores) ends it.
+			if wick.answers_left <= 1 {
 				self.wicks.remove(market);
+			} else {
+				wick.answers_left -= 1;
 			}
 			return Some(price);
 		}
