@@ -32,6 +32,9 @@ export const best = async (api) => (await api.rpc.chain.getHeader()).number.toNu
 export const finalized = async (api) =>
   (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
 
+/** A FixedU128 price (a codec value) in dollars, to the cent, rounded down. */
+export const dollars = (fixed) => Number((fixed.toBigInt() * 100n) / FIXED) / 100;
+
 /** The oracle's record of `market`: { price (dollars, Number), status, round, updatedAt } or null. */
 export async function oraclePrice(api, market) {
   const entry = await api.query.priceOracle.prices(market);

@@ -4,7 +4,7 @@
 // aggregate stays at the honest price, and the oracle records the liar's deviation: its
 // `OutlierReport` events, and its `feederRecord.outliers` growing while the honest feeders'
 // stay as they were. The sources are then given back.
-import { BTC, connect, keyring, LIAR_PORT, log, oraclePrice, waitFor } from './common.mjs';
+import { BTC, connect, dollars, keyring, LIAR_PORT, log, oraclePrice, waitFor } from './common.mjs';
 
 const HONEST = 67000;
 const VALIDATORS = ['Alice', 'Bob', 'Charlie', 'Dave'];
@@ -38,7 +38,7 @@ export default async function liar({ node, wsUri, args }) {
     const unsubscribe = await api.query.system.events((events) => {
       for (const { event } of events) {
         if (event.section !== 'priceOracle' || event.data.market?.toNumber() !== BTC) continue;
-        if (event.method === 'PriceAggregated') seen.aggregates.push(Number((event.data.price.toBigInt() * 100n) / 10n ** 18n) / 100);
+        if (event.method === 'PriceAggregated') seen.aggregates.push(dollars(event.data.price));
         // Keyed by round and feeder: a block seen twice (a re-org) is counted once.
         const key = `${event.data.round?.toNumber()}/${event.data.feeder?.toHex()}`;
         if (event.method === 'OutlierReport' && !seen.outlierKeys.has(key)) {

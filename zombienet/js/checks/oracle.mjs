@@ -2,7 +2,7 @@
 // 10x changes nothing; all sources dead -> Stale -> breaker ReduceOnly; sources back -> Fresh ->
 // Normal once the breaker's hysteresis has passed; a -25% wick on all three sources for one
 // round is held by the breakers and liquidates no one.
-import { breaker, BTC, connect, controlFeeds, ensureTrading, keyring, log, oraclePrice, send, sendAll, sleep, USDB, USDB_ASSET, waitFor } from './common.mjs';
+import { best, breaker, BTC, connect, controlFeeds, dollars, ensureTrading, keyring, log, oraclePrice, send, sendAll, sleep, USDB, USDB_ASSET, waitFor } from './common.mjs';
 
 const SERVED = [
   [0, 'BTC-USD', 67000],
@@ -107,7 +107,6 @@ async function wickLiquidatesNoOne(api) {
   // BTC's aggregates by round (a block seen twice, in a re-org, is counted once), its held
   // prices, and the liquidations.
   const seen = { held: new Set(), liquidated: [], aggregates: new Map() };
-  const dollars = (price) => Number((price.toBigInt() * 100n) / 10n ** 18n) / 100;
   const unsubscribe = await api.query.system.events((events) => {
     for (const { event } of events) {
       if (event.section === 'circuitBreaker' && event.method === 'PriceHeld' && event.data.market.toNumber() === BTC) {
@@ -121,10 +120,9 @@ async function wickLiquidatesNoOne(api) {
   });
   const rounds = (from = -1) => [...seen.aggregates].filter(([round]) => round > from).sort(([a], [b]) => a - b);
   const lastPrice = () => rounds().at(-1)?.[1];
-  const bestNumber = async () => (await api.rpc.chain.getHeader()).number.toNumber();
   const nextBlock = async () => {
-    const start = await bestNumber();
-    await waitFor('the next block', async () => (await bestNumber()) > start || undefined, 30, 100);
+    const start = await best(api);
+    await waitFor('the next block', async () => (await best(api)) > start || undefined, 30, 100);
   };
   const wick = (price) => price < 60000;
   const wickLeft = async () => (await controlFeeds('state'))
@@ -134,7 +132,7 @@ async function wickLiquidatesNoOne(api) {
     await sleep(3000); // mid-slot: this block's offchain workers are done (2 s HTTP deadline)
     const before = rounds().at(-1)?.[0] ?? -1;
     await controlFeeds('wick?market=BTC-USD&price=50250&answers=3');
-    const servedIn = await waitFor('the wick read by three feeders on every source', async () => ((await wickLeft()) === 0 ? bestNumber() : undefined), 60, 100);
+    const servedIn = await waitFor('the wick read by three feeders on every source', async () => ((await wickLeft()) === 0 ? best(api) : undefined), 60, 100);
     // Every wick report is for the round open then or an earlier one: judge once a later round
     // has closed (and its events are in), not after a fixed number of blocks.
     const open = await api.query.priceOracle.rounds(BTC);
