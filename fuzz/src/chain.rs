@@ -169,15 +169,26 @@ fn authorized(call: RuntimeCall) -> UncheckedExtrinsic {
 	<Runtime as frame_system::offchain::CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
 }
 
-/// Applies `xt` as the block builder would. A transaction the pool or the block refuses is not
-/// included, as on a real chain; a dispatch error is included and charged.
+/// Applies `xt` as the block builder (`sc-block-builder`'s `push`) does: in a storage
+/// transaction, kept if the transaction is valid (a dispatch error is included and charged) and
+/// rolled back if it is not, so a refused transaction leaves nothing behind. Refusal can come
+/// after writes: a Mandatory-class call that fails (sudo's `sudo_unchecked_weight` wrapping an
+/// inherent's call) is charged and weighed before `BadMandatory` refuses it; a block holding it
+/// would not import.
 fn apply(xt: UncheckedExtrinsic) {
 	let call = trace().then(|| format!("{:?}", xt.function));
+	sp_io::storage::start_transaction();
 	let outcome = Executive::apply_extrinsic(xt);
 	if let Some(call) = call {
 		let events = System::events();
 		let last: Vec<_> = events.iter().rev().take(3).map(|record| &record.event).collect();
-		println!("  {call:.160}\n    -> {outcome:?} {last:.400?}");
+		let kept = if outcome.is_ok() { "" } else { " (rolled back)" };
+		println!("  {call:.160}\n    -> {outcome:?}{kept} {last:.400?}");
+	}
+	if outcome.is_ok() {
+		sp_io::storage::commit_transaction();
+	} else {
+		sp_io::storage::rollback_transaction();
 	}
 }
 
