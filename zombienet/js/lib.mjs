@@ -24,8 +24,26 @@ export const FEED_PORTS = [8101, 8102, 8103];
 /** The liar's price server: every price 10x (scripts/run-price-feeds.sh). */
 export const LIAR_PORT = 8104;
 
-export async function connect(url) {
-  return ApiPromise.create({ provider: new WsProvider(url), throwOnConnect: true, noInitWarn: true });
+/**
+ * An API on the node at `url`, tried once a second for up to `seconds`. A node that zombienet
+ * has just restarted ("restart after 5 seconds" returns once the process is started) may not
+ * serve RPC yet: test 06's "catchup" on dave was refused once that way (ECONNREFUSED,
+ * 2026-12-07, a new machine). A node still down after that fails the check with its error.
+ */
+export async function connect(url, seconds = 60) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const provider = new WsProvider(url);
+    try {
+      return await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+    } catch (error) {
+      // The provider would go on reconnecting in the background: stop it before trying again.
+      await provider.disconnect().catch(() => {});
+      if (Date.now() >= deadline) throw error;
+      console.log(`${url}: ${error.message}; again in 1 s`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 export const best = async (api) => (await api.rpc.chain.getHeader()).number.toNumber();
