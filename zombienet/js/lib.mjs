@@ -25,25 +25,21 @@ export const FEED_PORTS = [8101, 8102, 8103];
 export const LIAR_PORT = 8104;
 
 /**
- * An API on the node at `url`, tried once a second for up to `seconds`. A node that zombienet
- * has just restarted ("restart after 5 seconds" returns once the process is started) may not
- * serve RPC yet: test 06's "catchup" on dave was refused once that way (ECONNREFUSED,
- * 2026-12-07, a new machine). A node still down after that fails the check with its error.
+ * An API on the node at `url`, tried once a second, 60 times at most. A node that zombienet has
+ * just restarted ("restart after 5 seconds" returns once the process is started) may not serve
+ * RPC yet: test 06's "catchup" on dave was refused once that way (ECONNREFUSED, 2026-12-07).
  */
-export async function connect(url, seconds = 60) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
+export async function connect(url) {
+  return retried(url, 60, async () => {
     const provider = new WsProvider(url);
     try {
       return await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
     } catch (error) {
       // The provider would go on reconnecting in the background: stop it before trying again.
       await provider.disconnect().catch(() => {});
-      if (Date.now() >= deadline) throw error;
-      console.log(`${url}: ${error.message}; again in 1 s`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      throw error;
     }
-  }
+  });
 }
 
 export const best = async (api) => (await api.rpc.chain.getHeader()).number.toNumber();
@@ -90,7 +86,11 @@ export async function ensureTrading(api, market, sudo) {
 export async function controlFeeds(query, ports = FEED_PORTS) {
   const states = [];
   for (const port of ports) {
-    const response = await controlRequest(port, query);
+    // Tried three times: under test 04's flood a request once failed at the socket ("fetch
+    // failed", 2026-12-07; likely sent after the server's 5 s read timeout by a busy event loop).
+    // Sending it again is harmless (at worst a wick that was set starts again from its first
+    // answer); a server that is down still fails the check.
+    const response = await retried(`price server ${port}, ${query}`, 3, () => fetch(`http://127.0.0.1:${port}/control/${query}`));
     if (!response.ok) throw new Error(`price server ${port}: ${response.status} for ${query}`);
     states.push(await response.json());
   }
@@ -138,23 +138,17 @@ export function countFloodAndReports(block) {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One control request, tried up to three times a second apart. Under test 04's flood (four
- * validators and a 1,200/s sender on two cores) a request once failed at the socket ("fetch
- * failed", 2026-12-07, its cause not printed; likely the client's event loop, busy with full
- * blocks, sent it after the server's 5 s read timeout). A control request sets a state or reads
- * it, so sending it again is harmless (at worst a wick that was set starts again from its first
- * answer); a server that is down still fails the check, now naming the socket's error.
+ * Runs `action` until it resolves, `tries` times at most, a second apart; rethrows its last error
+ * with `what` and the socket's error (Node's fetch hides it in `cause`).
  */
-async function controlRequest(port, query) {
+async function retried(what, tries, action) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fetch(`http://127.0.0.1:${port}/control/${query}`);
+      return await action();
     } catch (error) {
-      if (attempt === 3) {
-        const cause = error.cause?.code ?? error.cause?.message ?? 'no cause given';
-        throw new Error(`price server ${port}: ${error.message} (${cause}) for ${query}, ${attempt} times`);
-      }
-      console.log(`price server ${port}: ${error.message} (${error.cause?.code ?? error.cause?.message}) for ${query}; again in 1 s`);
+      const cause = error.cause ? ` (${error.cause.code ?? error.cause.message})` : '';
+      if (attempt === tries) throw new Error(`${what}: ${error.message}${cause}, tried ${tries} times`);
+      console.log(`${what}: ${error.message}${cause}; again in 1 s`);
       await sleep(1000);
     }
   }

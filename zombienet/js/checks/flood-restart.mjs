@@ -49,8 +49,8 @@ async function after(api, nodes, restarted) {
   // The network's head now, after the restart: a block of the restarted node's above it was
   // authored after the restart (its own blocks from before are at or below it).
   const floor = await best(api);
-  // Its RPC may not listen yet a few seconds after the restart: retry until it does.
-  const restartedApi = await waitFor(`${restarted}'s RPC after the restart`, () => connect(nodes[restarted]).catch(() => undefined), 60);
+  // Its RPC may not listen yet a few seconds after the restart: `connect` retries until it does.
+  const restartedApi = await connect(nodes[restarted]);
   try {
     // Its first block may come before the flood has refilled its pool (a slot right after the
     // restart): such thin blocks are logged, and it must author a full one while the flood runs.

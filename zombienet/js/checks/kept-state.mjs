@@ -2,11 +2,11 @@
 // starting block (the best block it had on disk when it started) is at least the finalized
 // block `mark` noted before the restart. A node that lost its state starts from 0.
 import { readFile } from 'node:fs/promises';
-import { connect, log, waitFor } from './common.mjs';
+import { connect, log } from './common.mjs';
 
 export default async function keptState({ node, wsUri, tmpDir }) {
   const marked = Number(await readFile(`${tmpDir}/mark-${node}`, 'utf8'));
-  const api = await waitFor(`${node}'s RPC`, () => connect(wsUri).catch(() => undefined), 60);
+  const api = await connect(wsUri); // retried while the restarted node's RPC is not up yet
   try {
     const sync = await api.rpc.system.syncState();
     const starting = sync.startingBlock.toNumber();
