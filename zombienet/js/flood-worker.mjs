@@ -2,11 +2,11 @@
 // that the signing and the thousands of requests a second never starve the thread that follows
 // the chain (a node drops a subscriber that stops reading). Driven by lib.mjs `startFlood`.
 import { parentPort, workerData } from 'node:worker_threads';
-import { connect, flood, keyring, signTransfers } from './lib.mjs';
+import { connect, flood, floodSenders, signTransfers } from './lib.mjs';
 
 const { url, accounts, dest, perSender, amount, rate, seconds, chosenEvery, tip } = workerData;
 const api = await connect(url);
-const senders = Array.from({ length: accounts }, (_, i) => keyring.addFromUri(`//flood/${i}`));
+const senders = floodSenders(accounts);
 const started = Date.now();
 const { signed, firstNonce } = await signTransfers(api, senders, dest, perSender, amount, tip ?? 0n);
 await api.disconnect();

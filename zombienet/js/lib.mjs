@@ -108,6 +108,15 @@ export function parseArgs(argv = process.argv.slice(2)) {
 
 export const keyring = new Keyring({ type: 'sr25519' });
 
+/**
+ * Flood sender `i` of `count`, //flood//i: ed25519 keys, because signing the transfers is most of
+ * a flood's setup and polkadot-js's Wasm signs ed25519 about seven times faster than sr25519
+ * (0.40 against 2.8 ms a signature on this two-core machine, 2026-12-07: test 06's 93,000
+ * transfers took 270-290 s of its step's 300). The chain takes either (MultiSignature).
+ */
+const floodKeyring = new Keyring({ type: 'ed25519' });
+export const floodSenders = (count) => Array.from({ length: count }, (_, i) => floodKeyring.addFromUri(`//flood//${i}`));
+
 /** `transfer_keep_alive`s a block holds: the 75% normal share (`benchmark extrinsic`). */
 export const BLOCK_TRANSFERS = 2396;
 
@@ -193,12 +202,12 @@ export async function sendAll(api, txs, who) {
 }
 
 /**
- * `count` flood senders (//flood/i), each funded by `funder` for `perSender` transfers of
+ * `count` flood senders (`floodSenders`), each funded by `funder` for `perSender` transfers of
  * `amount` BWK units: 0.01 BWK of fee each (far above the real fee) and 10 BWK to spare.
  */
 export async function fundedSenders(api, funder, count, perSender, amount, tip = 0n) {
   const funding = BigInt(perSender) * (10n ** 10n + amount + tip) + 10n ** 13n;
-  const senders = Array.from({ length: count }, (_, i) => keyring.addFromUri(`//flood/${i}`));
+  const senders = floodSenders(count);
   const balances = await api.query.system.account.multi(senders.map((s) => s.address));
   const needy = senders.filter((_, i) => balances[i].data.free.toBigInt() < funding);
   await sendAll(api, needy.map((s) => api.tx.balances.transferKeepAlive(s.address, funding)), funder);
@@ -215,10 +224,12 @@ export async function fundedSenders(api, funder, count, perSender, amount, tip =
 export async function signTransfers(api, senders, dest, perSender, amount, tip = 0n) {
   const firstNonce = await Promise.all(senders.map(async (s) => (await api.rpc.system.accountNextIndex(s.address)).toNumber()));
   const { genesisHash, runtimeVersion } = api;
+  // One extrinsic, signed again for every sender and nonce: building it anew each time was 0.6
+  // ms of the 1.6 ms a transfer took to sign.
+  const tx = api.tx.balances.transferKeepAlive(dest, amount);
   const signed = senders.map((sender, i) => {
     const transfers = [];
     for (let k = 0; k < perSender; k++) {
-      const tx = api.tx.balances.transferKeepAlive(dest, amount);
       tx.sign(sender, { nonce: firstNonce[i] + k, era: 0, blockHash: genesisHash, genesisHash, runtimeVersion, tip });
       transfers.push(tx.toHex());
     }
@@ -345,7 +356,7 @@ export async function waitFor(what, probe, seconds, intervalMs = 1000) {
 
 /**
  * Starts a flood in a worker thread (flood-worker.mjs): it signs `perSender` transfers of
- * `amount` to `dest` for each of the `accounts` senders //flood/i (funded beforehand:
+ * `amount` to `dest` for each of the `accounts` `floodSenders` (funded beforehand:
  * `fundedSenders`), then, on `go()`, submits them at `rate` per second for `seconds` (see
  * `flood`). `signed` resolves when the signing is done; `done` with the flood's counts;
  * `onChosen(hash)` hears of every `chosenEvery`-th transfer the pool took.
