@@ -109,8 +109,8 @@ export function parseArgs(argv = process.argv.slice(2)) {
 export const keyring = new Keyring({ type: 'sr25519' });
 
 /**
- * Flood sender `i` of `count`, //flood//i: ed25519 keys, because signing the transfers is most of
- * a flood's setup and polkadot-js's Wasm signs ed25519 about seven times faster than sr25519
+ * The `count` flood senders, //flood//0 onwards: ed25519 keys, because signing the transfers is most
+ * of a flood's setup and polkadot-js's Wasm signs ed25519 about seven times faster than sr25519
  * (0.40 against 2.8 ms a signature on this two-core machine, 2026-12-07: test 06's 93,000
  * transfers took 270-290 s of its step's 300). The chain takes either (MultiSignature).
  */
