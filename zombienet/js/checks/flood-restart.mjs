@@ -2,13 +2,14 @@
 //   "start,<seconds>,<rate>"  (on the node that takes the flood, not the one restarted): funds
 //       the flood senders, signs, and starts submitting `rate` transfers a second for `seconds`
 //       in the background of zombienet's process; resolves once blocks are full of them.
-//   "after,<restarted node>": the restarted validator imports the network's head again and
-//       authors a block of its own (its Aura key in the pre-digest) holding at least 100 flood
-//       transfers, which the flooded node imports too (on its best chain or a fork: which one
-//       is reported), while the flood runs or from its backlog within 8 blocks of its end;
-//       thinner blocks, authored before the flood refilled its pool, are logged and waited
-//       past, four at most. The flood then stops (it is given more time than that takes; it
-//       also stops if the check fails) and its figures are reported.
+//   "after,<restarted node>": the restarted validator imports the network's head again (its
+//       block is above the head at the restart) and authors a block of its own (its Aura key in
+//       the pre-digest) holding at least 100 flood transfers, which the flooded node imports too
+//       (on its best chain or a fork: which one is reported), while the flood runs or from its
+//       backlog within 8 blocks of its end; thinner blocks, authored before the flood refilled
+//       its pool, are logged and waited past, four at most. The flood then stops (it is given
+//       more time than that takes; it also stops if the check fails) and its figures are
+//       reported.
 // The flood's state lives in this module, which zombienet's process keeps between the two.
 import { best, connect, countFloodAndReports, fundedSenders, keyring, log, startFlood, transfersPerSender, waitFor } from './common.mjs';
 
@@ -61,17 +62,17 @@ async function after(api, nodes, restarted) {
   // other validators and each second at its height, while the check only looked at bob's best
   // block). So the check follows all heads, not the best one.
   const heads = [];
-  const unsubscribe = await restartedApi.rpc.chain.subscribeAllHeads((header) => heads.push(header));
+  let unsubscribe = () => {};
   // Raw: a node answers null for a block it does not have (decoded, polkadot-js would throw).
   const importedBy = async (hash) => (await api.rpc.chain.getHeader.raw(hash)) !== null;
   try {
+    unsubscribe = await restartedApi.rpc.chain.subscribeAllHeads((header) => heads.push(header));
     // Its first block may come before the flood has refilled its pool (a slot right after the
     // restart): such thin blocks are logged, and it must author a full one while the flood runs.
     const thin = [];
     // Full blocks of its own, waiting for the node the flood is sent to (`api`) to import them:
     // a block the network never took would not show the node authoring again.
     const full = [];
-    const seen = new Set();
     // A restarted node's pool refills slowly: the transfers gossiped to it carry nonces past
     // the ones it missed, and wait in its bounded future queue until periodic propagation
     // fills the gaps. Its first full block may so come from the flood's backlog, seconds after
@@ -87,6 +88,38 @@ async function after(api, nodes, restarted) {
     const state = () => `its thin blocks: ${listed(thin)}; ` +
       `its full blocks not imported by the flooded node: ${listed(full)}`;
     const authored = await waitFor(`${restarted} to author a block above ${floor} full of the flood`, async () => {
+      // The blocks imported since the last look first, so a block that qualifies is never
+      // lost to a limit checked in the same look.
+      while (heads.length > 0) {
+        const header = heads.shift();
+        const hash = header.hash.toHex();
+        const number = header.number.toNumber();
+        if (number <= floor) continue;
+        // The author from the block's Aura slot and the session's validators. A fork's block
+        // is read within a second of its import, long before finality prunes it; one that is
+        // gone all the same is skipped, and said so.
+        let author;
+        let block;
+        try {
+          ({ author } = await restartedApi.derive.chain.getHeader(hash));
+          if (author?.toString() !== expected) continue;
+          block = await restartedApi.rpc.chain.getBlock(hash);
+          // A body it no longer has is answered null, which polkadot-js decodes as block 0.
+          if (block.block.header.number.toNumber() !== number) throw new Error('no body');
+        } catch (error) {
+          log(`block ${number} (${hash}) could no longer be read from ${restarted}, skipped: ${error.message}`);
+          continue;
+        }
+        const counts = countFloodAndReports(block);
+        if (counts.transfers >= 100) full.push({ number, hash, ...counts });
+        else thin.push({ number, transfers: counts.transfers });
+      }
+      for (const block of full) {
+        if (await importedBy(block.hash)) return block;
+      }
+      if (thin.length > MAX_THIN) {
+        throw new Error(`${restarted} authored ${thin.length} blocks above ${floor} without 100 flood transfers (${state()})`);
+      }
       if (running.error !== null) {
         throw new Error(`the flood failed before ${restarted} authored a full block above ${floor} (${state()}): ${running.error.message ?? running.error}`);
       }
@@ -97,40 +130,18 @@ async function after(api, nodes, restarted) {
           throw new Error(`${restarted} authored no full block above ${floor} by block ${head}, 8 past the flood's end (${state()})`);
         }
       }
-      while (heads.length > 0) {
-        const header = heads.shift();
-        const hash = header.hash.toHex();
-        const number = header.number.toNumber();
-        if (number <= floor || seen.has(hash)) continue;
-        seen.add(hash);
-        // The author from the block's Aura slot and the session's validators.
-        const { author } = await restartedApi.derive.chain.getHeader(hash);
-        if (author?.toString() !== expected) continue;
-        const counts = countFloodAndReports(await restartedApi.rpc.chain.getBlock(hash));
-        if (counts.transfers >= 100) {
-          full.push({ number, hash, ...counts });
-        } else {
-          thin.push({ number, transfers: counts.transfers });
-          if (thin.length > MAX_THIN) {
-            throw new Error(`${restarted} authored ${thin.length} blocks above ${floor} without 100 flood transfers (${state()})`);
-          }
-        }
-      }
-      for (const block of full) {
-        if (await importedBy(block.hash)) return block;
-      }
       return undefined;
     }, 150, 500).catch((error) => {
       // The probe's own errors say what it saw already; a timeout does not.
       throw error.message.startsWith('timed out') ? new Error(`${error.message} (${state()})`) : error;
     });
-    // Whether it held its height on the flooded node's chain so far: reported, not required
-    // (see `heads` above).
+    // Whether it is on the flooded node's best chain when checked (a sibling may still
+    // overtake it): reported, not required (see `heads` above).
     const canonical = (await api.rpc.chain.getBlockHash(authored.number)).toHex() === authored.hash;
     const before = thin.map(({ number, transfers }) => `block ${number} with ${transfers}`).join(', ');
     const when = floodEnded === null ? 'while the flood ran' : `from the flood's backlog (submissions ended at block ${floodEnded})`;
     log(`${restarted}, restarted in the flood, authored block ${authored.number} ${when}: ${authored.transfers} flood transfers, ` +
-      `${authored.reports} oracle reports, imported by the flooded node ${canonical ? 'on its best chain' : 'on a fork that lost its height'}` +
+      `${authored.reports} oracle reports, imported by the flooded node ${canonical ? 'on its best chain when checked' : 'not on its best chain when checked'}` +
       `${before ? ` (before it, while its pool refilled: ${before})` : ''}`);
   } finally {
     // Posted to a worker that has ended, the message is dropped.
