@@ -342,14 +342,17 @@ export async function waitForBlock(api, predicate, timeoutMs = 120_000) {
 
 /**
  * Polls `probe` every `intervalMs` until it returns a value other than undefined or false, or
- * throws after `seconds`.
+ * throws after `seconds`. `what` names the wait; a function is asked at the timeout, so the
+ * message can say what the probe saw.
  */
 export async function waitFor(what, probe, seconds, intervalMs = 1000) {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${seconds} s waiting for ${typeof what === 'function' ? what() : what}`);
+    }
     await sleep(intervalMs);
   }
 }

@@ -87,7 +87,8 @@ async function after(api, nodes, restarted) {
     const listed = (blocks) => blocks.map(({ number, transfers }) => `${number} (${transfers})`).join(', ') || 'none';
     const state = () => `its thin blocks: ${listed(thin)}; ` +
       `its full blocks not imported by the flooded node: ${listed(full)}`;
-    const authored = await waitFor(`${restarted} to author a block above ${floor} full of the flood`, async () => {
+    const waited = () => `${restarted} to author a block above ${floor} full of the flood (${state()})`;
+    const authored = await waitFor(waited, async () => {
       // The blocks imported since the last look first, so a block that qualifies is never
       // lost to a limit checked in the same look.
       while (heads.length > 0) {
@@ -98,10 +99,9 @@ async function after(api, nodes, restarted) {
         // The author from the block's Aura slot and the session's validators. A fork's block
         // is read within a second of its import, long before finality prunes it; one that is
         // gone all the same is skipped, and said so.
-        let author;
         let block;
         try {
-          ({ author } = await restartedApi.derive.chain.getHeader(hash));
+          const { author } = await restartedApi.derive.chain.getHeader(hash);
           if (author?.toString() !== expected) continue;
           block = await restartedApi.rpc.chain.getBlock(hash);
           // A body it no longer has is answered null, which polkadot-js decodes as block 0.
@@ -131,18 +131,14 @@ async function after(api, nodes, restarted) {
         }
       }
       return undefined;
-    }, 150, 500).catch((error) => {
-      // The probe's own errors say what it saw already; a timeout does not.
-      throw error.message.startsWith('timed out') ? new Error(`${error.message} (${state()})`) : error;
-    });
+    }, 150, 500);
     // Whether it is on the flooded node's best chain when checked (a sibling may still
     // overtake it): reported, not required (see `heads` above).
     const canonical = (await api.rpc.chain.getBlockHash(authored.number)).toHex() === authored.hash;
-    const before = thin.map(({ number, transfers }) => `block ${number} with ${transfers}`).join(', ');
     const when = floodEnded === null ? 'while the flood ran' : `from the flood's backlog (submissions ended at block ${floodEnded})`;
     log(`${restarted}, restarted in the flood, authored block ${authored.number} ${when}: ${authored.transfers} flood transfers, ` +
-      `${authored.reports} oracle reports, imported by the flooded node ${canonical ? 'on its best chain when checked' : 'not on its best chain when checked'}` +
-      `${before ? ` (before it, while its pool refilled: ${before})` : ''}`);
+      `${authored.reports} oracle reports, imported by the flooded node ${canonical ? '' : 'not '}on its best chain when checked` +
+      `${thin.length ? ` (before it, while its pool refilled: ${listed(thin)})` : ''}`);
   } finally {
     // Posted to a worker that has ended, the message is dropped.
     running.stop();
